@@ -1,0 +1,189 @@
+//! Stage 4: correlate.
+//!
+//! Takes the facts of every input; gives the [`Model`]: clusters by name
+//! with every template definition and any live state, each access entry's
+//! target resolved across stacks (by name, by `Ref` in its own stack, or
+//! through an export of another scanned stack), and the mode that applies
+//! to it. Live `describe-cluster` state wins over templates; templates that
+//! disagree about one cluster are kept apart and flagged, never merged.
+
+use std::collections::{BTreeMap, HashMap};
+
+use crate::facts::{AccessEntryFact, ClusterFact, ExportValue, Facts, LiveCluster, ModeFact, StackFacts, TargetRef};
+
+/// A cluster definition: the `index`th cluster of stack `stack`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct DefinitionRef {
+    pub stack: usize,
+    pub index: usize,
+}
+
+/// One cluster, as all inputs together describe it.
+#[derive(Debug, Clone)]
+pub struct Cluster {
+    /// `None` for a cluster whose Name cannot be worked out.
+    pub name: Option<String>,
+    pub definitions: Vec<DefinitionRef>,
+    /// Index into [`Model::live`].
+    pub live: Option<usize>,
+    /// The definitions do not agree on the authentication mode.
+    pub conflict: bool,
+}
+
+/// Where an access entry's target was found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// A known cluster; `definition` when the entry names one template's
+    /// cluster (a `Ref` in its own stack, or an import of its export).
+    Cluster { cluster: usize, definition: Option<DefinitionRef> },
+    /// Not among the inputs.
+    Missing { name: Option<String>, why: String },
+}
+
+/// An access entry with its resolved target.
+#[derive(Debug, Clone)]
+pub struct EntryRef {
+    pub stack: usize,
+    pub index: usize,
+    pub target: Target,
+}
+
+/// Everything the rules look at.
+#[derive(Debug, Default)]
+pub struct Model {
+    pub stacks: Vec<StackFacts>,
+    pub live: Vec<LiveCluster>,
+    pub clusters: Vec<Cluster>,
+    pub entries: Vec<EntryRef>,
+}
+
+/// The mode that applies to an entry or cluster, and what it overrides.
+#[derive(Debug, Clone, Copy)]
+pub struct Effective<'a> {
+    pub mode: &'a ModeFact,
+    /// The template's mode when live state overrides it.
+    pub template: Option<&'a ModeFact>,
+}
+
+impl Model {
+    pub fn stack(&self, stack: usize) -> &StackFacts {
+        &self.stacks[stack]
+    }
+
+    pub fn definition(&self, d: DefinitionRef) -> &ClusterFact {
+        &self.stacks[d.stack].clusters[d.index]
+    }
+
+    pub fn entry(&self, e: &EntryRef) -> &AccessEntryFact {
+        &self.stacks[e.stack].entries[e.index]
+    }
+
+    /// The mode that applies to `cluster`, reached through `definition`
+    /// when the entry pins one: live state first, then the pinned template,
+    /// then the templates when they agree.
+    pub fn effective(&self, cluster: usize, definition: Option<DefinitionRef>) -> Option<Effective<'_>> {
+        let c = &self.clusters[cluster];
+        let template = definition.or_else(|| (!c.conflict).then(|| c.definitions.first().copied()).flatten());
+        let template = template.map(|d| &self.definition(d).mode);
+        match c.live {
+            Some(live) => Some(Effective { mode: &self.live[live].mode, template }),
+            None => template.map(|mode| Effective { mode, template: None }),
+        }
+    }
+
+    /// The cluster index defined by `d`.
+    pub fn cluster_of(&self, d: DefinitionRef) -> Option<usize> {
+        self.clusters.iter().position(|c| c.definitions.contains(&d))
+    }
+}
+
+/// Builds the model from every input's facts (in input order).
+pub fn correlate(facts: Vec<Facts>) -> Model {
+    let mut model = Model::default();
+    for f in facts {
+        match f {
+            Facts::Stack(s) => model.stacks.push(s),
+            Facts::Live(l) => model.live.push(l),
+        }
+    }
+
+    // Clusters by name; unnamed definitions stand alone.
+    let mut by_name: BTreeMap<String, Cluster> = BTreeMap::new();
+    let mut unnamed = Vec::new();
+    for (stack, s) in model.stacks.iter().enumerate() {
+        for (index, c) in s.clusters.iter().enumerate() {
+            let d = DefinitionRef { stack, index };
+            match &c.name {
+                Some(name) => {
+                    by_name
+                        .entry(name.clone())
+                        .or_insert_with(|| Cluster { name: Some(name.clone()), definitions: Vec::new(), live: None, conflict: false })
+                        .definitions
+                        .push(d);
+                }
+                None => unnamed.push(Cluster { name: None, definitions: vec![d], live: None, conflict: false }),
+            }
+        }
+    }
+    for (i, live) in model.live.iter().enumerate() {
+        let c = by_name
+            .entry(live.name.clone())
+            .or_insert_with(|| Cluster { name: Some(live.name.clone()), definitions: Vec::new(), live: None, conflict: false });
+        // The first describe-cluster output (in input order) wins.
+        c.live.get_or_insert(i);
+    }
+    for c in by_name.values_mut() {
+        let mut modes = c.definitions.iter().map(|d| &model.stacks[d.stack].clusters[d.index].mode.mode);
+        let first = modes.next();
+        c.conflict = modes.any(|m| Some(m) != first);
+    }
+    model.clusters = by_name.into_values().chain(unnamed).collect();
+
+    let cluster_of_def: HashMap<DefinitionRef, usize> = model
+        .clusters
+        .iter()
+        .enumerate()
+        .flat_map(|(i, c)| c.definitions.iter().map(move |d| (*d, i)))
+        .collect();
+    let by_name: HashMap<&str, usize> =
+        model.clusters.iter().enumerate().filter_map(|(i, c)| Some((c.name.as_deref()?, i))).collect();
+    let mut exports: HashMap<&str, (usize, &ExportValue)> = HashMap::new();
+    for (stack, s) in model.stacks.iter().enumerate() {
+        for e in &s.exports {
+            exports.entry(e.name.as_str()).or_insert((stack, &e.value));
+        }
+    }
+
+    let by_name_target = |name: &str, why: &str| match by_name.get(name) {
+        Some(&cluster) => Target::Cluster { cluster, definition: None },
+        None => Target::Missing { name: Some(name.to_owned()), why: why.to_owned() },
+    };
+    let mut entries = Vec::new();
+    for (stack, s) in model.stacks.iter().enumerate() {
+        for (index, e) in s.entries.iter().enumerate() {
+            let target = match &e.target {
+                TargetRef::Name { name, .. } => by_name_target(name, "no scanned stack or describe-cluster output defines it"),
+                TargetRef::Local { index: local } => {
+                    let d = DefinitionRef { stack, index: *local };
+                    Target::Cluster { cluster: cluster_of_def[&d], definition: Some(d) }
+                }
+                TargetRef::Import { export } => match exports.get(export.as_str()) {
+                    Some((from, ExportValue::Cluster { index: local })) => {
+                        let d = DefinitionRef { stack: *from, index: *local };
+                        Target::Cluster { cluster: cluster_of_def[&d], definition: Some(d) }
+                    }
+                    Some((_, ExportValue::Text(name))) => by_name_target(name, "no scanned stack or describe-cluster output defines it"),
+                    Some((_, ExportValue::Unknown)) => Target::Missing {
+                        name: None,
+                        why: format!("the export {export} has a value that cannot be worked out"),
+                    },
+                    None => Target::Missing { name: None, why: format!("no scanned stack exports {export}") },
+                },
+                TargetRef::Unresolved { why } => Target::Missing { name: None, why: format!("its ClusterName cannot be worked out: {why}") },
+            };
+            entries.push(EntryRef { stack, index, target });
+        }
+    }
+    model.entries = entries;
+    model
+}

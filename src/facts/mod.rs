@@ -1,0 +1,329 @@
+//! Stage 3: facts.
+//!
+//! Takes one recognised [`Document`]; gives plain [`Facts`]: for a template,
+//! the clusters it defines, the access entries it creates and the exports
+//! it offers, each with its resolved values and source locations; for
+//! `describe-cluster` output, the live state of one cluster. Pure functions,
+//! one document at a time: nothing here looks at other stacks (that is
+//! correlation's job) and the document itself is dropped afterwards, so a
+//! sweep keeps facts, not documents.
+
+pub mod context;
+pub mod resolve;
+pub mod template;
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use crate::load::node::{Pos, escape_pointer_token};
+use crate::load::{Document, SourceText, Wrapper, json};
+
+/// Settings that change what a document means.
+#[derive(Debug, Clone, Default)]
+pub struct FactOptions {
+    /// `--parameter Key=Value` overrides, applied to every template that
+    /// declares the parameter.
+    pub parameters: BTreeMap<String, String>,
+}
+
+/// Everything learnt from one document.
+#[derive(Debug, Clone)]
+pub enum Facts {
+    Stack(StackFacts),
+    Live(LiveCluster),
+}
+
+/// Extracts the facts of one document.
+pub fn extract(document: &Document, options: &FactOptions) -> Vec<Facts> {
+    match document {
+        Document::Template(t) => vec![Facts::Stack(template::extract(t, options))],
+        Document::Context(c) => context::extract(c).into_iter().map(Facts::Live).collect(),
+        Document::ClusterConfig(_) => Vec::new(),
+    }
+}
+
+/// A place in an input: file, JSON pointer, 1-based line and column.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct Location {
+    pub path: Arc<str>,
+    pub pointer: String,
+    pub line: u32,
+    pub column: u32,
+    /// The source line, for text output; not part of the JSON contract.
+    #[serde(skip)]
+    pub source_line: Option<String>,
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}:{}", self.path, self.line, self.column)
+    }
+}
+
+/// Turns positions in one document into [`Location`]s.
+#[derive(Debug, Clone)]
+pub struct Locator<'a> {
+    source: &'a SourceText,
+    wrapper: Option<Wrapper>,
+}
+
+const MAX_SOURCE_LINE: usize = 240;
+
+impl<'a> Locator<'a> {
+    pub fn new(source: &'a SourceText, wrapper: Option<Wrapper>) -> Self {
+        Self { source, wrapper }
+    }
+
+    /// The location of the node at `pos`, reached by `tokens` from the
+    /// document root.
+    pub fn at(&self, tokens: &[&str], pos: Pos) -> Location {
+        let mut pointer = String::new();
+        if self.wrapper.is_some() {
+            pointer.push_str("/TemplateBody");
+        }
+        for token in tokens {
+            pointer.push('/');
+            pointer.push_str(&escape_pointer_token(token));
+        }
+        let pos = match self.wrapper {
+            Some(Wrapper::String(at)) => at,
+            _ => pos,
+        };
+        let source_line = json::line_text(&self.source.bytes, pos.line).map(|l| {
+            let mut l = l.trim_end().to_owned();
+            if l.len() > MAX_SOURCE_LINE {
+                let mut cut = MAX_SOURCE_LINE;
+                while !l.is_char_boundary(cut) {
+                    cut -= 1;
+                }
+                l.truncate(cut);
+                l.push('…');
+            }
+            l
+        });
+        Location { path: self.source.path.clone(), pointer, line: pos.line, column: pos.column, source_line }
+    }
+}
+
+/// An EKS authentication mode.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum AuthMode {
+    ConfigMap,
+    ApiAndConfigMap,
+    Api,
+    /// A value EKS does not accept.
+    Invalid(String),
+}
+
+impl AuthMode {
+    pub fn parse(text: &str) -> Self {
+        match text {
+            "CONFIG_MAP" => Self::ConfigMap,
+            "API_AND_CONFIG_MAP" => Self::ApiAndConfigMap,
+            "API" => Self::Api,
+            other => Self::Invalid(other.to_owned()),
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::ConfigMap => "CONFIG_MAP",
+            Self::ApiAndConfigMap => "API_AND_CONFIG_MAP",
+            Self::Api => "API",
+            Self::Invalid(s) => s,
+        }
+    }
+
+    /// Can access entries be created on a cluster in this mode?
+    pub fn allows_access_entries(&self) -> bool {
+        matches!(self, Self::Api | Self::ApiAndConfigMap)
+    }
+}
+
+impl fmt::Display for AuthMode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Where a cluster's authentication mode came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ModeSource {
+    /// `AccessConfig.AuthenticationMode` holds a literal.
+    Literal,
+    /// A template parameter, by its default or a `--parameter` override.
+    Parameter { name: String, overridden: bool },
+    /// No `AccessConfig` at all: CloudFormation creates the cluster in
+    /// CONFIG_MAP mode.
+    NoAccessConfig,
+    /// `AccessConfig` without `AuthenticationMode`: also CONFIG_MAP.
+    NoAuthenticationMode,
+    /// `aws eks describe-cluster` output.
+    Live,
+}
+
+impl ModeSource {
+    /// Words for messages: "set to X <provenance>".
+    pub fn describe(&self) -> String {
+        match self {
+            Self::Literal => "set in AccessConfig.AuthenticationMode".to_owned(),
+            Self::Parameter { name, overridden: false } => format!("from the default of parameter {name}"),
+            Self::Parameter { name, overridden: true } => format!("from --parameter {name}"),
+            Self::NoAccessConfig => "the default: the cluster has no AccessConfig".to_owned(),
+            Self::NoAuthenticationMode => "the default: AccessConfig has no AuthenticationMode".to_owned(),
+            Self::Live => "reported by describe-cluster".to_owned(),
+        }
+    }
+
+    pub fn slug(&self) -> &'static str {
+        match self {
+            Self::Literal => "template",
+            Self::Parameter { overridden: false, .. } => "parameter-default",
+            Self::Parameter { overridden: true, .. } => "parameter-override",
+            Self::NoAccessConfig | Self::NoAuthenticationMode => "cloudformation-default",
+            Self::Live => "live",
+        }
+    }
+}
+
+/// A cluster's authentication mode, as far as one source says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModeFact {
+    /// `None` when the value cannot be worked out (e.g. `Fn::If`).
+    pub mode: Option<AuthMode>,
+    pub source: ModeSource,
+    /// The AuthenticationMode value, or the cluster resource when defaulted.
+    pub location: Location,
+    /// Why `mode` is `None`.
+    pub unresolved: Option<String>,
+}
+
+/// How a value was worked out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Via {
+    Literal,
+    Parameter { name: String, overridden: bool },
+    /// `Ref` to an `AWS::EKS::Cluster` in the same template.
+    LocalCluster { logical_id: String },
+    /// `Fn::ImportValue` of an export of another scanned stack.
+    Import { export: String },
+    /// A pseudo parameter such as `AWS::StackName`, or a composition.
+    Computed,
+}
+
+/// An `AWS::EKS::Cluster` resource.
+#[derive(Debug, Clone)]
+pub struct ClusterFact {
+    pub logical_id: String,
+    /// The cluster name, when it can be worked out.
+    pub name: Option<String>,
+    pub name_via: Option<Via>,
+    pub location: Location,
+    pub mode: ModeFact,
+    /// `AccessConfig.BootstrapClusterCreatorAdminPermissions`, when set.
+    pub bootstrap_admin: Option<(bool, Location)>,
+    /// `RemoteNetworkConfig` (hybrid nodes), when present.
+    pub remote_network: Option<Location>,
+}
+
+/// Which cluster an access entry names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TargetRef {
+    Name { name: String, via: Via },
+    /// `Ref` to the cluster at this index of the same stack's clusters.
+    Local { index: usize },
+    /// `Fn::ImportValue` of this export name: correlation looks it up.
+    Import { export: String },
+    Unresolved { why: String },
+}
+
+/// An `AWS::EKS::AccessEntry` (or eksctl's custom access entry resource).
+#[derive(Debug, Clone)]
+pub struct AccessEntryFact {
+    pub logical_id: String,
+    pub resource_type: String,
+    pub location: Location,
+    pub target: TargetRef,
+    /// The ClusterName property (or the resource, when it is missing).
+    pub target_location: Location,
+    /// A key identifying the principal: its ARN when literal, else a
+    /// description unique within the stack (`GetAtt NodeInstanceRole.Arn`).
+    pub principal: Option<Principal>,
+    /// `Type`, defaulting to STANDARD as EKS does.
+    pub entry_type: String,
+    pub type_location: Option<Location>,
+    pub kubernetes_groups: Vec<(String, Location)>,
+    pub kubernetes_groups_location: Option<Location>,
+    pub username: Option<(String, Location)>,
+    pub access_policies: Vec<AccessPolicyFact>,
+    pub access_policies_location: Option<Location>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    pub key: String,
+    /// True when `key` is a literal ARN (comparable across stacks).
+    pub literal: bool,
+    pub location: Location,
+}
+
+/// One item of an access entry's `AccessPolicies`.
+#[derive(Debug, Clone)]
+pub struct AccessPolicyFact {
+    pub location: Location,
+    pub policy_arn: Option<(String, Location)>,
+    pub scope_type: Option<(String, Location)>,
+    /// `Some` when `AccessScope.Namespaces` is present (possibly empty).
+    pub namespaces: Option<(Vec<String>, Location)>,
+}
+
+/// An export a stack offers to `Fn::ImportValue`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExportFact {
+    pub name: String,
+    pub value: ExportValue,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ExportValue {
+    Text(String),
+    /// `Ref` to the cluster at this index of the same stack's clusters.
+    Cluster { index: usize },
+    Unknown,
+}
+
+/// What eksctl made a stack for, by its name and description.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StackRole {
+    EksctlCluster { cluster: String },
+    EksctlNodeGroup { cluster: String, nodegroup: String, managed: bool },
+    EksctlAccessEntry { cluster: String },
+    EksctlOther { cluster: String },
+    /// Not recognisably eksctl's.
+    Other,
+}
+
+/// The facts of one CloudFormation stack (a template, or a stack eksctl
+/// is predicted to create).
+#[derive(Debug, Clone)]
+pub struct StackFacts {
+    pub path: Arc<str>,
+    pub stack_name: String,
+    pub role: StackRole,
+    /// The Description carries eksctl's `[created ... by eksctl]` marker.
+    pub by_eksctl: bool,
+    pub clusters: Vec<ClusterFact>,
+    pub entries: Vec<AccessEntryFact>,
+    pub exports: Vec<ExportFact>,
+    pub resource_count: usize,
+}
+
+/// A cluster as `aws eks describe-cluster` reports it.
+#[derive(Debug, Clone)]
+pub struct LiveCluster {
+    pub name: String,
+    pub mode: ModeFact,
+}

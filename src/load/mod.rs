@@ -1,0 +1,668 @@
+//! Stage 2: load and recognise.
+//!
+//! Takes one discovered [`Input`]; gives [`Loaded`] units, each holding the
+//! documents recognised in it (CloudFormation templates, `get-template`
+//! wrappers, `describe-cluster` output, eksctl ClusterConfigs), or the one
+//! reason it was skipped or could not be read. This stage and discovery are
+//! the only ones that touch the disk. Documents are recognised by content,
+//! never by extension; the extension only decides whether text that is not
+//! JSON or YAML is an error (a `.json` file that does not parse) or simply
+//! not ours (a `README.md`).
+//!
+//! JSON is validated in full by `serde_json` while borrowing from the input;
+//! only the parts that facts need (EKS resources, parameters, outputs,
+//! metadata) are re-read as positioned trees. YAML is read whole, since its
+//! parser is the slow part either way.
+
+pub mod json;
+pub mod node;
+pub mod yaml;
+
+use std::borrow::Cow;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+use node::{Node, Pos, Value};
+
+/// Where the bytes of an input come from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    File(PathBuf),
+    Stdin,
+}
+
+/// One input found by discovery.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Input {
+    /// The path as users wrote it (relative stays relative), or `-`.
+    pub path: Arc<str>,
+    pub source: Source,
+    /// Named on the command line rather than found in a directory walk:
+    /// such an input is expected to be readable JSON or YAML.
+    pub explicit: bool,
+    /// Given with `--context`: only `describe-cluster` output is expected.
+    pub context: bool,
+}
+
+/// Limits the loader enforces on every input.
+#[derive(Debug, Clone, Copy)]
+pub struct LoadOptions {
+    /// Files larger than this are skipped without being read.
+    pub max_file_size: u64,
+}
+
+impl Default for LoadOptions {
+    fn default() -> Self {
+        Self { max_file_size: 64 * 1024 * 1024 }
+    }
+}
+
+/// What became of one unit of input (a file, stdin, an archive entry).
+#[derive(Debug)]
+pub struct Loaded {
+    pub path: Arc<str>,
+    pub outcome: Outcome,
+}
+
+#[derive(Debug)]
+pub enum Outcome {
+    Documents(Vec<Document>),
+    Skipped(String),
+    Error(String),
+}
+
+/// A recognised document.
+#[derive(Debug)]
+pub enum Document {
+    Template(Template),
+    Context(ClusterContext),
+    ClusterConfig(ClusterConfigDoc),
+}
+
+/// The text a document was read from, kept only while facts are extracted
+/// so that locations can quote their source line.
+#[derive(Debug, Clone)]
+pub struct SourceText {
+    pub path: Arc<str>,
+    pub bytes: Arc<[u8]>,
+}
+
+/// The parts of a CloudFormation template that facts need.
+#[derive(Debug)]
+pub struct Template {
+    pub source: SourceText,
+    pub stack_name: String,
+    pub format: Format,
+    /// `Some` for `aws cloudformation get-template` output.
+    pub wrapper: Option<Wrapper>,
+    pub description: Option<String>,
+    pub parameters: Option<Node>,
+    pub outputs: Option<Node>,
+    pub metadata: Option<Node>,
+    /// The resources later stages look at (EKS types), positioned.
+    pub resources: Vec<Resource>,
+    /// Every resource in the template, looked at or not.
+    pub resource_count: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Json,
+    Yaml,
+}
+
+/// How a template sits inside `get-template` output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Wrapper {
+    /// `TemplateBody` is an object: positions are the file's own.
+    Object,
+    /// `TemplateBody` is a string holding the template: positions inside it
+    /// are reported at the string itself.
+    String(Pos),
+}
+
+#[derive(Debug)]
+pub struct Resource {
+    pub logical_id: String,
+    pub key_pos: Pos,
+    pub resource_type: String,
+    pub node: Node,
+}
+
+/// `aws eks describe-cluster` output.
+#[derive(Debug)]
+pub struct ClusterContext {
+    pub source: SourceText,
+    /// The `cluster` object, positioned.
+    pub cluster: Node,
+}
+
+/// An eksctl ClusterConfig (a config file or `--dry-run` output).
+#[derive(Debug)]
+pub struct ClusterConfigDoc {
+    pub source: SourceText,
+    pub document: Node,
+}
+
+/// Is `resource_type` one that later stages look at?
+pub fn is_relevant_type(resource_type: &str) -> bool {
+    resource_type.starts_with("AWS::EKS::")
+        || (resource_type.starts_with("Custom::") && resource_type.contains("AccessEntry"))
+}
+
+/// Extensions whose files must parse: anything else that does not parse is
+/// simply not ours and is skipped.
+const DATA_EXTENSIONS: &[&str] = &["json", "yaml", "yml", "template", "cfn"];
+
+/// Reads and recognises one input.
+pub fn load(input: &Input, options: &LoadOptions) -> Vec<Loaded> {
+    let outcome = match read_input(input, options) {
+        Ok(bytes) => {
+            let expected = input.explicit || has_data_extension(&input.path);
+            recognise(&input.path, Arc::from(bytes), expected)
+        }
+        Err(ReadFailure::Skip(reason)) => Outcome::Skipped(reason),
+        Err(ReadFailure::Error(message)) => Outcome::Error(message),
+    };
+    vec![Loaded { path: input.path.clone(), outcome }]
+}
+
+enum ReadFailure {
+    Skip(String),
+    Error(String),
+}
+
+fn read_input(input: &Input, options: &LoadOptions) -> Result<Vec<u8>, ReadFailure> {
+    let limit = options.max_file_size;
+    match &input.source {
+        Source::Stdin => {
+            let mut bytes = Vec::new();
+            std::io::stdin()
+                .lock()
+                .take(limit.saturating_add(1))
+                .read_to_end(&mut bytes)
+                .map_err(|e| ReadFailure::Error(format!("cannot read standard input: {e}")))?;
+            if bytes.len() as u64 > limit {
+                return Err(ReadFailure::Skip(format!("larger than the {limit}-byte limit (--max-file-size)")));
+            }
+            Ok(bytes)
+        }
+        Source::File(path) => {
+            let file = std::fs::File::open(path).map_err(|e| ReadFailure::Error(io_reason(&e)))?;
+            let len = file.metadata().map_err(|e| ReadFailure::Error(io_reason(&e)))?.len();
+            if len > limit {
+                return Err(ReadFailure::Skip(format!(
+                    "{len} bytes, larger than the {limit}-byte limit (--max-file-size)"
+                )));
+            }
+            let mut bytes = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
+            // `take` guards against a file that grows while it is read.
+            file.take(limit.saturating_add(1))
+                .read_to_end(&mut bytes)
+                .map_err(|e| ReadFailure::Error(io_reason(&e)))?;
+            if bytes.len() as u64 > limit {
+                return Err(ReadFailure::Skip(format!("larger than the {limit}-byte limit (--max-file-size)")));
+            }
+            Ok(bytes)
+        }
+    }
+}
+
+/// A one-line, user-facing reason for an I/O error.
+pub fn io_reason(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file or directory".to_owned(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".to_owned(),
+        std::io::ErrorKind::InvalidData => "not valid UTF-8 text".to_owned(),
+        _ => format!("cannot read: {e}"),
+    }
+}
+
+fn has_data_extension(path: &str) -> bool {
+    Path::new(path)
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| DATA_EXTENSIONS.iter().any(|d| d.eq_ignore_ascii_case(e)))
+}
+
+/// The stack name eksctl would have given this file: its name without the
+/// last extension (`eksctl-demo-cluster.json` -> `eksctl-demo-cluster`).
+pub fn stack_name_of(path: &str) -> String {
+    let name = path.rsplit(['/', '\\', '!']).next().unwrap_or(path);
+    if name == "-" {
+        return "stdin".to_owned();
+    }
+    match name.rsplit_once('.') {
+        Some((stem, _)) if !stem.is_empty() => stem.to_owned(),
+        _ => name.to_owned(),
+    }
+}
+
+/// Recognises the documents in `bytes`. `expected` says whether text that
+/// is neither JSON nor YAML is an error or merely not ours.
+pub fn recognise(path: &Arc<str>, bytes: Arc<[u8]>, expected: bool) -> Outcome {
+    let body = bytes.strip_prefix(b"\xEF\xBB\xBF".as_slice()).unwrap_or(&bytes);
+    let head = &body[..body.len().min(8192)];
+    if memchr::memchr(0, head).is_some() {
+        return Outcome::Skipped("binary file (NUL bytes)".to_owned());
+    }
+    let Some(first) = body.iter().find(|b| !b.is_ascii_whitespace()) else {
+        return Outcome::Skipped("empty file".to_owned());
+    };
+    let source = SourceText { path: path.clone(), bytes: bytes.clone() };
+    let bom = bytes.len() - body.len();
+    let result = if *first == b'{' || *first == b'[' {
+        recognise_json(&source, bom)
+    } else {
+        match std::str::from_utf8(body) {
+            Ok(text) => recognise_yaml(&source, text, None),
+            Err(e) => Err(format!("not valid UTF-8 text (byte {})", e.valid_up_to() + bom)),
+        }
+    };
+    match result {
+        Ok(docs) if docs.is_empty() => Outcome::Skipped(not_recognised(*first)),
+        Ok(docs) => Outcome::Documents(docs),
+        Err(message) if expected => Outcome::Error(message),
+        Err(message) => Outcome::Skipped(format!("not JSON or YAML ({message})")),
+    }
+}
+
+fn not_recognised(first: u8) -> String {
+    let kind = if first == b'{' || first == b'[' { "JSON" } else { "YAML" };
+    format!("{kind} but not a CloudFormation template, get-template output, describe-cluster output or eksctl ClusterConfig")
+}
+
+// ---------------------------------------------------------------- JSON --
+
+#[derive(Deserialize)]
+struct TopJson<'a> {
+    #[serde(rename = "Resources", borrow)]
+    resources: Option<&'a RawValue>,
+    #[serde(rename = "Description", borrow)]
+    description: Option<&'a RawValue>,
+    #[serde(rename = "Parameters", borrow)]
+    parameters: Option<&'a RawValue>,
+    #[serde(rename = "Outputs", borrow)]
+    outputs: Option<&'a RawValue>,
+    #[serde(rename = "Metadata", borrow)]
+    metadata: Option<&'a RawValue>,
+    #[serde(rename = "TemplateBody", borrow)]
+    template_body: Option<&'a RawValue>,
+    #[serde(borrow)]
+    cluster: Option<&'a RawValue>,
+    #[serde(rename = "apiVersion", borrow)]
+    api_version: Option<&'a RawValue>,
+    #[serde(borrow)]
+    kind: Option<&'a RawValue>,
+}
+
+/// A JSON object's entries in source order, borrowed.
+struct RawEntries<'a>(Vec<(Cow<'a, str>, &'a RawValue)>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for RawEntries<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> serde::de::Visitor<'de> for Visitor<'a> {
+            type Value = RawEntries<'a>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<M: serde::de::MapAccess<'de>>(self, mut map: M) -> Result<Self::Value, M::Error> {
+                let mut entries = Vec::new();
+                while let Some(key) = map.next_key::<Key<'de>>()? {
+                    entries.push((key.0, map.next_value::<&'de RawValue>()?));
+                }
+                Ok(RawEntries(entries))
+            }
+        }
+        deserializer.deserialize_map(Visitor(std::marker::PhantomData))
+    }
+}
+
+#[derive(Deserialize)]
+struct Key<'a>(#[serde(borrow)] Cow<'a, str>);
+
+#[derive(Deserialize)]
+struct ResourceHead<'a> {
+    #[serde(rename = "Type", borrow)]
+    resource_type: Option<Cow<'a, str>>,
+}
+
+fn json_error(text: &[u8], e: &serde_json::Error) -> String {
+    let mut message = e.to_string();
+    // serde_json appends " at line L column C"; keep ours uniform.
+    if let Some(i) = message.find(" at line ") {
+        message.truncate(i);
+    }
+    if e.line() == 0 {
+        return message;
+    }
+    let _ = text;
+    format!("invalid JSON: {message} at line {} column {}", e.line(), e.column())
+}
+
+/// Offset of a borrowed slice within the text it was borrowed from.
+fn offset_in(text: &[u8], raw: &RawValue) -> usize {
+    (raw.get().as_ptr() as usize).saturating_sub(text.as_ptr() as usize)
+}
+
+fn positioned(text: &[u8], raw: &RawValue) -> Result<Node, String> {
+    let offset = offset_in(text, raw);
+    json::parse_positioned(raw.get().as_bytes(), json::pos_at(text, offset))
+}
+
+fn raw_str(raw: &RawValue) -> Option<String> {
+    serde_json::from_str::<String>(raw.get()).ok()
+}
+
+fn recognise_json(source: &SourceText, bom: usize) -> Result<Vec<Document>, String> {
+    let text: &[u8] = &source.bytes;
+    let body = &text[bom..];
+    let first = body.iter().find(|b| !b.is_ascii_whitespace()).copied();
+    if first == Some(b'[') {
+        serde_json::from_slice::<serde::de::IgnoredAny>(body).map_err(|e| json_error(text, &e))?;
+        return Ok(Vec::new());
+    }
+    let top: TopJson<'_> = serde_json::from_slice(body).map_err(|e| json_error(text, &e))?;
+    if let Some(resources) = top.resources {
+        return Ok(vec![Document::Template(json_template(source, text, &top, resources, None)?)]);
+    }
+    if let Some(body_raw) = top.template_body {
+        return get_template_json(source, text, body_raw);
+    }
+    if let Some(cluster) = top.cluster {
+        let node = positioned(text, cluster)?;
+        if node.get("name").is_some() {
+            return Ok(vec![Document::Context(ClusterContext { source: source.clone(), cluster: node })]);
+        }
+    }
+    if let (Some(api), Some(kind)) = (top.api_version, top.kind) {
+        if is_cluster_config(raw_str(api).as_deref(), raw_str(kind).as_deref()) {
+            let document = positioned(text, serde_json::from_slice::<&RawValue>(body).map_err(|e| json_error(text, &e))?)?;
+            return Ok(vec![Document::ClusterConfig(ClusterConfigDoc { source: source.clone(), document })]);
+        }
+    }
+    Ok(Vec::new())
+}
+
+fn get_template_json(source: &SourceText, text: &[u8], body: &RawValue) -> Result<Vec<Document>, String> {
+    let raw = body.get();
+    if raw.starts_with('{') {
+        let top: TopJson<'_> = serde_json::from_str(raw).map_err(|e| json_error(text, &e))?;
+        return match top.resources {
+            Some(resources) => {
+                Ok(vec![Document::Template(json_template(source, text, &top, resources, Some(Wrapper::Object))?)])
+            }
+            None => Ok(Vec::new()),
+        };
+    }
+    let Some(inner) = raw_str(body) else {
+        return Ok(Vec::new());
+    };
+    let at = json::pos_at(text, offset_in(text, body));
+    let inner_source = SourceText { path: source.path.clone(), bytes: Arc::from(inner.as_bytes()) };
+    let docs = if inner.trim_start().starts_with('{') {
+        recognise_json(&inner_source, 0)
+    } else {
+        recognise_yaml(&inner_source, &inner, Some(at))
+    }
+    .map_err(|e| format!("TemplateBody: {e}"))?;
+    // Quote the outer file's line, and report positions at the string.
+    Ok(docs
+        .into_iter()
+        .filter_map(|doc| match doc {
+            Document::Template(mut t) => {
+                t.source = source.clone();
+                t.wrapper = Some(Wrapper::String(at));
+                Some(Document::Template(t))
+            }
+            _ => None,
+        })
+        .collect())
+}
+
+fn json_template(
+    source: &SourceText,
+    text: &[u8],
+    top: &TopJson<'_>,
+    resources: &RawValue,
+    wrapper: Option<Wrapper>,
+) -> Result<Template, String> {
+    let mut template = Template {
+        source: source.clone(),
+        stack_name: stack_name_of(&source.path),
+        format: Format::Json,
+        wrapper,
+        description: top.description.and_then(raw_str),
+        parameters: top.parameters.map(|r| positioned(text, r)).transpose()?,
+        outputs: top.outputs.map(|r| positioned(text, r)).transpose()?,
+        metadata: top.metadata.map(|r| positioned(text, r)).transpose()?,
+        resources: Vec::new(),
+        resource_count: 0,
+    };
+    if !resources.get().starts_with('{') {
+        return Ok(template);
+    }
+    let entries: RawEntries<'_> = serde_json::from_str(resources.get()).map_err(|e| json_error(text, &e))?;
+    template.resource_count = entries.0.len();
+    for (logical_id, raw) in entries.0 {
+        let bytes = raw.get().as_bytes();
+        // Cheap byte-level prefilter: only resources that can be EKS types
+        // are looked at any further.
+        if memchr::memmem::find(bytes, b"EKS::").is_none() && memchr::memmem::find(bytes, b"AccessEntry").is_none() {
+            continue;
+        }
+        let Ok(head) = serde_json::from_str::<ResourceHead<'_>>(raw.get()) else { continue };
+        let Some(resource_type) = head.resource_type.filter(|t| is_relevant_type(t)) else { continue };
+        let node = positioned(text, raw)?;
+        // The key sits before the value; find its quote for the position.
+        let value_at = offset_in(text, raw);
+        let key_at = memchr::memrchr(b':', &text[..value_at])
+            .and_then(|colon| memchr::memrchr(b'"', &text[..colon]))
+            .and_then(|close| memchr::memrchr(b'"', &text[..close]))
+            .unwrap_or(value_at);
+        template.resources.push(Resource {
+            logical_id: logical_id.into_owned(),
+            key_pos: json::pos_at(text, key_at),
+            resource_type: resource_type.into_owned(),
+            node,
+        });
+    }
+    Ok(template)
+}
+
+// ---------------------------------------------------------------- YAML --
+
+fn is_cluster_config(api_version: Option<&str>, kind: Option<&str>) -> bool {
+    api_version.is_some_and(|a| a.starts_with("eksctl.io/")) && kind == Some("ClusterConfig")
+}
+
+fn recognise_yaml(source: &SourceText, text: &str, at: Option<Pos>) -> Result<Vec<Document>, String> {
+    let mut docs = Vec::new();
+    for node in yaml::parse_stream(text)? {
+        if let Some(doc) = yaml_document(source, node, at) {
+            docs.push(doc);
+        }
+    }
+    Ok(docs)
+}
+
+fn yaml_document(source: &SourceText, node: Node, at: Option<Pos>) -> Option<Document> {
+    node.as_map()?;
+    if node.get("Resources").is_some() {
+        let wrapper = at.map(Wrapper::String);
+        return Some(Document::Template(yaml_template(source, node, wrapper)));
+    }
+    if let Some(body) = node.get("TemplateBody") {
+        if body.as_map().is_some() {
+            let mut node = node;
+            let body = take(&mut node, "TemplateBody")?;
+            return body
+                .get("Resources")
+                .is_some()
+                .then(|| Document::Template(yaml_template(source, body, Some(Wrapper::Object))));
+        }
+        return None;
+    }
+    if node.get("cluster").and_then(|c| c.get("name")).is_some() {
+        let mut node = node;
+        let cluster = take(&mut node, "cluster")?;
+        return Some(Document::Context(ClusterContext { source: source.clone(), cluster }));
+    }
+    let api = node.get("apiVersion").and_then(Node::as_str);
+    let kind = node.get("kind").and_then(Node::as_str);
+    if is_cluster_config(api, kind) {
+        return Some(Document::ClusterConfig(ClusterConfigDoc { source: source.clone(), document: node }));
+    }
+    None
+}
+
+/// Moves the (last) value under `key` out of a mapping node.
+fn take(node: &mut Node, key: &str) -> Option<Node> {
+    let Value::Map(entries) = &mut node.value else { return None };
+    let i = entries.iter().rposition(|e| e.key == key)?;
+    Some(entries.swap_remove(i).value)
+}
+
+fn yaml_template(source: &SourceText, mut node: Node, wrapper: Option<Wrapper>) -> Template {
+    let description = node.get("Description").and_then(Node::as_str).map(str::to_owned);
+    let mut template = Template {
+        source: source.clone(),
+        stack_name: stack_name_of(&source.path),
+        format: Format::Yaml,
+        wrapper,
+        description,
+        parameters: take(&mut node, "Parameters"),
+        outputs: take(&mut node, "Outputs"),
+        metadata: take(&mut node, "Metadata"),
+        resources: Vec::new(),
+        resource_count: 0,
+    };
+    if let Some(Node { value: Value::Map(entries), .. }) = take(&mut node, "Resources") {
+        template.resource_count = entries.len();
+        for entry in entries {
+            let resource_type = entry.value.get("Type").and_then(Node::as_str).unwrap_or_default();
+            if is_relevant_type(resource_type) {
+                template.resources.push(Resource {
+                    resource_type: resource_type.to_owned(),
+                    logical_id: entry.key,
+                    key_pos: entry.key_pos,
+                    node: entry.value,
+                });
+            }
+        }
+    }
+    template
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(text: &str) -> Outcome {
+        recognise(&Arc::from("t.json"), Arc::from(text.as_bytes()), true)
+    }
+
+    fn template(outcome: Outcome) -> Template {
+        match outcome {
+            Outcome::Documents(mut docs) => match docs.remove(0) {
+                Document::Template(t) => t,
+                other => panic!("not a template: {other:?}"),
+            },
+            other => panic!("no documents: {other:?}"),
+        }
+    }
+
+    const JSON: &str = r#"{
+  "Description": "x [created and managed by eksctl]",
+  "Resources": {
+    "Bucket": {"Type": "AWS::S3::Bucket"},
+    "Entry": {
+      "Type": "AWS::EKS::AccessEntry",
+      "Properties": {"ClusterName": "demo"}
+    }
+  }
+}"#;
+
+    #[test]
+    fn json_template_keeps_only_eks_resources_with_positions() {
+        let t = template(run(JSON));
+        assert_eq!(t.resource_count, 2);
+        assert_eq!(t.resources.len(), 1);
+        let r = &t.resources[0];
+        assert_eq!(r.logical_id, "Entry");
+        assert_eq!(r.key_pos, Pos { line: 5, column: 5 });
+        let name = r.node.pointer("/Properties/ClusterName").expect("ClusterName");
+        assert_eq!(name.pos, Pos { line: 7, column: 37 });
+        assert_eq!(t.description.as_deref(), Some("x [created and managed by eksctl]"));
+    }
+
+    #[test]
+    fn get_template_string_body_is_read() {
+        let wrapped = serde_json::json!({ "TemplateBody": JSON }).to_string();
+        let t = template(run(&wrapped));
+        assert_eq!(t.wrapper, Some(Wrapper::String(Pos { line: 1, column: 17 })));
+        assert_eq!(t.resources.len(), 1);
+        let yaml_body = "Resources:\n  C:\n    Type: AWS::EKS::Cluster\n";
+        let wrapped = serde_json::json!({ "TemplateBody": yaml_body }).to_string();
+        assert_eq!(template(run(&wrapped)).resources[0].resource_type, "AWS::EKS::Cluster");
+    }
+
+    #[test]
+    fn get_template_object_body_is_read() {
+        let wrapped = format!(r#"{{"TemplateBody": {JSON}, "StagesAvailable": ["Original"]}}"#);
+        let t = template(run(&wrapped));
+        assert_eq!(t.wrapper, Some(Wrapper::Object));
+        assert_eq!(t.resources[0].logical_id, "Entry");
+    }
+
+    #[test]
+    fn other_documents_are_skipped_with_a_reason() {
+        assert!(matches!(run("[1, 2]"), Outcome::Skipped(_)));
+        assert!(matches!(run("{\"a\": 1}"), Outcome::Skipped(_)));
+        assert!(matches!(run("kind: Deployment\n"), Outcome::Skipped(_)));
+        assert!(matches!(run("   \n"), Outcome::Skipped(r) if r == "empty file"));
+        assert!(matches!(run("{\"a\": \0}"), Outcome::Skipped(r) if r.starts_with("binary")));
+    }
+
+    #[test]
+    fn broken_json_is_an_error_with_a_position() {
+        match run("{\n  \"Resources\": {,\n}") {
+            Outcome::Error(message) => assert_eq!(message, "invalid JSON: key must be a string at line 2 column 17"),
+            other => panic!("{other:?}"),
+        }
+        // Not ours when it was only met in a walk and has no data extension.
+        let outcome = recognise(&Arc::from("notes.txt"), Arc::from(b"{ nope".as_slice()), false);
+        assert!(matches!(outcome, Outcome::Skipped(_)));
+    }
+
+    #[test]
+    fn describe_cluster_and_cluster_config_are_recognised() {
+        let ctx = r#"{"cluster": {"name": "demo", "accessConfig": {"authenticationMode": "API"}}}"#;
+        assert!(matches!(run(ctx), Outcome::Documents(d) if matches!(d[0], Document::Context(_))));
+        let cfg = "apiVersion: eksctl.io/v1alpha5\nkind: ClusterConfig\nmetadata:\n  name: demo\n";
+        assert!(matches!(run(cfg), Outcome::Documents(d) if matches!(d[0], Document::ClusterConfig(_))));
+    }
+
+    #[test]
+    fn bom_and_invalid_utf8() {
+        let mut bytes = b"\xEF\xBB\xBF".to_vec();
+        bytes.extend_from_slice(JSON.as_bytes());
+        let t = template(recognise(&Arc::from("t.json"), Arc::from(bytes), true));
+        assert_eq!(t.resources.len(), 1);
+        let bad = recognise(&Arc::from("t.yaml"), Arc::from(b"a: \xff\xfe\n".as_slice()), true);
+        assert!(matches!(bad, Outcome::Error(m) if m.starts_with("not valid UTF-8")));
+    }
+
+    #[test]
+    fn stack_names_come_from_file_names() {
+        assert_eq!(stack_name_of("a/b/eksctl-demo-cluster.json"), "eksctl-demo-cluster");
+        assert_eq!(stack_name_of("x.tgz!t/eksctl-demo-nodegroup-ng-1.yaml"), "eksctl-demo-nodegroup-ng-1");
+        assert_eq!(stack_name_of("-"), "stdin");
+        assert_eq!(stack_name_of("noext"), "noext");
+    }
+}

@@ -1,0 +1,304 @@
+//! The YAML reader.
+//!
+//! Takes the text of a YAML stream; gives one positioned [`Node`] per
+//! document, or a one-line error with line and column. CloudFormation's
+//! short-form tags (`!Ref`, `!GetAtt A.B`, `!Sub`, ...) become their long
+//! forms, so later stages see one shape whatever the source format.
+//!
+//! Built on `saphyr-parser`: a maintained, pure-Rust YAML 1.2 event parser
+//! that reports a span for every event and keeps tags. It replaces the
+//! deprecated `serde_yaml`; building our own tree from its events is what
+//! gives every node a line and column, and lets us bound nesting depth and
+//! alias expansion (the "billion laughs") ourselves.
+
+use std::collections::HashMap;
+
+use saphyr_parser::{Event, Parser, ScalarStyle, ScanError, Span, Tag};
+
+use super::node::{Entry, Node, Pos, Value};
+
+/// Deepest nesting accepted; see [`super::json::MAX_DEPTH`].
+pub const MAX_DEPTH: usize = super::json::MAX_DEPTH;
+
+/// Most nodes one stream may produce, aliases expanded.
+pub const MAX_NODES: usize = 2_000_000;
+
+/// CloudFormation's short-form tags and the long-form keys they stand for.
+const SHORT_FORMS: &[(&str, &str)] = &[
+    ("Ref", "Ref"),
+    ("Condition", "Condition"),
+    ("GetAtt", "Fn::GetAtt"),
+    ("Sub", "Fn::Sub"),
+    ("Join", "Fn::Join"),
+    ("If", "Fn::If"),
+    ("ImportValue", "Fn::ImportValue"),
+    ("Select", "Fn::Select"),
+    ("Split", "Fn::Split"),
+    ("FindInMap", "Fn::FindInMap"),
+    ("Equals", "Fn::Equals"),
+    ("Not", "Fn::Not"),
+    ("And", "Fn::And"),
+    ("Or", "Fn::Or"),
+    ("Base64", "Fn::Base64"),
+    ("Cidr", "Fn::Cidr"),
+    ("GetAZs", "Fn::GetAZs"),
+    ("Transform", "Fn::Transform"),
+    ("Length", "Fn::Length"),
+    ("ToJsonString", "Fn::ToJsonString"),
+];
+
+/// Parses every document of a YAML stream.
+pub fn parse_stream(text: &str) -> Result<Vec<Node>, String> {
+    let mut builder = Builder::default();
+    for event in Parser::new_from_str(text) {
+        let (event, span) = event.map_err(|e| scan_error(&e))?;
+        builder.on_event(event, span)?;
+    }
+    Ok(builder.documents)
+}
+
+fn scan_error(e: &ScanError) -> String {
+    let m = e.marker();
+    format!("{} at line {} column {}", e.info(), m.line(), m.col() + 1)
+}
+
+fn pos_of(span: &Span) -> Pos {
+    let line = u32::try_from(span.start.line()).unwrap_or(u32::MAX);
+    let column = u32::try_from(span.start.col() + 1).unwrap_or(u32::MAX);
+    Pos { line, column }
+}
+
+enum Frame {
+    Seq { pos: Pos, anchor: usize, tag: Option<Tag>, items: Vec<Node> },
+    Map { pos: Pos, anchor: usize, tag: Option<Tag>, entries: Vec<Entry>, key: Option<(String, Pos)> },
+}
+
+#[derive(Default)]
+struct Builder {
+    stack: Vec<Frame>,
+    anchors: HashMap<usize, Node>,
+    documents: Vec<Node>,
+    nodes: usize,
+}
+
+impl Builder {
+    fn on_event(&mut self, event: Event<'_>, span: Span) -> Result<(), String> {
+        let pos = pos_of(&span);
+        match event {
+            Event::DocumentStart(_) => self.anchors.clear(),
+            Event::Scalar(text, style, anchor, tag) => {
+                let tag = tag.map(|t| t.into_owned());
+                let value = scalar_value(&text, style, tag.as_ref());
+                self.count(1, pos)?;
+                self.complete(Node::new(pos, value), anchor, tag)?;
+            }
+            Event::SequenceStart(anchor, tag) => {
+                self.open(pos)?;
+                let tag = tag.map(|t| t.into_owned());
+                self.stack.push(Frame::Seq { pos, anchor, tag, items: Vec::new() });
+            }
+            Event::MappingStart(anchor, tag) => {
+                self.open(pos)?;
+                let tag = tag.map(|t| t.into_owned());
+                self.stack.push(Frame::Map { pos, anchor, tag, entries: Vec::new(), key: None });
+            }
+            Event::SequenceEnd | Event::MappingEnd => match self.stack.pop() {
+                Some(Frame::Seq { pos, anchor, tag, items }) => {
+                    self.complete(Node::new(pos, Value::Seq(items)), anchor, tag)?;
+                }
+                Some(Frame::Map { pos, anchor, tag, entries, .. }) => {
+                    self.complete(Node::new(pos, Value::Map(entries)), anchor, tag)?;
+                }
+                None => return Err(format!("unbalanced collection end at line {pos}")),
+            },
+            Event::Alias(id) => {
+                let node = self
+                    .anchors
+                    .get(&id)
+                    .ok_or_else(|| format!("unknown alias at line {} column {}", pos.line, pos.column))?;
+                let size = node.size();
+                let node = node.clone();
+                self.count(size, pos)?;
+                self.complete(node, 0, None)?;
+            }
+            Event::StreamStart | Event::StreamEnd | Event::DocumentEnd | Event::Nothing => {}
+        }
+        Ok(())
+    }
+
+    fn open(&mut self, pos: Pos) -> Result<(), String> {
+        if self.stack.len() >= MAX_DEPTH {
+            return Err(format!(
+                "nesting deeper than {MAX_DEPTH} levels at line {} column {}",
+                pos.line, pos.column
+            ));
+        }
+        self.count(1, pos)
+    }
+
+    fn count(&mut self, n: usize, pos: Pos) -> Result<(), String> {
+        self.nodes = self.nodes.saturating_add(n);
+        if self.nodes > MAX_NODES {
+            return Err(format!(
+                "more than {MAX_NODES} YAML nodes (alias expansion bomb?) at line {} column {}",
+                pos.line, pos.column
+            ));
+        }
+        Ok(())
+    }
+
+    fn complete(&mut self, node: Node, anchor: usize, tag: Option<Tag>) -> Result<(), String> {
+        let node = match tag {
+            Some(tag) => apply_tag(node, &tag),
+            None => node,
+        };
+        if anchor != 0 {
+            self.anchors.insert(anchor, node.clone());
+        }
+        match self.stack.last_mut() {
+            None => self.documents.push(node),
+            Some(Frame::Seq { items, .. }) => items.push(node),
+            Some(Frame::Map { entries, key, .. }) => match key.take() {
+                None => {
+                    let text = match node.value {
+                        Value::String(s) | Value::Number(s) => s,
+                        Value::Bool(b) => b.to_string(),
+                        Value::Null => String::new(),
+                        Value::Seq(_) | Value::Map(_) => {
+                            return Err(format!(
+                                "complex mapping keys are not supported at line {} column {}",
+                                node.pos.line, node.pos.column
+                            ));
+                        }
+                    };
+                    *key = Some((text, node.pos));
+                }
+                Some((key, key_pos)) => entries.push(Entry { key, key_pos, value: node }),
+            },
+        }
+        Ok(())
+    }
+}
+
+fn scalar_value(text: &str, style: ScalarStyle, tag: Option<&Tag>) -> Value {
+    let forced_string = tag.is_some_and(|t| !(t.is_yaml_core_schema() && t.suffix != "str"));
+    if style != ScalarStyle::Plain || forced_string {
+        return Value::String(text.to_owned());
+    }
+    match text {
+        "" | "~" | "null" | "Null" | "NULL" => Value::Null,
+        "true" | "True" | "TRUE" => Value::Bool(true),
+        "false" | "False" | "FALSE" => Value::Bool(false),
+        _ if looks_numeric(text) => Value::Number(text.to_owned()),
+        _ => Value::String(text.to_owned()),
+    }
+}
+
+fn looks_numeric(text: &str) -> bool {
+    let digits = text.strip_prefix(['-', '+']).unwrap_or(text);
+    digits.starts_with(|c: char| c.is_ascii_digit() || c == '.')
+        && digits.chars().any(|c| c.is_ascii_digit())
+        && text.parse::<f64>().is_ok()
+}
+
+/// Rewrites a CloudFormation short-form tag into its long form.
+fn apply_tag(node: Node, tag: &Tag) -> Node {
+    if tag.handle != "!" {
+        return node;
+    }
+    let Some((_, long)) = SHORT_FORMS.iter().find(|(short, _)| *short == tag.suffix) else {
+        return node;
+    };
+    let pos = node.pos;
+    let argument = match (&node.value, *long) {
+        // `!GetAtt Resource.Attribute` is the string form of a two-item list.
+        (Value::String(s), "Fn::GetAtt") => match s.split_once('.') {
+            Some((resource, attribute)) => Node::new(
+                pos,
+                Value::Seq(vec![
+                    Node::new(pos, Value::String(resource.to_owned())),
+                    Node::new(pos, Value::String(attribute.to_owned())),
+                ]),
+            ),
+            None => node,
+        },
+        (Value::Null, _) => Node::new(pos, Value::String(String::new())),
+        _ => node,
+    };
+    Node::new(pos, Value::Map(vec![Entry { key: (*long).to_owned(), key_pos: pos, value: argument }]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn one(text: &str) -> Node {
+        let mut docs = parse_stream(text).expect("valid YAML");
+        assert_eq!(docs.len(), 1);
+        docs.remove(0)
+    }
+
+    #[test]
+    fn short_forms_become_long_forms() {
+        let doc = one("a: !Ref P\nb: !GetAtt Role.Arn\nc: !Sub '${AWS::StackName}-x'\nd: !If [C, 1, 2]\n");
+        assert_eq!(doc.pointer("/a/Ref").and_then(Node::as_str), Some("P"));
+        assert_eq!(doc.pointer("/b/Fn::GetAtt/1").and_then(Node::as_str), Some("Arn"));
+        assert_eq!(doc.pointer("/c/Fn::Sub").and_then(Node::as_str), Some("${AWS::StackName}-x"));
+        assert_eq!(doc.pointer("/d/Fn::If/1").map(|n| &n.value), Some(&Value::Number("1".into())));
+    }
+
+    #[test]
+    fn positions_are_one_based() {
+        let doc = one("Resources:\n  Cluster:\n    Type: AWS::EKS::Cluster\n");
+        let ty = doc.pointer("/Resources/Cluster/Type").expect("type");
+        assert_eq!(ty.pos, Pos { line: 3, column: 11 });
+        let entry = doc.pointer("/Resources").and_then(|r| r.entry("Cluster")).expect("entry");
+        assert_eq!(entry.key_pos, Pos { line: 2, column: 3 });
+    }
+
+    #[test]
+    fn scalars_resolve_like_yaml_core() {
+        let doc = one("a: false\nb: 'false'\nc: 12\nd: 1.2.3\ne: ~\nf: !!str 7\n");
+        assert_eq!(doc.get("a").map(|n| &n.value), Some(&Value::Bool(false)));
+        assert_eq!(doc.get("b").and_then(Node::as_str), Some("false"));
+        assert_eq!(doc.get("c").map(|n| &n.value), Some(&Value::Number("12".into())));
+        assert_eq!(doc.get("d").and_then(Node::as_str), Some("1.2.3"));
+        assert_eq!(doc.get("e").map(|n| &n.value), Some(&Value::Null));
+        assert_eq!(doc.get("f").and_then(Node::as_str), Some("7"));
+    }
+
+    #[test]
+    fn streams_hold_several_documents() {
+        let docs = parse_stream("a: 1\n---\nb: 2\n").expect("valid");
+        assert_eq!(docs.len(), 2);
+        assert!(parse_stream("").expect("empty is valid").is_empty());
+    }
+
+    #[test]
+    fn aliases_expand_within_a_budget() {
+        let doc = one("base: &b {x: 1}\ncopy: *b\n");
+        assert_eq!(doc.pointer("/copy/x").map(|n| &n.value), Some(&Value::Number("1".into())));
+        let mut bomb = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..9 {
+            let refs = vec![format!("*a{}", i - 1); 10].join(", ");
+            bomb.push_str(&format!("a{i}: &a{i} [{refs}]\n"));
+        }
+        let err = parse_stream(&bomb).expect_err("bomb");
+        assert!(err.contains("alias expansion bomb"), "{err}");
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_crash() {
+        let deep = "[".repeat(100_000);
+        assert!(parse_stream(&deep).is_err());
+        let deep_block: String = (0..400).map(|i| format!("{}k:\n", " ".repeat(i))).collect();
+        let err = parse_stream(&deep_block).expect_err("too deep");
+        assert!(err.contains("nesting deeper"), "{err}");
+    }
+
+    #[test]
+    fn syntax_errors_have_positions() {
+        let err = parse_stream("a: [1, 2\nb: 3\n").expect_err("invalid");
+        assert!(err.contains("line"), "{err}");
+    }
+}

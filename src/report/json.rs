@@ -1,0 +1,10 @@
+//! The JSON report: the stable contract documented in the README.
+
+use std::io::{self, Write};
+
+use super::Report;
+
+pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, report)?;
+    out.write_all(b"\n")
+}

@@ -1,0 +1,156 @@
+//! Stage 6: render.
+//!
+//! Takes the findings and the account of every input; gives the [`Report`]
+//! and its renderings (`text`, `json`). Renderers are the only code that
+//! writes output; they write to the `Write` they are given, so one thread
+//! or many give the same bytes.
+
+pub mod json;
+pub mod text;
+
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use crate::correlate::Model;
+use crate::facts::ModeFact;
+use crate::rules::{Finding, Severity};
+
+/// Version of the JSON report contract.
+pub const REPORT_VERSION: u32 = 1;
+
+/// Everything a run found out.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub version: u32,
+    pub summary: Summary,
+    pub findings: Vec<Finding>,
+    pub errors: Vec<InputError>,
+    pub skipped: Vec<Skipped>,
+    pub clusters: Vec<ClusterSummary>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    /// Every input unit: `analysed + skipped + errors`.
+    pub inputs: usize,
+    pub analysed: usize,
+    pub skipped: usize,
+    pub errors: usize,
+    pub templates: usize,
+    pub cluster_configs: usize,
+    pub contexts: usize,
+    pub clusters: usize,
+    pub access_entries: usize,
+    pub findings: Counts,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Counts {
+    pub error: usize,
+    pub warning: usize,
+    pub note: usize,
+}
+
+impl Counts {
+    pub fn of(findings: &[Finding]) -> Self {
+        let mut c = Self::default();
+        for f in findings {
+            match f.severity {
+                Severity::Error => c.error += 1,
+                Severity::Warning => c.warning += 1,
+                Severity::Note => c.note += 1,
+            }
+        }
+        c
+    }
+
+    pub fn total(&self) -> usize {
+        self.error + self.warning + self.note
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct InputError {
+    pub path: Arc<str>,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Skipped {
+    pub path: Arc<str>,
+    pub reason: String,
+}
+
+/// A cluster as the run understood it, with every source of its mode.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ClusterSummary {
+    pub name: Option<String>,
+    /// The mode rules used (`null` when unknown or conflicting).
+    pub mode: Option<String>,
+    /// Where that mode came from: `template`, `parameter-default`,
+    /// `parameter-override`, `cloudformation-default` or `live`.
+    pub source: Option<&'static str>,
+    pub definitions: Vec<ModeSummary>,
+    pub live: Option<ModeSummary>,
+    pub conflict: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ModeSummary {
+    pub stack: Option<String>,
+    pub path: Arc<str>,
+    pub line: u32,
+    pub column: u32,
+    pub mode: Option<String>,
+    pub source: &'static str,
+}
+
+impl ModeSummary {
+    fn of(stack: Option<String>, m: &ModeFact) -> Self {
+        Self {
+            stack,
+            path: m.location.path.clone(),
+            line: m.location.line,
+            column: m.location.column,
+            mode: m.mode.as_ref().map(ToString::to_string),
+            source: m.source.slug(),
+        }
+    }
+}
+
+/// Summaries of every cluster of the model, sorted by name.
+pub fn cluster_summaries(model: &Model) -> Vec<ClusterSummary> {
+    let mut out: Vec<_> = model
+        .clusters
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let effective = model.effective(i, None);
+            ClusterSummary {
+                name: c.name.clone(),
+                mode: effective.and_then(|e| e.mode.mode.as_ref().map(ToString::to_string)),
+                source: effective.map(|e| e.mode.source.slug()),
+                definitions: c
+                    .definitions
+                    .iter()
+                    .map(|d| ModeSummary::of(Some(model.stack(d.stack).stack_name.clone()), &model.definition(*d).mode))
+                    .collect(),
+                live: c.live.map(|l| ModeSummary::of(None, &model.live[l].mode)),
+                conflict: c.conflict,
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| {
+        (&a.name, a.definitions.first().map(|d| (&d.path, d.line)))
+            .cmp(&(&b.name, b.definitions.first().map(|d| (&d.path, d.line))))
+    });
+    out
+}
+
+impl Report {
+    /// The highest severity among the findings.
+    pub fn worst(&self) -> Option<Severity> {
+        self.findings.iter().map(|f| f.severity).max()
+    }
+}

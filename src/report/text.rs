@@ -1,0 +1,79 @@
+//! The text report: `path:line:col: severity[ID] message`, the source line,
+//! the related locations and the remediation; then errors and a summary.
+//! Styles are always written; the caller strips them when the output is
+//! not a terminal.
+
+use std::io::{self, Write};
+
+use anstyle::{AnsiColor, Style};
+
+use crate::rules::Severity;
+
+use super::Report;
+
+const BOLD: Style = Style::new().bold();
+const DIM: Style = Style::new().dimmed();
+const BLUE: Style = AnsiColor::Blue.on_default().bold();
+const CYAN: Style = AnsiColor::Cyan.on_default().bold();
+
+fn severity_style(s: Severity) -> Style {
+    match s {
+        Severity::Error => AnsiColor::Red.on_default().bold(),
+        Severity::Warning => AnsiColor::Yellow.on_default().bold(),
+        Severity::Note => CYAN,
+    }
+}
+
+pub fn render(report: &Report, verbose: bool, out: &mut dyn Write) -> io::Result<()> {
+    for f in &report.findings {
+        let sev = severity_style(f.severity);
+        writeln!(
+            out,
+            "{BOLD}{}{BOLD:#}: {sev}{}[{}]{sev:#} {}",
+            f.location,
+            f.severity,
+            f.rule,
+            f.message
+        )?;
+        if let Some(line) = &f.location.source_line {
+            let number = f.location.line.to_string();
+            let pad = " ".repeat(number.len());
+            writeln!(out, "{pad} {BLUE}|{BLUE:#}")?;
+            writeln!(out, "{BLUE}{number} |{BLUE:#} {line}")?;
+            let col = usize::try_from(f.location.column).unwrap_or(1).saturating_sub(1);
+            let indent: String = line.chars().take(col).map(|c| if c == '\t' { '\t' } else { ' ' }).collect();
+            writeln!(out, "{pad} {BLUE}|{BLUE:#} {indent}{sev}^{sev:#}")?;
+        }
+        for r in &f.related {
+            writeln!(out, "  {BLUE}= related:{BLUE:#} {}: {}", r.location, r.message)?;
+        }
+        writeln!(out, "  {CYAN}= fix:{CYAN:#} {}", f.remediation)?;
+        writeln!(out)?;
+    }
+    for e in &report.errors {
+        let red = severity_style(Severity::Error);
+        writeln!(out, "{BOLD}{}{BOLD:#}: {red}input error:{red:#} {}", e.path, e.message)?;
+    }
+    if verbose {
+        for s in &report.skipped {
+            writeln!(out, "{DIM}{}: skipped: {}{DIM:#}", s.path, s.reason)?;
+        }
+    }
+    let s = &report.summary;
+    let plural = |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    writeln!(
+        out,
+        "{BOLD}Summary:{BOLD:#} {} ({} analysed, {} skipped, {}); {}, {}, {}, {}; findings: {}, {}, {}",
+        plural(s.inputs, "input", "inputs"),
+        s.analysed,
+        s.skipped,
+        plural(s.errors, "error", "errors"),
+        plural(s.templates, "template", "templates"),
+        plural(s.cluster_configs, "ClusterConfig", "ClusterConfigs"),
+        plural(s.clusters, "cluster", "clusters"),
+        plural(s.access_entries, "access entry", "access entries"),
+        plural(s.findings.error, "error", "errors"),
+        plural(s.findings.warning, "warning", "warnings"),
+        plural(s.findings.note, "note", "notes"),
+    )
+}

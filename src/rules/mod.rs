@@ -1,0 +1,173 @@
+//! Stage 5: rules.
+//!
+//! Takes the correlated [`Model`] and the rule settings; gives sorted
+//! [`Finding`]s. Every built-in rule is one entry of [`REGISTRY`]: an id
+//! that is never reused, a slug, a default severity, its documentation
+//! (embedded from `rules/<ID>.md`) and the function that checks it.
+
+mod eks001;
+mod eks002;
+mod eks009;
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::str::FromStr;
+
+use serde::Serialize;
+
+use crate::correlate::Model;
+use crate::facts::Location;
+
+/// How bad a finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Note,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Note => "note",
+            Self::Warning => "warning",
+            Self::Error => "error",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Severity {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().as_str() {
+            "note" | "info" => Ok(Self::Note),
+            "warning" | "warn" => Ok(Self::Warning),
+            "error" => Ok(Self::Error),
+            other => Err(format!("unknown severity `{other}` (expected error, warning or note)")),
+        }
+    }
+}
+
+/// A second place that supports a finding, with what it shows.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Related {
+    #[serde(flatten)]
+    pub location: Location,
+    pub message: String,
+}
+
+/// One problem found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    pub rule: &'static str,
+    pub name: &'static str,
+    pub severity: Severity,
+    pub message: String,
+    pub location: Location,
+    pub stack: Option<String>,
+    pub cluster: Option<String>,
+    pub resource: Option<String>,
+    pub related: Vec<Related>,
+    pub remediation: String,
+}
+
+impl Finding {
+    fn sort_key(&self) -> impl Ord + '_ {
+        (&self.location.path, self.location.line, self.location.column, self.rule, &self.location.pointer, &self.message)
+    }
+}
+
+/// What a rule checks with: the model and a place to put findings. The
+/// severity is filled in from the settings afterwards.
+pub type Check = fn(&Model, &mut Vec<Finding>);
+
+/// A built-in rule.
+#[derive(Debug, Clone, Copy)]
+pub struct Rule {
+    pub id: &'static str,
+    pub name: &'static str,
+    pub severity: Severity,
+    pub summary: &'static str,
+    /// The documentation: `rules/<ID>.md`.
+    pub doc: &'static str,
+    pub check: Check,
+}
+
+/// Every built-in rule, in id order.
+pub static REGISTRY: &[Rule] = &[
+    Rule {
+        id: "EKS001",
+        name: "access-entry-on-config-map-cluster",
+        severity: Severity::Error,
+        summary: "An access entry targets a cluster whose authentication mode is CONFIG_MAP",
+        doc: include_str!("../../rules/EKS001.md"),
+        check: eks001::check,
+    },
+    Rule {
+        id: "EKS002",
+        name: "access-entry-cluster-unresolved",
+        severity: Severity::Warning,
+        summary: "An access entry's cluster, or that cluster's mode, is not known from the inputs",
+        doc: include_str!("../../rules/EKS002.md"),
+        check: eks002::check,
+    },
+    Rule {
+        id: "EKS009",
+        name: "conflicting-cluster-definitions",
+        severity: Severity::Warning,
+        summary: "Templates define one cluster name with different authentication modes",
+        doc: include_str!("../../rules/EKS009.md"),
+        check: eks009::check,
+    },
+];
+
+/// Looks a rule up by id (case-insensitive) or slug.
+pub fn find(id_or_name: &str) -> Option<&'static Rule> {
+    REGISTRY.iter().find(|r| r.id.eq_ignore_ascii_case(id_or_name) || r.name == id_or_name)
+}
+
+/// Which rules run, and at what severity.
+#[derive(Debug, Clone, Default)]
+pub struct RuleSettings {
+    /// Only these rules (all when empty).
+    pub select: Vec<String>,
+    pub ignore: Vec<String>,
+    pub severity: BTreeMap<String, Severity>,
+}
+
+impl RuleSettings {
+    pub fn enabled(&self, rule: &Rule) -> bool {
+        let named = |ids: &[String]| ids.iter().any(|i| find(i).is_some_and(|r| r.id == rule.id));
+        (self.select.is_empty() || named(&self.select)) && !named(&self.ignore)
+    }
+
+    pub fn severity_of(&self, rule: &Rule) -> Severity {
+        self.severity
+            .iter()
+            .find(|(id, _)| find(id).is_some_and(|r| r.id == rule.id))
+            .map_or(rule.severity, |(_, s)| *s)
+    }
+}
+
+/// Runs every enabled rule over the model; findings come back sorted.
+pub fn evaluate(model: &Model, settings: &RuleSettings) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for rule in REGISTRY.iter().filter(|r| settings.enabled(r)) {
+        let start = findings.len();
+        (rule.check)(model, &mut findings);
+        let severity = settings.severity_of(rule);
+        for f in &mut findings[start..] {
+            f.severity = severity;
+        }
+    }
+    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    findings.dedup();
+    findings
+}
