@@ -201,7 +201,8 @@ fn list_rules(format: ListFormat) -> Result<(), String> {
                 .iter()
                 .map(|r| serde_json::json!({"id": r.id, "name": r.name, "severity": r.severity, "summary": r.summary}))
                 .collect();
-            let mut s = serde_json::to_string_pretty(&serde_json::json!({ "rules": rules })).map_err(|e| e.to_string())?;
+            let mut s =
+                serde_json::to_string_pretty(&serde_json::json!({ "rules": rules })).map_err(|e| e.to_string())?;
             s.push('\n');
             s
         }

@@ -117,7 +117,12 @@ pub fn correlate(facts: Vec<Facts>) -> Model {
                 Some(name) => {
                     by_name
                         .entry(name.clone())
-                        .or_insert_with(|| Cluster { name: Some(name.clone()), definitions: Vec::new(), live: None, conflict: false })
+                        .or_insert_with(|| Cluster {
+                            name: Some(name.clone()),
+                            definitions: Vec::new(),
+                            live: None,
+                            conflict: false,
+                        })
                         .definitions
                         .push(d);
                 }
@@ -126,9 +131,12 @@ pub fn correlate(facts: Vec<Facts>) -> Model {
         }
     }
     for (i, live) in model.live.iter().enumerate() {
-        let c = by_name
-            .entry(live.name.clone())
-            .or_insert_with(|| Cluster { name: Some(live.name.clone()), definitions: Vec::new(), live: None, conflict: false });
+        let c = by_name.entry(live.name.clone()).or_insert_with(|| Cluster {
+            name: Some(live.name.clone()),
+            definitions: Vec::new(),
+            live: None,
+            conflict: false,
+        });
         // The first describe-cluster output (in input order) wins.
         c.live.get_or_insert(i);
     }
@@ -139,12 +147,8 @@ pub fn correlate(facts: Vec<Facts>) -> Model {
     }
     model.clusters = by_name.into_values().chain(unnamed).collect();
 
-    let cluster_of_def: HashMap<DefinitionRef, usize> = model
-        .clusters
-        .iter()
-        .enumerate()
-        .flat_map(|(i, c)| c.definitions.iter().map(move |d| (*d, i)))
-        .collect();
+    let cluster_of_def: HashMap<DefinitionRef, usize> =
+        model.clusters.iter().enumerate().flat_map(|(i, c)| c.definitions.iter().map(move |d| (*d, i))).collect();
     let by_name: HashMap<&str, usize> =
         model.clusters.iter().enumerate().filter_map(|(i, c)| Some((c.name.as_deref()?, i))).collect();
     let mut exports: HashMap<&str, (usize, &ExportValue)> = HashMap::new();
@@ -162,7 +166,9 @@ pub fn correlate(facts: Vec<Facts>) -> Model {
     for (stack, s) in model.stacks.iter().enumerate() {
         for (index, e) in s.entries.iter().enumerate() {
             let target = match &e.target {
-                TargetRef::Name { name, .. } => by_name_target(name, "no scanned stack or describe-cluster output defines it"),
+                TargetRef::Name { name, .. } => {
+                    by_name_target(name, "no scanned stack or describe-cluster output defines it")
+                }
                 TargetRef::Local { index: local } => {
                     let d = DefinitionRef { stack, index: *local };
                     Target::Cluster { cluster: cluster_of_def[&d], definition: Some(d) }
@@ -172,14 +178,18 @@ pub fn correlate(facts: Vec<Facts>) -> Model {
                         let d = DefinitionRef { stack: *from, index: *local };
                         Target::Cluster { cluster: cluster_of_def[&d], definition: Some(d) }
                     }
-                    Some((_, ExportValue::Text(name))) => by_name_target(name, "no scanned stack or describe-cluster output defines it"),
+                    Some((_, ExportValue::Text(name))) => {
+                        by_name_target(name, "no scanned stack or describe-cluster output defines it")
+                    }
                     Some((_, ExportValue::Unknown)) => Target::Missing {
                         name: None,
                         why: format!("the export {export} has a value that cannot be worked out"),
                     },
                     None => Target::Missing { name: None, why: format!("no scanned stack exports {export}") },
                 },
-                TargetRef::Unresolved { why } => Target::Missing { name: None, why: format!("its ClusterName cannot be worked out: {why}") },
+                TargetRef::Unresolved { why } => {
+                    Target::Missing { name: None, why: format!("its ClusterName cannot be worked out: {why}") }
+                }
             };
             entries.push(EntryRef { stack, index, target });
         }

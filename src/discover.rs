@@ -43,7 +43,8 @@ pub fn discover(paths: &[String], context: bool, found: &mut Discovery) {
         if meta.is_dir() {
             walk(path, context, found, &mut seen);
         } else if meta.is_file() {
-            let input = Input { path: Arc::from(arg.as_str()), source: Source::File(path.to_owned()), explicit: true, context };
+            let input =
+                Input { path: Arc::from(arg.as_str()), source: Source::File(path.to_owned()), explicit: true, context };
             push(found, &mut seen, input);
         } else {
             found.skipped.push((Arc::from(arg.as_str()), special_reason(&meta.file_type())));
@@ -72,14 +73,16 @@ fn walk(root: &Path, context: bool, found: &mut Discovery, seen: &mut HashSet<Ar
                     continue;
                 }
                 if file_type.is_file() {
-                    let input = Input { path: display, source: Source::File(entry.into_path()), explicit: false, context };
+                    let input =
+                        Input { path: display, source: Source::File(entry.into_path()), explicit: false, context };
                     push(found, seen, input);
                 } else {
                     found.skipped.push((display, special_reason(&file_type)));
                 }
             }
             Err(e) => {
-                let path = e.path().map_or_else(|| root.to_string_lossy().into_owned(), |p| p.to_string_lossy().into_owned());
+                let path =
+                    e.path().map_or_else(|| root.to_string_lossy().into_owned(), |p| p.to_string_lossy().into_owned());
                 let reason = e.io_error().map_or_else(|| e.to_string(), io_reason);
                 found.errors.push((Arc::from(path.as_str()), reason));
             }
@@ -122,7 +125,8 @@ mod tests {
         let root = dir.path().to_string_lossy().into_owned();
         let mut found = Discovery::default();
         discover(&[root.clone(), format!("{root}/missing.json"), format!("{root}/a.yaml")], false, &mut found);
-        let names: Vec<_> = found.inputs.iter().map(|i| i.path.strip_prefix(root.as_str()).unwrap_or("?").to_owned()).collect();
+        let names: Vec<_> =
+            found.inputs.iter().map(|i| i.path.strip_prefix(root.as_str()).unwrap_or("?").to_owned()).collect();
         assert_eq!(names, ["/a.yaml", "/b.json", "/sub/c.json"]);
         assert_eq!(found.errors.len(), 1);
         assert_eq!(found.errors[0].1, "no such file or directory");

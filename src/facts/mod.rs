@@ -205,11 +205,18 @@ pub struct ModeFact {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Via {
     Literal,
-    Parameter { name: String, overridden: bool },
+    Parameter {
+        name: String,
+        overridden: bool,
+    },
     /// `Ref` to an `AWS::EKS::Cluster` in the same template.
-    LocalCluster { logical_id: String },
+    LocalCluster {
+        logical_id: String,
+    },
     /// `Fn::ImportValue` of an export of another scanned stack.
-    Import { export: String },
+    Import {
+        export: String,
+    },
     /// A pseudo parameter such as `AWS::StackName`, or a composition.
     Computed,
 }
@@ -232,12 +239,21 @@ pub struct ClusterFact {
 /// Which cluster an access entry names.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TargetRef {
-    Name { name: String, via: Via },
+    Name {
+        name: String,
+        via: Via,
+    },
     /// `Ref` to the cluster at this index of the same stack's clusters.
-    Local { index: usize },
+    Local {
+        index: usize,
+    },
     /// `Fn::ImportValue` of this export name: correlation looks it up.
-    Import { export: String },
-    Unresolved { why: String },
+    Import {
+        export: String,
+    },
+    Unresolved {
+        why: String,
+    },
 }
 
 /// An `AWS::EKS::AccessEntry` (or eksctl's custom access entry resource).
@@ -291,17 +307,29 @@ pub struct ExportFact {
 pub enum ExportValue {
     Text(String),
     /// `Ref` to the cluster at this index of the same stack's clusters.
-    Cluster { index: usize },
+    Cluster {
+        index: usize,
+    },
     Unknown,
 }
 
 /// What eksctl made a stack for, by its name and description.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StackRole {
-    EksctlCluster { cluster: String },
-    EksctlNodeGroup { cluster: String, nodegroup: String, managed: bool },
-    EksctlAccessEntry { cluster: String },
-    EksctlOther { cluster: String },
+    EksctlCluster {
+        cluster: String,
+    },
+    EksctlNodeGroup {
+        cluster: String,
+        nodegroup: String,
+        managed: bool,
+    },
+    EksctlAccessEntry {
+        cluster: String,
+    },
+    EksctlOther {
+        cluster: String,
+    },
     /// Not recognisably eksctl's.
     Other,
 }

@@ -12,12 +12,21 @@ use super::Via;
 /// What resolution found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Resolution {
-    Text { text: String, via: Via },
+    Text {
+        text: String,
+        via: Via,
+    },
     /// `Ref` to the cluster at this index of the template's clusters.
-    Cluster { index: usize },
+    Cluster {
+        index: usize,
+    },
     /// `Fn::ImportValue` of this export name.
-    Import { export: String },
-    Unresolved { why: String },
+    Import {
+        export: String,
+    },
+    Unresolved {
+        why: String,
+    },
 }
 
 impl Resolution {
@@ -142,7 +151,9 @@ impl Scope<'_> {
                 };
                 match value {
                     Some(v) => out.push_str(&v),
-                    None => return Resolution::unresolved(format!("Fn::Sub uses ${{{name}}}, which cannot be worked out")),
+                    None => {
+                        return Resolution::unresolved(format!("Fn::Sub uses ${{{name}}}, which cannot be worked out"));
+                    }
                 }
             }
             rest = &after[end + 1..];
@@ -180,11 +191,9 @@ mod tests {
 
     #[test]
     fn resolves_parameters_overrides_and_pseudo_parameters() {
-        let template = doc(
-            "Parameters:\n  Name: {Type: String, Default: demo}\n  Mode: {Type: String}\n\
+        let template = doc("Parameters:\n  Name: {Type: String, Default: demo}\n  Mode: {Type: String}\n\
              a: !Ref Name\nb: !Ref Mode\nc: !Sub '${AWS::StackName}::${Name}'\nd: !Join ['-', [x, !Ref Name]]\n\
-             e: !ImportValue {'Fn::Sub': '${AWS::StackName}::ClusterName'}\nf: !Ref ControlPlane\ng: !If [C, a, b]\n",
-        );
+             e: !ImportValue {'Fn::Sub': '${AWS::StackName}::ClusterName'}\nf: !Ref ControlPlane\ng: !If [C, a, b]\n");
         let overrides = BTreeMap::from([("Mode".to_owned(), "API".to_owned())]);
         let scope = Scope {
             stack_name: "s",
@@ -213,13 +222,8 @@ mod tests {
     fn overrides_apply_only_to_declared_parameters() {
         let template = doc("a: !Ref Undeclared\n");
         let overrides = BTreeMap::from([("Undeclared".to_owned(), "x".to_owned())]);
-        let scope = Scope {
-            stack_name: "s",
-            parameters: None,
-            overrides: &overrides,
-            clusters: vec![],
-            cluster_names: vec![],
-        };
+        let scope =
+            Scope { stack_name: "s", parameters: None, overrides: &overrides, clusters: vec![], cluster_names: vec![] };
         assert!(matches!(scope.resolve(template.get("a").expect("a")), Resolution::Unresolved { .. }));
     }
 }

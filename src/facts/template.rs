@@ -100,7 +100,15 @@ pub fn extract(template: &Template, options: &FactOptions) -> StackFacts {
                 .pointer("/Properties/RemoteNetworkConfig")
                 .filter(|n| n.as_map().is_some_and(|m| !m.is_empty()))
                 .map(|n| at(&["Properties", "RemoteNetworkConfig"], n));
-            ClusterFact { logical_id: r.logical_id.clone(), name, name_via, location, mode, bootstrap_admin, remote_network }
+            ClusterFact {
+                logical_id: r.logical_id.clone(),
+                name,
+                name_via,
+                location,
+                mode,
+                bootstrap_admin,
+                remote_network,
+            }
         })
         .collect();
 
@@ -112,9 +120,10 @@ pub fn extract(template: &Template, options: &FactOptions) -> StackFacts {
         .collect();
 
     let exports = exports(template, &scope);
-    let by_eksctl = template.description.as_deref().is_some_and(|d| {
-        d.contains("[created and managed by eksctl]") || d.contains("[created by eksctl]")
-    });
+    let by_eksctl = template
+        .description
+        .as_deref()
+        .is_some_and(|d| d.contains("[created and managed by eksctl]") || d.contains("[created by eksctl]"));
     let managed = template.resources.iter().any(|r| r.resource_type == NODEGROUP_TYPE);
     StackFacts {
         path: template.source.path.clone(),
@@ -198,9 +207,8 @@ fn entry_fact(r: &crate::load::Resource, scope: &Scope<'_>, locator: &Locator<'_
                         path.extend_from_slice(tokens);
                         path
                     };
-                    let policy_arn = p
-                        .get("PolicyArn")
-                        .and_then(|n| Some((scope.text(n)?, at(&field(&["PolicyArn"]), n))));
+                    let policy_arn =
+                        p.get("PolicyArn").and_then(|n| Some((scope.text(n)?, at(&field(&["PolicyArn"]), n))));
                     let scope_node = p.get("AccessScope");
                     let scope_type = scope_node
                         .and_then(|s| s.get("Type"))
@@ -349,7 +357,10 @@ mod tests {
         assert_eq!(imported.kubernetes_groups[1].1.pointer, "/Resources/Imported/Properties/KubernetesGroups/1");
         assert_eq!(
             f.exports,
-            vec![ExportFact { name: "eksctl-demo-nodegroup-ng-1::ClusterName".into(), value: ExportValue::Cluster { index: 0 } }]
+            vec![ExportFact {
+                name: "eksctl-demo-nodegroup-ng-1::ClusterName".into(),
+                value: ExportValue::Cluster { index: 0 }
+            }]
         );
     }
 
@@ -360,7 +371,10 @@ mod tests {
             stack_role("eksctl-a-b-nodegroup-ng-x", true),
             StackRole::EksctlNodeGroup { cluster: "a-b".into(), nodegroup: "ng-x".into(), managed: true }
         );
-        assert_eq!(stack_role("eksctl-a-accessentry-1f2e", false), StackRole::EksctlAccessEntry { cluster: "a".into() });
+        assert_eq!(
+            stack_role("eksctl-a-accessentry-1f2e", false),
+            StackRole::EksctlAccessEntry { cluster: "a".into() }
+        );
         assert_eq!(stack_role("my-stack", false), StackRole::Other);
     }
 }

@@ -147,8 +147,8 @@ impl Parser<'_> {
         self.expect(b'"')?;
         let mut out = Vec::new();
         loop {
-            let run = memchr::memchr2(b'"', b'\\', &self.bytes[self.i..])
-                .ok_or_else(|| self.error("unterminated string"))?;
+            let run =
+                memchr::memchr2(b'"', b'\\', &self.bytes[self.i..]).ok_or_else(|| self.error("unterminated string"))?;
             let chunk = &self.bytes[self.i..self.i + run];
             if chunk.iter().any(|&b| b < 0x20) {
                 return Err(self.error("control character in string"));

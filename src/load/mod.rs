@@ -273,7 +273,9 @@ pub fn recognise(path: &Arc<str>, bytes: Arc<[u8]>, expected: bool) -> Outcome {
 
 fn not_recognised(first: u8) -> String {
     let kind = if first == b'{' || first == b'[' { "JSON" } else { "YAML" };
-    format!("{kind} but not a CloudFormation template, get-template output, describe-cluster output or eksctl ClusterConfig")
+    format!(
+        "{kind} but not a CloudFormation template, get-template output, describe-cluster output or eksctl ClusterConfig"
+    )
 }
 
 // ---------------------------------------------------------------- JSON --
@@ -382,7 +384,8 @@ fn recognise_json(source: &SourceText, bom: usize) -> Result<Vec<Document>, Stri
     }
     if let (Some(api), Some(kind)) = (top.api_version, top.kind) {
         if is_cluster_config(raw_str(api).as_deref(), raw_str(kind).as_deref()) {
-            let document = positioned(text, serde_json::from_slice::<&RawValue>(body).map_err(|e| json_error(text, &e))?)?;
+            let document =
+                positioned(text, serde_json::from_slice::<&RawValue>(body).map_err(|e| json_error(text, &e))?)?;
             return Ok(vec![Document::ClusterConfig(ClusterConfigDoc { source: source.clone(), document })]);
         }
     }

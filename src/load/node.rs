@@ -140,19 +140,11 @@ impl Node {
 
 /// Escapes one reference token for a JSON pointer (`~` -> `~0`, `/` -> `~1`).
 pub fn escape_pointer_token(token: &str) -> std::borrow::Cow<'_, str> {
-    if token.contains(['~', '/']) {
-        token.replace('~', "~0").replace('/', "~1").into()
-    } else {
-        token.into()
-    }
+    if token.contains(['~', '/']) { token.replace('~', "~0").replace('/', "~1").into() } else { token.into() }
 }
 
 fn unescape_pointer_token(token: &str) -> std::borrow::Cow<'_, str> {
-    if token.contains('~') {
-        token.replace("~1", "/").replace("~0", "~").into()
-    } else {
-        token.into()
-    }
+    if token.contains('~') { token.replace("~1", "/").replace("~0", "~").into() } else { token.into() }
 }
 
 /// Builds a JSON pointer from tokens, escaping each.
@@ -177,10 +169,7 @@ mod tests {
         Node::new(
             Pos::default(),
             Value::Map(
-                entries
-                    .into_iter()
-                    .map(|(k, v)| Entry { key: k.into(), key_pos: Pos::default(), value: v })
-                    .collect(),
+                entries.into_iter().map(|(k, v)| Entry { key: k.into(), key_pos: Pos::default(), value: v }).collect(),
             ),
         )
     }

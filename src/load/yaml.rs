@@ -128,10 +128,7 @@ impl Builder {
 
     fn open(&mut self, pos: Pos) -> Result<(), String> {
         if self.stack.len() >= MAX_DEPTH {
-            return Err(format!(
-                "nesting deeper than {MAX_DEPTH} levels at line {} column {}",
-                pos.line, pos.column
-            ));
+            return Err(format!("nesting deeper than {MAX_DEPTH} levels at line {} column {}", pos.line, pos.column));
         }
         self.count(1, pos)
     }

@@ -27,14 +27,7 @@ fn severity_style(s: Severity) -> Style {
 pub fn render(report: &Report, verbose: bool, out: &mut dyn Write) -> io::Result<()> {
     for f in &report.findings {
         let sev = severity_style(f.severity);
-        writeln!(
-            out,
-            "{BOLD}{}{BOLD:#}: {sev}{}[{}]{sev:#} {}",
-            f.location,
-            f.severity,
-            f.rule,
-            f.message
-        )?;
+        writeln!(out, "{BOLD}{}{BOLD:#}: {sev}{}[{}]{sev:#} {}", f.location, f.severity, f.rule, f.message)?;
         if let Some(line) = &f.location.source_line {
             let number = f.location.line.to_string();
             let pad = " ".repeat(number.len());

@@ -48,7 +48,10 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
             });
         }
         if entry.target_location != entry.location {
-            related.push(Related { location: entry.target_location.clone(), message: "the entry's ClusterName".to_owned() });
+            related.push(Related {
+                location: entry.target_location.clone(),
+                message: "the entry's ClusterName".to_owned(),
+            });
         }
         let defaulted = matches!(mode.source, ModeSource::NoAccessConfig | ModeSource::NoAuthenticationMode);
         let remediation = match &stack.role {

@@ -52,7 +52,10 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
                     let mode = d.map(|d| &model.definition(d).mode);
                     let why = mode.and_then(|m| m.unresolved.clone()).unwrap_or_else(|| "it is unknown".to_owned());
                     let related = mode
-                        .map(|m| Related { location: m.location.clone(), message: "the cluster's authentication mode".to_owned() })
+                        .map(|m| Related {
+                            location: m.location.clone(),
+                            message: "the cluster's authentication mode".to_owned(),
+                        })
                         .into_iter()
                         .collect();
                     (format!("its authentication mode cannot be worked out: {why}"), related)

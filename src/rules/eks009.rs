@@ -9,7 +9,8 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
         let Some(name) = &c.name else { continue };
         let mut defs = c.definitions.iter().map(|d| (d, model.definition(*d)));
         let Some((first_ref, first)) = defs.next() else { continue };
-        let mode_of = |m: &crate::facts::ModeFact| m.mode.as_ref().map_or("(unresolved)".to_owned(), ToString::to_string);
+        let mode_of =
+            |m: &crate::facts::ModeFact| m.mode.as_ref().map_or("(unresolved)".to_owned(), ToString::to_string);
         let related = defs
             .map(|(d, def)| Related {
                 location: def.mode.location.clone(),

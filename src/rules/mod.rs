@@ -80,7 +80,14 @@ pub struct Finding {
 
 impl Finding {
     fn sort_key(&self) -> impl Ord + '_ {
-        (&self.location.path, self.location.line, self.location.column, self.rule, &self.location.pointer, &self.message)
+        (
+            &self.location.path,
+            self.location.line,
+            self.location.column,
+            self.rule,
+            &self.location.pointer,
+            &self.message,
+        )
     }
 }
 
