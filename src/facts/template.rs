@@ -41,7 +41,7 @@ pub fn extract(template: &Template, options: &FactOptions) -> StackFacts {
         .iter()
         .zip(names)
         .map(|(r, (name, name_via))| {
-            let base = ["Resources", r.logical_id.as_str()];
+            let base = resource_base(template, &r.logical_id);
             let at = |tokens: &[&str], node: &Node| {
                 let mut all = base.to_vec();
                 all.extend_from_slice(tokens);
@@ -116,7 +116,7 @@ pub fn extract(template: &Template, options: &FactOptions) -> StackFacts {
         .resources
         .iter()
         .filter(|r| is_access_entry_type(&r.resource_type))
-        .map(|r| entry_fact(r, &scope, &locator, &template.stack_name))
+        .map(|r| entry_fact(r, &resource_base(template, &r.logical_id), &scope, &locator, &template.stack_name))
         .collect();
 
     let exports = exports(template, &scope);
@@ -137,14 +137,27 @@ pub fn extract(template: &Template, options: &FactOptions) -> StackFacts {
     }
 }
 
-fn entry_fact(r: &crate::load::Resource, scope: &Scope<'_>, locator: &Locator<'_>, stack: &str) -> AccessEntryFact {
-    let base = ["Resources", r.logical_id.as_str(), "Properties"];
+/// The pointer tokens of a resource: `/Resources/<id>`, or `/<id>` in a
+/// bare resources map.
+fn resource_base<'a>(template: &Template, logical_id: &'a str) -> Vec<&'a str> {
+    if template.fragment { vec![logical_id] } else { vec!["Resources", logical_id] }
+}
+
+fn entry_fact(
+    r: &crate::load::Resource,
+    resource: &[&str],
+    scope: &Scope<'_>,
+    locator: &Locator<'_>,
+    stack: &str,
+) -> AccessEntryFact {
+    let mut base = resource.to_vec();
+    base.push("Properties");
     let at = |tokens: &[&str], node: &Node| {
         let mut all = base.to_vec();
         all.extend_from_slice(tokens);
         locator.at(&all, node.pos)
     };
-    let location = locator.at(&base[..2], r.key_pos);
+    let location = locator.at(resource, r.key_pos);
     let props = r.node.get("Properties");
     let prop = |key: &str| props.and_then(|p| p.get(key));
 

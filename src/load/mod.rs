@@ -107,6 +107,9 @@ pub struct Template {
     pub resources: Vec<Resource>,
     /// Every resource in the template, looked at or not.
     pub resource_count: usize,
+    /// A bare resources map (a template fragment, as eksctl's own test data
+    /// has): resources sit at the root rather than under `Resources`.
+    pub fragment: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -389,7 +392,7 @@ fn recognise_json(source: &SourceText, bom: usize) -> Result<Vec<Document>, Stri
             return Ok(vec![Document::ClusterConfig(ClusterConfigDoc { source: source.clone(), document })]);
         }
     }
-    Ok(Vec::new())
+    Ok(json_fragment(source, text, body)?.map(Document::Template).into_iter().collect())
 }
 
 fn get_template_json(source: &SourceText, text: &[u8], body: &RawValue) -> Result<Vec<Document>, String> {
@@ -436,21 +439,22 @@ fn json_template(
     wrapper: Option<Wrapper>,
 ) -> Result<Template, String> {
     let mut template = Template {
-        source: source.clone(),
-        stack_name: stack_name_of(&source.path),
-        format: Format::Json,
-        wrapper,
         description: top.description.and_then(raw_str),
         parameters: top.parameters.map(|r| positioned(text, r)).transpose()?,
         outputs: top.outputs.map(|r| positioned(text, r)).transpose()?,
         metadata: top.metadata.map(|r| positioned(text, r)).transpose()?,
-        resources: Vec::new(),
-        resource_count: 0,
+        ..empty_template(source, Format::Json, wrapper)
     };
     if !resources.get().starts_with('{') {
         return Ok(template);
     }
     let entries: RawEntries<'_> = serde_json::from_str(resources.get()).map_err(|e| json_error(text, &e))?;
+    add_json_resources(&mut template, text, entries)?;
+    Ok(template)
+}
+
+/// Keeps the EKS resources among `entries`, positioned.
+fn add_json_resources(template: &mut Template, text: &[u8], entries: RawEntries<'_>) -> Result<(), String> {
     template.resource_count = entries.0.len();
     for (logical_id, raw) in entries.0 {
         let bytes = raw.get().as_bytes();
@@ -475,7 +479,47 @@ fn json_template(
             node,
         });
     }
-    Ok(template)
+    Ok(())
+}
+
+/// A bare map of resources: every value an object whose `Type` names a
+/// CloudFormation resource type (`AWS::...`, `Custom::...`).
+fn json_fragment(source: &SourceText, text: &[u8], body: &[u8]) -> Result<Option<Template>, String> {
+    let entries: RawEntries<'_> = serde_json::from_slice(body).map_err(|e| json_error(text, &e))?;
+    let looks_like_resources = !entries.0.is_empty()
+        && entries.0.iter().all(|(_, raw)| {
+            serde_json::from_str::<ResourceHead<'_>>(raw.get())
+                .ok()
+                .and_then(|h| h.resource_type)
+                .is_some_and(|t| is_resource_type(&t))
+        });
+    if !looks_like_resources {
+        return Ok(None);
+    }
+    let mut template = empty_template(source, Format::Json, None);
+    template.fragment = true;
+    add_json_resources(&mut template, text, entries)?;
+    Ok(Some(template))
+}
+
+fn is_resource_type(t: &str) -> bool {
+    t.starts_with("AWS::") || t.starts_with("Custom::") || t.starts_with("Alexa::")
+}
+
+fn empty_template(source: &SourceText, format: Format, wrapper: Option<Wrapper>) -> Template {
+    Template {
+        source: source.clone(),
+        stack_name: stack_name_of(&source.path),
+        format,
+        wrapper,
+        description: None,
+        parameters: None,
+        outputs: None,
+        metadata: None,
+        resources: Vec::new(),
+        resource_count: 0,
+        fragment: false,
+    }
 }
 
 // ---------------------------------------------------------------- YAML --
@@ -521,7 +565,22 @@ fn yaml_document(source: &SourceText, node: Node, at: Option<Pos>) -> Option<Doc
     if is_cluster_config(api, kind) {
         return Some(Document::ClusterConfig(ClusterConfigDoc { source: source.clone(), document: node }));
     }
-    None
+    yaml_fragment(source, node, at)
+}
+
+/// A bare map of resources (see [`json_fragment`]).
+fn yaml_fragment(source: &SourceText, node: Node, at: Option<Pos>) -> Option<Document> {
+    let entries = node.as_map()?;
+    let all_resources = !entries.is_empty()
+        && entries.iter().all(|e| e.value.get("Type").and_then(Node::as_str).is_some_and(is_resource_type));
+    if !all_resources {
+        return None;
+    }
+    let pos = node.pos;
+    let root = Node::new(pos, Value::Map(vec![node::Entry { key: "Resources".to_owned(), key_pos: pos, value: node }]));
+    let mut template = yaml_template(source, root, at.map(Wrapper::String));
+    template.fragment = true;
+    Some(Document::Template(template))
 }
 
 /// Moves the (last) value under `key` out of a mapping node.
@@ -534,16 +593,11 @@ fn take(node: &mut Node, key: &str) -> Option<Node> {
 fn yaml_template(source: &SourceText, mut node: Node, wrapper: Option<Wrapper>) -> Template {
     let description = node.get("Description").and_then(Node::as_str).map(str::to_owned);
     let mut template = Template {
-        source: source.clone(),
-        stack_name: stack_name_of(&source.path),
-        format: Format::Yaml,
-        wrapper,
         description,
         parameters: take(&mut node, "Parameters"),
         outputs: take(&mut node, "Outputs"),
         metadata: take(&mut node, "Metadata"),
-        resources: Vec::new(),
-        resource_count: 0,
+        ..empty_template(source, Format::Yaml, wrapper)
     };
     if let Some(Node { value: Value::Map(entries), .. }) = take(&mut node, "Resources") {
         template.resource_count = entries.len();
@@ -659,6 +713,18 @@ mod tests {
         assert_eq!(t.resources.len(), 1);
         let bad = recognise(&Arc::from("t.yaml"), Arc::from(b"a: \xff\xfe\n".as_slice()), true);
         assert!(matches!(bad, Outcome::Error(m) if m.starts_with("not valid UTF-8")));
+    }
+
+    #[test]
+    fn bare_resource_maps_are_template_fragments() {
+        let json = r#"{"LT": {"Type": "AWS::EC2::LaunchTemplate"}, "NG": {"Type": "AWS::EKS::Nodegroup"}}"#;
+        let t = template(run(json));
+        assert!(t.fragment);
+        assert_eq!((t.resource_count, t.resources.len()), (2, 1));
+        let t = template(run("LT:\n  Type: AWS::EC2::LaunchTemplate\nE:\n  Type: AWS::EKS::AccessEntry\n"));
+        assert!(t.fragment);
+        assert_eq!(t.resources[0].logical_id, "E");
+        assert!(matches!(run(r#"{"a": {"Type": "x"}}"#), Outcome::Skipped(_)));
     }
 
     #[test]
