@@ -26,7 +26,7 @@ pub struct Discovery {
 /// Finds the inputs under `paths` (`-` is standard input). `context` marks
 /// inputs given with `--context`.
 pub fn discover(paths: &[String], context: bool, found: &mut Discovery) {
-    let mut seen: HashSet<Arc<str>> = found.inputs.iter().map(|i| i.path.clone()).collect();
+    let mut seen: HashSet<(Arc<str>, bool)> = found.inputs.iter().map(|i| (i.path.clone(), i.context)).collect();
     for arg in paths {
         if arg == "-" {
             push(found, &mut seen, Input { path: Arc::from("-"), source: Source::Stdin, explicit: true, context });
@@ -52,13 +52,15 @@ pub fn discover(paths: &[String], context: bool, found: &mut Discovery) {
     }
 }
 
-fn push(found: &mut Discovery, seen: &mut HashSet<Arc<str>>, input: Input) {
-    if seen.insert(input.path.clone()) {
+/// Adds an input once: the same path named twice (or met twice in
+/// overlapping walks) is read once per role.
+fn push(found: &mut Discovery, seen: &mut HashSet<(Arc<str>, bool)>, input: Input) {
+    if seen.insert((input.path.clone(), input.context)) {
         found.inputs.push(input);
     }
 }
 
-fn walk(root: &Path, context: bool, found: &mut Discovery, seen: &mut HashSet<Arc<str>>) {
+fn walk(root: &Path, context: bool, found: &mut Discovery, seen: &mut HashSet<(Arc<str>, bool)>) {
     let walker = WalkDir::new(root)
         .follow_links(false)
         .sort_by_file_name()
