@@ -197,3 +197,116 @@ pub fn correlate(facts: Vec<Facts>) -> Model {
     model.entries = entries;
     model
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::facts::{AuthMode, ExportFact, Location, ModeSource, StackRole, Via};
+
+    fn loc(path: &str) -> Location {
+        Location { path: Arc::from(path), pointer: String::new(), line: 1, column: 1, source_line: None }
+    }
+
+    fn mode(m: AuthMode, source: ModeSource) -> ModeFact {
+        ModeFact { mode: Some(m), source, location: loc("m"), unresolved: None }
+    }
+
+    fn cluster(name: &str, m: AuthMode) -> ClusterFact {
+        ClusterFact {
+            logical_id: "ControlPlane".into(),
+            name: Some(name.into()),
+            name_via: Some(Via::Literal),
+            location: loc("c"),
+            mode: mode(m, ModeSource::Literal),
+            bootstrap_admin: None,
+            remote_network: None,
+        }
+    }
+
+    fn entry(target: TargetRef) -> AccessEntryFact {
+        AccessEntryFact {
+            logical_id: "AccessEntry".into(),
+            resource_type: "AWS::EKS::AccessEntry".into(),
+            location: loc("e"),
+            target,
+            target_location: loc("e"),
+            principal: None,
+            entry_type: "STANDARD".into(),
+            type_location: None,
+            kubernetes_groups: Vec::new(),
+            kubernetes_groups_location: None,
+            username: None,
+            access_policies: Vec::new(),
+            access_policies_location: None,
+        }
+    }
+
+    fn stack(name: &str, clusters: Vec<ClusterFact>, entries: Vec<AccessEntryFact>, exports: Vec<ExportFact>) -> Facts {
+        Facts::Stack(StackFacts {
+            path: Arc::from(format!("{name}.json")),
+            stack_name: name.into(),
+            role: StackRole::Other,
+            by_eksctl: false,
+            clusters,
+            entries,
+            exports,
+            resource_count: 1,
+        })
+    }
+
+    fn by_name(name: &str) -> TargetRef {
+        TargetRef::Name { name: name.into(), via: Via::Literal }
+    }
+
+    #[test]
+    fn entries_find_clusters_by_name_local_ref_and_import() {
+        let export = ExportFact { name: "a::Name".into(), value: ExportValue::Cluster { index: 0 } };
+        let model = correlate(vec![
+            stack(
+                "a",
+                vec![cluster("a", AuthMode::ConfigMap)],
+                vec![entry(TargetRef::Local { index: 0 })],
+                vec![export],
+            ),
+            stack(
+                "b",
+                vec![],
+                vec![entry(by_name("a")), entry(TargetRef::Import { export: "a::Name".into() }), entry(by_name("zz"))],
+                vec![],
+            ),
+        ]);
+        assert_eq!(model.clusters.len(), 1);
+        let d = DefinitionRef { stack: 0, index: 0 };
+        assert_eq!(model.entries[0].target, Target::Cluster { cluster: 0, definition: Some(d) });
+        assert_eq!(model.entries[1].target, Target::Cluster { cluster: 0, definition: None });
+        assert_eq!(model.entries[2].target, Target::Cluster { cluster: 0, definition: Some(d) });
+        assert!(matches!(&model.entries[3].target, Target::Missing { name: Some(n), .. } if n == "zz"));
+    }
+
+    #[test]
+    fn live_state_wins_and_keeps_the_template_mode() {
+        let live = LiveCluster { name: "a".into(), mode: mode(AuthMode::Api, ModeSource::Live) };
+        let model =
+            correlate(vec![stack("a", vec![cluster("a", AuthMode::ConfigMap)], vec![], vec![]), Facts::Live(live)]);
+        let e = model.effective(0, None).expect("mode");
+        assert_eq!(e.mode.mode, Some(AuthMode::Api));
+        assert_eq!(e.template.and_then(|t| t.mode.clone()), Some(AuthMode::ConfigMap));
+    }
+
+    #[test]
+    fn disagreeing_definitions_are_flagged_not_merged() {
+        let model = correlate(vec![
+            stack("old", vec![cluster("a", AuthMode::ConfigMap)], vec![], vec![]),
+            stack("new", vec![cluster("a", AuthMode::ApiAndConfigMap)], vec![], vec![]),
+            stack("copy", vec![cluster("b", AuthMode::Api)], vec![], vec![]),
+            stack("copy2", vec![cluster("b", AuthMode::Api)], vec![], vec![]),
+        ]);
+        assert!(model.clusters[0].conflict);
+        assert!(model.effective(0, None).is_none(), "no single mode for a conflict");
+        let pinned = model.effective(0, Some(DefinitionRef { stack: 1, index: 0 })).expect("pinned");
+        assert_eq!(pinned.mode.mode, Some(AuthMode::ApiAndConfigMap));
+        assert!(!model.clusters[1].conflict, "identical definitions agree");
+    }
+}

@@ -337,7 +337,7 @@ struct ResourceHead<'a> {
     resource_type: Option<Cow<'a, str>>,
 }
 
-fn json_error(text: &[u8], e: &serde_json::Error) -> String {
+fn json_error(e: &serde_json::Error) -> String {
     let mut message = e.to_string();
     // serde_json appends " at line L column C"; keep ours uniform.
     if let Some(i) = message.find(" at line ") {
@@ -346,7 +346,6 @@ fn json_error(text: &[u8], e: &serde_json::Error) -> String {
     if e.line() == 0 {
         return message;
     }
-    let _ = text;
     format!("invalid JSON: {message} at line {} column {}", e.line(), e.column())
 }
 
@@ -369,10 +368,10 @@ fn recognise_json(source: &SourceText, bom: usize) -> Result<Vec<Document>, Stri
     let body = &text[bom..];
     let first = body.iter().find(|b| !b.is_ascii_whitespace()).copied();
     if first == Some(b'[') {
-        serde_json::from_slice::<serde::de::IgnoredAny>(body).map_err(|e| json_error(text, &e))?;
+        serde_json::from_slice::<serde::de::IgnoredAny>(body).map_err(|e| json_error(&e))?;
         return Ok(Vec::new());
     }
-    let top: TopJson<'_> = serde_json::from_slice(body).map_err(|e| json_error(text, &e))?;
+    let top: TopJson<'_> = serde_json::from_slice(body).map_err(|e| json_error(&e))?;
     if let Some(resources) = top.resources {
         return Ok(vec![Document::Template(json_template(source, text, &top, resources, None)?)]);
     }
@@ -387,8 +386,7 @@ fn recognise_json(source: &SourceText, bom: usize) -> Result<Vec<Document>, Stri
     }
     if let (Some(api), Some(kind)) = (top.api_version, top.kind) {
         if is_cluster_config(raw_str(api).as_deref(), raw_str(kind).as_deref()) {
-            let document =
-                positioned(text, serde_json::from_slice::<&RawValue>(body).map_err(|e| json_error(text, &e))?)?;
+            let document = positioned(text, serde_json::from_slice::<&RawValue>(body).map_err(|e| json_error(&e))?)?;
             return Ok(vec![Document::ClusterConfig(ClusterConfigDoc { source: source.clone(), document })]);
         }
     }
@@ -398,7 +396,7 @@ fn recognise_json(source: &SourceText, bom: usize) -> Result<Vec<Document>, Stri
 fn get_template_json(source: &SourceText, text: &[u8], body: &RawValue) -> Result<Vec<Document>, String> {
     let raw = body.get();
     if raw.starts_with('{') {
-        let top: TopJson<'_> = serde_json::from_str(raw).map_err(|e| json_error(text, &e))?;
+        let top: TopJson<'_> = serde_json::from_str(raw).map_err(|e| json_error(&e))?;
         return match top.resources {
             Some(resources) => {
                 Ok(vec![Document::Template(json_template(source, text, &top, resources, Some(Wrapper::Object))?)])
@@ -448,7 +446,7 @@ fn json_template(
     if !resources.get().starts_with('{') {
         return Ok(template);
     }
-    let entries: RawEntries<'_> = serde_json::from_str(resources.get()).map_err(|e| json_error(text, &e))?;
+    let entries: RawEntries<'_> = serde_json::from_str(resources.get()).map_err(|e| json_error(&e))?;
     add_json_resources(&mut template, text, entries)?;
     Ok(template)
 }
@@ -485,7 +483,7 @@ fn add_json_resources(template: &mut Template, text: &[u8], entries: RawEntries<
 /// A bare map of resources: every value an object whose `Type` names a
 /// CloudFormation resource type (`AWS::...`, `Custom::...`).
 fn json_fragment(source: &SourceText, text: &[u8], body: &[u8]) -> Result<Option<Template>, String> {
-    let entries: RawEntries<'_> = serde_json::from_slice(body).map_err(|e| json_error(text, &e))?;
+    let entries: RawEntries<'_> = serde_json::from_slice(body).map_err(|e| json_error(&e))?;
     let looks_like_resources = !entries.0.is_empty()
         && entries.0.iter().all(|(_, raw)| {
             serde_json::from_str::<ResourceHead<'_>>(raw.get())
