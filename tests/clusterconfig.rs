@@ -223,7 +223,7 @@ fn eksctl_examples_load_without_errors() {
         .count();
     let path = root.to_string_lossy().into_owned();
     for version in [None, Some("0.166.0"), Some("0.175.0"), Some("0.176.0")] {
-        let mut args = vec!["--format", "json", "--fail-on", "never"];
+        let mut args = vec!["--fail-on", "never"];
         if let Some(v) = version {
             args.extend(["--eksctl-version", v]);
         }

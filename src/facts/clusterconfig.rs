@@ -75,13 +75,8 @@ pub fn extract(doc: &ClusterConfigDoc, options: &FactOptions) -> Vec<StackFacts>
         _ => None,
     };
 
-    let prediction = |nodegroup: Option<String>| Prediction {
-        command,
-        version,
-        releases: releases.clone(),
-        nodegroup,
-        outposts,
-        affected: None,
+    let prediction = |nodegroup: Option<String>| {
+        Box::new(Prediction { command, version, releases: releases.clone(), nodegroup, outposts, affected: None })
     };
     let target = || match &name {
         Some(n) => TargetRef::Name { name: n.clone(), via: Via::Literal },
@@ -158,7 +153,7 @@ pub fn extract(doc: &ClusterConfigDoc, options: &FactOptions) -> Vec<StackFacts>
             if let Some((b, r, m)) = affected.as_ref().filter(|_| entries.is_empty() && !managed) {
                 p.affected = entry(b)
                     .filter(|_| eksctl::create_cluster_nodegroup_entry(b, true, role_arn.is_some()))
-                    .map(|entry| AffectedPrediction { releases: r.clone(), mode: m.clone(), entry });
+                    .map(|entry| Box::new(AffectedPrediction { releases: r.clone(), mode: m.clone(), entry }));
             }
             stacks.push(StackFacts {
                 path: doc.source.path.clone(),

@@ -375,7 +375,7 @@ pub struct StackFacts {
     pub exports: Vec<ExportFact>,
     pub resource_count: usize,
     /// `Some` for a stack predicted from an eksctl ClusterConfig.
-    pub prediction: Option<Prediction>,
+    pub prediction: Option<Box<Prediction>>,
 }
 
 /// The eksctl command a ClusterConfig is predicted for.
@@ -411,7 +411,7 @@ pub struct Prediction {
     pub outposts: bool,
     /// Without `--eksctl-version`: what an affected release would write
     /// into this stack that fails, when that differs from the model.
-    pub affected: Option<AffectedPrediction>,
+    pub affected: Option<Box<AffectedPrediction>>,
 }
 
 /// A failure that eksctl's affected releases (0.167.0 to 0.175.x) would

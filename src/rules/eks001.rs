@@ -113,7 +113,10 @@ fn predicted_message(
             eksctl::modelled(p.version),
             p.releases,
             entry.logical_id,
-            entry.entry_type,
+            match entry.principal.as_ref().filter(|p| p.literal) {
+                Some(role) => format!("{}, naming iam.instanceRoleARN {}", entry.entry_type, role.key),
+                None => entry.entry_type.clone(),
+            },
             p.nodegroup.as_deref().unwrap_or("(unnamed)"),
             stack.stack_name
         ),
