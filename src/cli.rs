@@ -8,6 +8,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use eksguard::eksctl::Version;
 use eksguard::facts::FactOptions;
 use eksguard::load::LoadOptions;
 use eksguard::report::{self, Report};
@@ -25,7 +26,8 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Scan templates, get-template and describe-cluster output.
+    /// Scan templates, get-template and describe-cluster output, and eksctl
+    /// ClusterConfigs (config files, `--dry-run` output).
     Scan(ScanArgs),
     /// List the built-in rules.
     Rules {
@@ -95,6 +97,11 @@ struct ScanArgs {
     #[arg(long = "parameter", short = 'p', value_name = "KEY=VALUE", value_parser = parse_key_value)]
     parameters: Vec<(String, String)>,
 
+    /// eksctl release to model for ClusterConfigs (X.Y.Z); current eksctl when
+    /// unset, with a warning when an affected release would fail.
+    #[arg(long, value_name = "X.Y.Z", env = "EKSGUARD_EKSCTL_VERSION", value_parser = parse_eksctl_version)]
+    eksctl_version: Option<Version>,
+
     /// Skip files larger than this many bytes without reading them.
     #[arg(long, value_name = "BYTES", default_value_t = LoadOptions::default().max_file_size)]
     max_file_size: u64,
@@ -106,6 +113,10 @@ struct ScanArgs {
     /// Also list skipped inputs in text output.
     #[arg(long, short)]
     verbose: bool,
+}
+
+fn parse_eksctl_version(s: &str) -> Result<Version, String> {
+    s.parse()
 }
 
 fn parse_key_value(s: &str) -> Result<(String, String), String> {
@@ -137,7 +148,10 @@ fn run_scan(args: ScanArgs) -> Result<ExitCode, String> {
         contexts: args.context,
         jobs: args.jobs.map(usize::from),
         load: LoadOptions { max_file_size: args.max_file_size },
-        facts: FactOptions { parameters: args.parameters.into_iter().collect::<BTreeMap<_, _>>() },
+        facts: FactOptions {
+            parameters: args.parameters.into_iter().collect::<BTreeMap<_, _>>(),
+            eksctl_version: args.eksctl_version,
+        },
         rules: RuleSettings::default(),
     };
     let report = scan(&config)?;

@@ -43,6 +43,196 @@ pub const CONFIG_MAP_FIX: Version = Version(0, 176, 0);
 /// entries are enabled).
 pub const INSTANCE_ROLE_FIX: Version = Version(0, 177, 0);
 
+/// The newest eksctl release whose source was read for this table.
+pub const LATEST_KNOWN: Version = Version(0, 230, 0);
+
+/// First release whose default mode on Outposts stays API_AND_CONFIG_MAP
+/// when `outpost.etcdInstanceType` is set (Outposts with EC2 instance store).
+pub const OUTPOSTS_ETCD_SINCE: Version = Version(0, 229, 0);
+
+/// What eksctl does, from release `since` until the next row: the data
+/// that predictions from a ClusterConfig follow. Rows are in release
+/// order; the last one is "current eksctl".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Behaviour {
+    pub since: Version,
+    /// `accessConfig` exists: the cluster stack gets `AccessConfig` and
+    /// eksctl writes access entries at all.
+    pub access_entries: bool,
+    /// `create cluster` leaves the self-managed nodegroup entry out when
+    /// the mode is CONFIG_MAP.
+    pub create_cluster_checks_mode: bool,
+    /// A set `iam.instanceRoleARN` keeps the entry out of the nodegroup
+    /// stack (eksctl calls the EKS API instead, and only when access
+    /// entries are enabled).
+    pub instance_role_outside_stack: bool,
+    /// An unset mode defaults to CONFIG_MAP for Outposts control planes.
+    pub outposts_default_config_map: bool,
+    /// ... unless `outpost.etcdInstanceType` is set.
+    pub outposts_etcd_keeps_api: bool,
+    /// Where this was read in eksctl's source.
+    pub evidence: &'static str,
+}
+
+/// eksctl's behaviour by release.
+pub static BEHAVIOURS: &[Behaviour] = &[
+    Behaviour {
+        since: Version(0, 0, 0),
+        access_entries: false,
+        create_cluster_checks_mode: false,
+        instance_role_outside_stack: false,
+        outposts_default_config_map: false,
+        outposts_etcd_keeps_api: false,
+        // v0.166.0 pkg/cfn/builder/cluster.go has no AccessConfig and the
+        // nodegroup builder no AccessEntry resource.
+        evidence: "v0.166.0: no accessConfig in the API types, no AccessConfig in pkg/cfn/builder/cluster.go",
+    },
+    Behaviour {
+        since: ACCESS_ENTRIES_SINCE,
+        access_entries: true,
+        create_cluster_checks_mode: false,
+        instance_role_outside_stack: false,
+        outposts_default_config_map: false,
+        outposts_etcd_keeps_api: false,
+        // v0.167.0..v0.175.0 pkg/cfn/builder/nodegroup.go: `if
+        // !n.disableAccessEntryCreation { n.addAccessEntry() }`, with
+        // PrincipalArn = iam.instanceRoleARN when set, else GetAtt
+        // NodeInstanceRole.Arn, and Type EC2_WINDOWS for Windows AMI
+        // families. `create cluster` (pkg/cfn/manager/create_tasks.go)
+        // passes disableAccessEntryCreation=false whatever the mode; only
+        // `create nodegroup` (pkg/actions/nodegroup/create.go) sets it from
+        // the live cluster (`!m.accessEntry.IsEnabled()`).
+        // pkg/apis/eksctl.io/v1alpha5/defaults.go: unset mode =
+        // API_AND_CONFIG_MAP; validation.go refuses accessEntries under
+        // CONFIG_MAP.
+        evidence: "v0.167.0..v0.175.0 pkg/cfn/builder/nodegroup.go addAccessEntry; pkg/cfn/manager/create_tasks.go",
+    },
+    Behaviour {
+        since: CONFIG_MAP_FIX,
+        access_entries: true,
+        create_cluster_checks_mode: true,
+        instance_role_outside_stack: false,
+        outposts_default_config_map: true,
+        outposts_etcd_keeps_api: false,
+        // v0.176.0 pkg/cfn/manager/create_tasks.go: `disableAccessEntryCreation
+        // := accessConfig.AuthenticationMode == AuthenticationModeConfigMap`;
+        // defaults.go getDefaultAuthenticationMode: CONFIG_MAP when
+        // IsControlPlaneOnOutposts() (outpost.controlPlaneOutpostARN set).
+        evidence: "v0.176.0 pkg/cfn/manager/create_tasks.go; pkg/apis/eksctl.io/v1alpha5/defaults.go",
+    },
+    Behaviour {
+        since: INSTANCE_ROLE_FIX,
+        access_entries: true,
+        create_cluster_checks_mode: true,
+        instance_role_outside_stack: true,
+        outposts_default_config_map: true,
+        outposts_etcd_keeps_api: false,
+        // v0.177.0 pkg/cfn/manager/nodegroup.go: `createAccessEntryInStack
+        // := ng.IAM.InstanceRoleARN == ""`; otherwise DisableAccessEntryResource
+        // and a separate maybeCreateAccessEntry task calls the API.
+        evidence: "v0.177.0 pkg/cfn/manager/nodegroup.go UnmanagedNodeGroupTask.Create",
+    },
+    Behaviour {
+        since: OUTPOSTS_ETCD_SINCE,
+        access_entries: true,
+        create_cluster_checks_mode: true,
+        instance_role_outside_stack: true,
+        outposts_default_config_map: true,
+        outposts_etcd_keeps_api: true,
+        // v0.229.0 defaults.go getDefaultAuthenticationMode(isOutpost,
+        // isOutpostV2): CONFIG_MAP only when !isOutpostV2 (etcdInstanceType
+        // unset).
+        evidence: "v0.229.0 pkg/apis/eksctl.io/v1alpha5/defaults.go getDefaultAuthenticationMode",
+    },
+];
+
+/// The behaviour of `version`, or of current eksctl when `None`, with the
+/// releases that share it.
+pub fn behaviour(version: Option<Version>) -> (&'static Behaviour, String) {
+    let i = match version {
+        Some(v) => BEHAVIOURS.iter().rposition(|b| b.since <= v).unwrap_or(0),
+        None => BEHAVIOURS.len() - 1,
+    };
+    (&BEHAVIOURS[i], releases(i))
+}
+
+/// The releases of row `i` of [`BEHAVIOURS`], as words.
+fn releases(i: usize) -> String {
+    let since = BEHAVIOURS[i].since;
+    match BEHAVIOURS.get(i + 1) {
+        None => format!("{since} or later"),
+        Some(next) if i == 0 => format!("before {}", next.since),
+        Some(next) if next.since.2 == 0 && next.since.1 > 0 => {
+            format!("{since} to {}.{}.x", next.since.0, next.since.1 - 1)
+        }
+        Some(next) => format!("{since} up to {}", next.since),
+    }
+}
+
+/// The release modelled, in words: `eksctl 0.175.0` or `current eksctl
+/// (0.229.0 or later)`.
+pub fn modelled(version: Option<Version>) -> String {
+    match version {
+        Some(v) => format!("eksctl {v}"),
+        None => format!("current eksctl ({})", behaviour(None).1),
+    }
+}
+
+/// eksctl's default authentication mode when `accessConfig.authenticationMode`
+/// is unset.
+pub fn default_mode(b: &Behaviour, outposts: bool, etcd: bool) -> &'static str {
+    if outposts && b.outposts_default_config_map && !(etcd && b.outposts_etcd_keeps_api) {
+        "CONFIG_MAP"
+    } else {
+        "API_AND_CONFIG_MAP"
+    }
+}
+
+/// Does `eksctl create cluster` put an access entry into a self-managed
+/// nodegroup's stack?
+pub fn create_cluster_nodegroup_entry(b: &Behaviour, config_map: bool, instance_role: bool) -> bool {
+    b.access_entries
+        && !(b.create_cluster_checks_mode && config_map)
+        && !(b.instance_role_outside_stack && instance_role)
+}
+
+/// Does `eksctl create nodegroup` put an access entry into a self-managed
+/// nodegroup's stack, on a cluster that accepts access entries? (On one
+/// that does not, it never does: it reads the live mode.)
+pub fn create_nodegroup_entry(b: &Behaviour, instance_role: bool) -> bool {
+    b.access_entries && !(b.instance_role_outside_stack && instance_role)
+}
+
+/// What eksctl says when `accessConfig.accessEntries` meets CONFIG_MAP
+/// (pkg/apis/eksctl.io/v1alpha5/validation.go, since 0.167.0).
+pub const ACCESS_ENTRIES_REFUSED: &str =
+    "accessConfig.authenticationMode must be set to either API_AND_CONFIG_MAP or API to use access entries";
+
+/// How to get past a self-managed nodegroup entry that `eksctl create
+/// cluster` is predicted to write for a CONFIG_MAP ClusterConfig.
+pub fn predicted_nodegroup_remediation(outposts: bool) -> String {
+    let mode = if outposts {
+        "Setting `accessConfig.authenticationMode: API_AND_CONFIG_MAP` is not an option here: eksctl requires \
+         CONFIG_MAP for Outposts control planes."
+    } else {
+        "Or (3) set `accessConfig.authenticationMode: API_AND_CONFIG_MAP` in the config (nodes then join through \
+         access entries, and aws-auth keeps working)."
+    };
+    format!(
+        "Either (1) use eksctl {CONFIG_MAP_FIX} or later, which leaves the entry out under CONFIG_MAP; or (2) run \
+         `eksctl create cluster -f <config> --without-nodegroup`, then `eksctl create nodegroup -f <config>` (it \
+         reads the live mode and maps the node role into aws-auth instead). {mode} Setting `iam.instanceRoleARN` \
+         does not help before eksctl {INSTANCE_ROLE_FIX}: the entry is still written, naming that role."
+    )
+}
+
+/// How to get past `accessConfig.accessEntries` under CONFIG_MAP.
+pub fn predicted_accessentry_remediation() -> String {
+    "Set `accessConfig.authenticationMode` to API_AND_CONFIG_MAP or API, or drop `accessConfig.accessEntries` and \
+     map the principals with `iamIdentityMappings` (aws-auth) instead."
+        .to_owned()
+}
+
 /// The eksctl release range that writes the failing nodegroup entry.
 pub fn affected_range() -> String {
     format!("{ACCESS_ENTRIES_SINCE} to {}.{}.x", CONFIG_MAP_FIX.0, CONFIG_MAP_FIX.1 - 1)
@@ -100,5 +290,39 @@ mod tests {
         assert!("latest".parse::<Version>().is_err());
         assert!(Version(0, 175, 9) < CONFIG_MAP_FIX);
         assert_eq!(affected_range(), "0.167.0 to 0.175.x");
+    }
+
+    #[test]
+    fn behaviour_table_is_ordered_and_ranges_read_well() {
+        assert!(BEHAVIOURS.windows(2).all(|w| w[0].since < w[1].since));
+        assert_eq!(behaviour(Some(Version(0, 166, 9))).1, "before 0.167.0");
+        assert_eq!(behaviour(Some(Version(0, 175, 0))).1, affected_range());
+        assert_eq!(behaviour(Some(Version(0, 176, 0))).1, "0.176.0 to 0.176.x");
+        assert_eq!(behaviour(None).1, "0.229.0 or later");
+        assert!(LATEST_KNOWN >= behaviour(None).0.since);
+    }
+
+    #[test]
+    fn nodegroup_entries_by_version() {
+        let at = |v: (u32, u32, u32)| behaviour(Some(Version(v.0, v.1, v.2))).0;
+        // (version, config_map, instance_role) -> entry in the stack
+        assert!(!create_cluster_nodegroup_entry(at((0, 166, 0)), true, false));
+        assert!(create_cluster_nodegroup_entry(at((0, 167, 0)), true, false));
+        assert!(create_cluster_nodegroup_entry(at((0, 175, 0)), true, true));
+        assert!(!create_cluster_nodegroup_entry(at((0, 176, 0)), true, false));
+        assert!(create_cluster_nodegroup_entry(at((0, 176, 0)), false, true));
+        assert!(!create_cluster_nodegroup_entry(at((0, 177, 0)), false, true));
+        assert!(create_nodegroup_entry(at((0, 175, 0)), true));
+        assert!(!create_nodegroup_entry(at((0, 180, 0)), true));
+    }
+
+    #[test]
+    fn default_modes() {
+        let at = |v: (u32, u32, u32)| behaviour(Some(Version(v.0, v.1, v.2))).0;
+        assert_eq!(default_mode(at((0, 175, 0)), true, false), "API_AND_CONFIG_MAP");
+        assert_eq!(default_mode(at((0, 176, 0)), true, false), "CONFIG_MAP");
+        assert_eq!(default_mode(at((0, 176, 0)), false, false), "API_AND_CONFIG_MAP");
+        assert_eq!(default_mode(at((0, 200, 0)), true, true), "CONFIG_MAP");
+        assert_eq!(default_mode(at((0, 229, 0)), true, true), "API_AND_CONFIG_MAP");
     }
 }

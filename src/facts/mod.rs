@@ -8,6 +8,7 @@
 //! correlation's job) and the document itself is dropped afterwards, so a
 //! sweep keeps facts, not documents.
 
+pub mod clusterconfig;
 pub mod context;
 pub mod resolve;
 pub mod template;
@@ -18,6 +19,7 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
+use crate::eksctl::Version;
 use crate::load::node::{Pos, escape_pointer_token};
 use crate::load::{Document, SourceText, Wrapper, json};
 
@@ -27,6 +29,9 @@ pub struct FactOptions {
     /// `--parameter Key=Value` overrides, applied to every template that
     /// declares the parameter.
     pub parameters: BTreeMap<String, String>,
+    /// `--eksctl-version`: the eksctl release whose behaviour ClusterConfig
+    /// predictions follow; current eksctl when `None`.
+    pub eksctl_version: Option<Version>,
 }
 
 /// Everything learnt from one document.
@@ -41,7 +46,7 @@ pub fn extract(document: &Document, options: &FactOptions) -> Vec<Facts> {
     match document {
         Document::Template(t) => vec![Facts::Stack(template::extract(t, options))],
         Document::Context(c) => context::extract(c).into_iter().map(Facts::Live).collect(),
-        Document::ClusterConfig(_) => Vec::new(),
+        Document::ClusterConfig(c) => clusterconfig::extract(c, options).into_iter().map(Facts::Stack).collect(),
     }
 }
 
@@ -163,6 +168,14 @@ pub enum ModeSource {
     NoAuthenticationMode,
     /// `aws eks describe-cluster` output.
     Live,
+    /// `accessConfig.authenticationMode` of an eksctl ClusterConfig.
+    ClusterConfig,
+    /// Unset in a ClusterConfig: eksctl's default at the modelled release
+    /// (`outposts`: the Outposts default applied).
+    EksctlDefault { outposts: bool },
+    /// eksctl before 0.167.0 writes no `AccessConfig`: CloudFormation's
+    /// default.
+    EksctlWithoutAccessConfig,
 }
 
 impl ModeSource {
@@ -175,6 +188,16 @@ impl ModeSource {
             Self::NoAccessConfig => "the default: the cluster has no AccessConfig".to_owned(),
             Self::NoAuthenticationMode => "the default: AccessConfig has no AuthenticationMode".to_owned(),
             Self::Live => "reported by describe-cluster".to_owned(),
+            Self::ClusterConfig => "set in accessConfig.authenticationMode".to_owned(),
+            Self::EksctlDefault { outposts: false } => {
+                "eksctl's default: accessConfig.authenticationMode is unset".to_owned()
+            }
+            Self::EksctlDefault { outposts: true } => {
+                "eksctl's default for an Outposts control plane: accessConfig.authenticationMode is unset".to_owned()
+            }
+            Self::EksctlWithoutAccessConfig => {
+                format!("the default: eksctl before {} writes no AccessConfig", crate::eksctl::ACCESS_ENTRIES_SINCE)
+            }
         }
     }
 
@@ -183,8 +206,12 @@ impl ModeSource {
             Self::Literal => "template",
             Self::Parameter { overridden: false, .. } => "parameter-default",
             Self::Parameter { overridden: true, .. } => "parameter-override",
-            Self::NoAccessConfig | Self::NoAuthenticationMode => "cloudformation-default",
+            Self::NoAccessConfig | Self::NoAuthenticationMode | Self::EksctlWithoutAccessConfig => {
+                "cloudformation-default"
+            }
             Self::Live => "live",
+            Self::ClusterConfig => "clusterconfig",
+            Self::EksctlDefault { .. } => "eksctl-default",
         }
     }
 }
@@ -347,6 +374,56 @@ pub struct StackFacts {
     pub entries: Vec<AccessEntryFact>,
     pub exports: Vec<ExportFact>,
     pub resource_count: usize,
+    /// `Some` for a stack predicted from an eksctl ClusterConfig.
+    pub prediction: Option<Box<Prediction>>,
+}
+
+/// The eksctl command a ClusterConfig is predicted for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EksctlCommand {
+    /// A config file or `eksctl create cluster --dry-run` output.
+    CreateCluster,
+    /// `eksctl create nodegroup --dry-run` output: eksctl reads the live
+    /// cluster's mode and writes node entries only when it accepts them.
+    CreateNodegroup,
+}
+
+impl fmt::Display for EksctlCommand {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::CreateCluster => "eksctl create cluster",
+            Self::CreateNodegroup => "eksctl create nodegroup",
+        })
+    }
+}
+
+/// How a stack was predicted from a ClusterConfig.
+#[derive(Debug, Clone)]
+pub struct Prediction {
+    pub command: EksctlCommand,
+    /// The release modelled (`--eksctl-version`); current eksctl when `None`.
+    pub version: Option<Version>,
+    /// The releases that behave like the modelled one (`0.167.0 to 0.175.x`).
+    pub releases: String,
+    /// For a nodegroup stack: its `name` in the ClusterConfig.
+    pub nodegroup: Option<String>,
+    /// Outposts control plane (`outpost.controlPlaneOutpostARN` set).
+    pub outposts: bool,
+    /// Without `--eksctl-version`: what an affected release would write
+    /// into this stack that fails, when that differs from the model.
+    pub affected: Option<Box<AffectedPrediction>>,
+}
+
+/// A failure that eksctl's affected releases (0.167.0 to 0.175.x) would
+/// meet but the modelled release does not.
+#[derive(Debug, Clone)]
+pub struct AffectedPrediction {
+    /// The affected releases.
+    pub releases: String,
+    /// The cluster's mode at those releases (CONFIG_MAP).
+    pub mode: ModeFact,
+    /// The entry they would write.
+    pub entry: AccessEntryFact,
 }
 
 /// A cluster as `aws eks describe-cluster` reports it.

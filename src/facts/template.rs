@@ -134,6 +134,7 @@ pub fn extract(template: &Template, options: &FactOptions) -> StackFacts {
         entries,
         exports,
         resource_count: template.resource_count,
+        prediction: None,
     }
 }
 
@@ -339,7 +340,8 @@ mod tests {
         assert_eq!(c.mode.source, ModeSource::Parameter { name: "Mode".into(), overridden: false });
         assert_eq!(c.mode.location.pointer, "/Resources/C/Properties/AccessConfig/AuthenticationMode");
         assert_eq!(c.mode.location.line, 9);
-        let options = FactOptions { parameters: [("Mode".to_owned(), "API".to_owned())].into() };
+        let options =
+            FactOptions { parameters: [("Mode".to_owned(), "API".to_owned())].into(), ..FactOptions::default() };
         let c = facts_with("s.yaml", text, &options).clusters.remove(0);
         assert_eq!(c.mode.mode, Some(AuthMode::Api));
         assert_eq!(c.mode.source, ModeSource::Parameter { name: "Mode".into(), overridden: true });

@@ -89,7 +89,8 @@ pub struct ClusterSummary {
     /// The mode rules used (`null` when unknown or conflicting).
     pub mode: Option<String>,
     /// Where that mode came from: `template`, `parameter-default`,
-    /// `parameter-override`, `cloudformation-default` or `live`.
+    /// `parameter-override`, `cloudformation-default`, `live`, and for
+    /// ClusterConfigs `clusterconfig` or `eksctl-default`.
     pub source: Option<&'static str>,
     pub definitions: Vec<ModeSummary>,
     pub live: Option<ModeSummary>,

@@ -2,7 +2,7 @@
 
 use crate::correlate::{Model, Target};
 use crate::eksctl;
-use crate::facts::{AuthMode, ModeSource, StackRole};
+use crate::facts::{AccessEntryFact, AuthMode, EksctlCommand, ModeSource, Prediction, StackFacts, StackRole};
 
 use super::{Finding, Related, Severity};
 
@@ -19,6 +19,11 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
         }
         let stack = model.stack(e.stack);
         let entry = model.entry(e);
+        if stack.prediction.as_ref().is_some_and(|p| p.command == EksctlCommand::CreateNodegroup) {
+            // `eksctl create nodegroup` reads the live mode and leaves the
+            // entry out of a CONFIG_MAP cluster's nodegroup stacks.
+            continue;
+        }
         let name = model.clusters[cluster].name.clone();
         let shown = name.as_deref().unwrap_or("(unnamed)");
         let mode = effective.mode;
@@ -29,11 +34,14 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
                 provenance = format!("{provenance}; the template says {} ({})", t.0, t.1.describe());
             }
         }
-        let message = format!(
-            "access entry `{}` targets cluster `{shown}`, whose authentication mode is CONFIG_MAP ({provenance}); \
-             CloudFormation will fail stack `{}` with \"{CFN_ERROR}\"",
-            entry.logical_id, stack.stack_name
-        );
+        let message = match &stack.prediction {
+            Some(p) => predicted_message(p, stack, entry, shown, &provenance),
+            None => format!(
+                "access entry `{}` targets cluster `{shown}`, whose authentication mode is CONFIG_MAP ({provenance}); \
+                 CloudFormation will fail stack `{}` with \"{CFN_ERROR}\"",
+                entry.logical_id, stack.stack_name
+            ),
+        };
         let mut related = vec![Related {
             location: mode.location.clone(),
             message: format!("cluster `{shown}` authentication mode CONFIG_MAP: {}", mode.source.describe()),
@@ -47,19 +55,23 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
                 ),
             });
         }
-        if entry.target_location != entry.location {
+        if entry.target_location != entry.location && stack.prediction.is_none() {
             related.push(Related {
                 location: entry.target_location.clone(),
                 message: "the entry's ClusterName".to_owned(),
             });
         }
         let defaulted = matches!(mode.source, ModeSource::NoAccessConfig | ModeSource::NoAuthenticationMode);
-        let remediation = match &stack.role {
-            StackRole::EksctlNodeGroup { managed: false, .. } if is_node_entry(&entry.entry_type) => {
-                eksctl::nodegroup_remediation(shown)
-            }
-            StackRole::EksctlAccessEntry { .. } => eksctl::accessentry_stack_remediation(shown),
-            _ => eksctl::template_remediation(shown, defaulted),
+        let remediation = match (&stack.role, &stack.prediction) {
+            (StackRole::EksctlAccessEntry { .. }, Some(_)) => eksctl::predicted_accessentry_remediation(),
+            (_, Some(p)) => eksctl::predicted_nodegroup_remediation(p.outposts),
+            _ => match &stack.role {
+                StackRole::EksctlNodeGroup { managed: false, .. } if is_node_entry(&entry.entry_type) => {
+                    eksctl::nodegroup_remediation(shown)
+                }
+                StackRole::EksctlAccessEntry { .. } => eksctl::accessentry_stack_remediation(shown),
+                _ => eksctl::template_remediation(shown, defaulted),
+            },
         };
         out.push(Finding {
             rule: "EKS001",
@@ -73,6 +85,41 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
             related,
             remediation,
         });
+    }
+}
+
+/// The message for a stack predicted from a ClusterConfig.
+fn predicted_message(
+    p: &Prediction,
+    stack: &StackFacts,
+    entry: &AccessEntryFact,
+    cluster: &str,
+    provenance: &str,
+) -> String {
+    match &stack.role {
+        StackRole::EksctlAccessEntry { .. } => format!(
+            "eksctl refuses this ClusterConfig: the access entry for `{}` (predicted stack `{}`) needs access entries \
+             enabled, but cluster `{cluster}`'s authentication mode is CONFIG_MAP ({provenance}); eksctl stops with \
+             \"{}\"",
+            entry.principal.as_ref().map_or("(no principalARN)", |p| p.key.as_str()),
+            stack.stack_name,
+            eksctl::ACCESS_ENTRIES_REFUSED
+        ),
+        _ => format!(
+            "`{}` with {} ({}) would put access entry `{}` ({}) for nodegroup `{}` into predicted stack `{}`, \
+             but cluster `{cluster}`'s authentication mode is CONFIG_MAP ({provenance}); CloudFormation would fail that \
+             stack with \"{CFN_ERROR}\"",
+            p.command,
+            eksctl::modelled(p.version),
+            p.releases,
+            entry.logical_id,
+            match entry.principal.as_ref().filter(|p| p.literal) {
+                Some(role) => format!("{}, naming iam.instanceRoleARN {}", entry.entry_type, role.key),
+                None => entry.entry_type.clone(),
+            },
+            p.nodegroup.as_deref().unwrap_or("(unnamed)"),
+            stack.stack_name
+        ),
     }
 }
 

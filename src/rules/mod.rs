@@ -8,6 +8,8 @@
 mod eks001;
 mod eks002;
 mod eks009;
+mod eks010;
+mod eks011;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -132,6 +134,22 @@ pub static REGISTRY: &[Rule] = &[
         summary: "Templates define one cluster name with different authentication modes",
         doc: include_str!("../../rules/EKS009.md"),
         check: eks009::check,
+    },
+    Rule {
+        id: "EKS010",
+        name: "invalid-authentication-mode",
+        severity: Severity::Error,
+        summary: "A cluster's authentication mode is not CONFIG_MAP, API_AND_CONFIG_MAP or API",
+        doc: include_str!("../../rules/EKS010.md"),
+        check: eks010::check,
+    },
+    Rule {
+        id: "EKS011",
+        name: "fails-on-affected-eksctl-releases",
+        severity: Severity::Warning,
+        summary: "Without --eksctl-version: eksctl 0.167.0 to 0.175.x would create a failing nodegroup stack from this ClusterConfig",
+        doc: include_str!("../../rules/EKS011.md"),
+        check: eks011::check,
     },
 ];
 

@@ -1,0 +1,54 @@
+//! EKS010 invalid-authentication-mode.
+
+use crate::correlate::Model;
+use crate::facts::{AuthMode, ModeSource};
+
+use super::{Finding, Severity};
+
+/// The values EKS accepts for a cluster's authentication mode.
+pub const ALLOWED: &str = "CONFIG_MAP, API_AND_CONFIG_MAP or API";
+
+pub fn check(model: &Model, out: &mut Vec<Finding>) {
+    for stack in &model.stacks {
+        for cluster in &stack.clusters {
+            let Some(AuthMode::Invalid(value)) = &cluster.mode.mode else { continue };
+            let shown = cluster.name.as_deref().unwrap_or("(unnamed)");
+            let (what, consequence) = match (&cluster.mode.source, &stack.prediction) {
+                (ModeSource::ClusterConfig, Some(p)) => (
+                    "accessConfig.authenticationMode",
+                    format!(
+                        "eksctl does not check the value and passes it on, so `{}` would fail: CloudFormation \
+                         rejects it in stack `{}`",
+                        p.command, stack.stack_name
+                    ),
+                ),
+                _ => (
+                    "AccessConfig.AuthenticationMode",
+                    format!("CloudFormation will fail stack `{}` when it creates the cluster", stack.stack_name),
+                ),
+            };
+            let provenance = match &cluster.mode.source {
+                ModeSource::Literal | ModeSource::ClusterConfig => String::new(),
+                other => format!(" ({})", other.describe()),
+            };
+            out.push(Finding {
+                rule: "EKS010",
+                name: "invalid-authentication-mode",
+                severity: Severity::Error,
+                message: format!(
+                    "cluster `{shown}` has {what} `{value}`{provenance}, which is not one of {ALLOWED}; {consequence}"
+                ),
+                location: cluster.mode.location.clone(),
+                stack: Some(stack.stack_name.clone()),
+                cluster: cluster.name.clone(),
+                resource: Some(cluster.logical_id.clone()),
+                related: Vec::new(),
+                remediation: format!(
+                    "Use one of {ALLOWED} (spelt exactly so, in capitals). API_AND_CONFIG_MAP accepts both access \
+                     entries and the aws-auth ConfigMap and is eksctl's default; the mode can later move only \
+                     towards API."
+                ),
+            });
+        }
+    }
+}
