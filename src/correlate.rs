@@ -253,6 +253,7 @@ mod tests {
             entries,
             exports,
             resource_count: 1,
+            prediction: None,
         })
     }
 
