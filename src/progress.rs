@@ -21,6 +21,8 @@ struct Bar {
 impl Progress for Bar {
     fn start(&self, inputs: usize) {
         self.bar.set_length(inputs as u64);
+        // Drawn from here on, once the number of inputs is known.
+        self.bar.enable_steady_tick(Duration::from_millis(120));
     }
 
     fn input_done(&self, documents: usize) {
@@ -39,7 +41,6 @@ pub fn scan(config: &ScanConfig) -> Result<Report, String> {
     let style = ProgressStyle::with_template("{spinner} {pos}/{len} files, {per_sec}, {msg} [{elapsed}]")
         .unwrap_or_else(|_| ProgressStyle::default_bar());
     bar.set_style(style);
-    bar.enable_steady_tick(Duration::from_millis(120));
     let progress = Bar { bar, documents: AtomicUsize::new(0) };
     let result = eksguard::scan_with(config, &progress);
     progress.bar.finish_and_clear();
