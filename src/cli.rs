@@ -8,9 +8,13 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::progress;
+
+use eksguard::baseline::Baseline;
 use eksguard::eksctl::Version;
 use eksguard::facts::FactOptions;
 use eksguard::load::LoadOptions;
+use eksguard::load::archive::ArchiveLimits;
 use eksguard::report::{self, Report};
 use eksguard::rules::{self, RuleSettings, Severity};
 use eksguard::{ScanConfig, scan};
@@ -51,6 +55,12 @@ enum ListFormat {
 enum Format {
     Text,
     Json,
+    /// SARIF 2.1.0 (GitHub code scanning).
+    Sarif,
+    /// JUnit XML (GitLab CI, Jenkins).
+    Junit,
+    /// GitHub Actions workflow commands (annotations).
+    Github,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -113,6 +123,30 @@ struct ScanArgs {
     /// Also list skipped inputs in text output.
     #[arg(long, short)]
     verbose: bool,
+
+    /// No progress bar (it is only ever drawn on a terminal's stderr).
+    #[arg(long, short)]
+    quiet: bool,
+
+    /// Hide the findings recorded in this baseline file: only new ones fail.
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
+
+    /// Record the current findings in FILE (they are then hidden as baselined).
+    #[arg(long, value_name = "FILE")]
+    write_baseline: Option<PathBuf>,
+
+    /// Entries read from one archive.
+    #[arg(long, value_name = "N", default_value_t = ArchiveLimits::default().max_entries)]
+    max_archive_entries: usize,
+
+    /// Uncompressed bytes of one archive entry.
+    #[arg(long, value_name = "BYTES", default_value_t = ArchiveLimits::default().max_entry_size)]
+    max_entry_size: u64,
+
+    /// Uncompressed bytes of one whole archive.
+    #[arg(long, value_name = "BYTES", default_value_t = ArchiveLimits::default().max_total_size)]
+    max_archive_size: u64,
 }
 
 fn parse_eksctl_version(s: &str) -> Result<Version, String> {
@@ -147,18 +181,49 @@ fn run_scan(args: ScanArgs) -> Result<ExitCode, String> {
         paths: args.paths,
         contexts: args.context,
         jobs: args.jobs.map(usize::from),
-        load: LoadOptions { max_file_size: args.max_file_size },
+        load: LoadOptions {
+            max_file_size: args.max_file_size,
+            archive: ArchiveLimits {
+                max_entries: args.max_archive_entries,
+                max_entry_size: args.max_entry_size,
+                max_total_size: args.max_archive_size,
+            },
+        },
         facts: FactOptions {
             parameters: args.parameters.into_iter().collect::<BTreeMap<_, _>>(),
             eksctl_version: args.eksctl_version,
+            ..FactOptions::default()
         },
         rules: RuleSettings::default(),
     };
-    let report = scan(&config)?;
+    let baseline = args
+        .baseline
+        .as_ref()
+        .map(|path| {
+            let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+            Baseline::parse(&text).map_err(|e| format!("{}: {e}", path.display()))
+        })
+        .transpose()?;
+    let mut report = if args.quiet { scan(&config)? } else { progress::scan(&config)? };
+    let baseline = match &args.write_baseline {
+        Some(path) => {
+            let written = Baseline::of(&report.findings);
+            std::fs::write(path, written.render()).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            Some(written)
+        }
+        None => baseline,
+    };
+    if let Some(baseline) = &baseline {
+        baseline.apply(&mut report);
+    }
+    let enabled: Vec<&rules::Rule> = rules::REGISTRY.iter().filter(|r| config.rules.enabled(r)).collect();
     let mut rendered = Vec::new();
     match args.format {
         Format::Text => report::text::render(&report, args.verbose, &mut rendered),
         Format::Json => report::json::render(&report, &mut rendered),
+        Format::Sarif => report::sarif::render(&report, &mut rendered),
+        Format::Junit => report::junit::render(&report, &enabled, &mut rendered),
+        Format::Github => report::github::render(&report, &mut rendered),
     }
     .map_err(|e| format!("cannot render the report: {e}"))?;
 

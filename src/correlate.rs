@@ -9,6 +9,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use crate::facts::suppress::Suppression;
 use crate::facts::{AccessEntryFact, ClusterFact, ExportValue, Facts, LiveCluster, ModeFact, StackFacts, TargetRef};
 
 /// A cluster definition: the `index`th cluster of stack `stack`.
@@ -55,6 +56,8 @@ pub struct Model {
     pub live: Vec<LiveCluster>,
     pub clusters: Vec<Cluster>,
     pub entries: Vec<EntryRef>,
+    /// Inline suppressions, applied to the findings after the rules ran.
+    pub suppressions: Vec<Suppression>,
 }
 
 /// The mode that applies to an entry or cluster, and what it overrides.
@@ -104,6 +107,7 @@ pub fn correlate(facts: Vec<Facts>) -> Model {
         match f {
             Facts::Stack(s) => model.stacks.push(s),
             Facts::Live(l) => model.live.push(l),
+            Facts::Suppressions(s) => model.suppressions.extend(s),
         }
     }
 

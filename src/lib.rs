@@ -9,8 +9,10 @@
 //!
 //! [`scan`] calls the stages in order. Loading and fact extraction run in
 //! parallel, one input at a time per thread, and keep only facts; the
-//! later stages see every input at once.
+//! later stages see every input at once. [`suppress`] and [`baseline`]
+//! take findings out after the rules ran.
 
+pub mod baseline;
 pub mod correlate;
 pub mod discover;
 pub mod eksctl;
@@ -18,6 +20,7 @@ pub mod facts;
 pub mod load;
 pub mod report;
 pub mod rules;
+pub mod suppress;
 
 use rayon::prelude::*;
 
@@ -42,7 +45,7 @@ pub struct ScanConfig {
 
 /// What became of one input unit after loading and fact extraction.
 enum Unit {
-    Analysed { documents: DocCounts, facts: Vec<Facts> },
+    Analysed { path: std::sync::Arc<str>, documents: DocCounts, facts: Vec<Facts> },
     Skipped(Skipped),
     Error(InputError),
 }
@@ -54,25 +57,66 @@ struct DocCounts {
     contexts: usize,
 }
 
+/// What a scan tells its caller as it goes (a progress bar). Called from
+/// worker threads; the default methods do nothing.
+pub trait Progress: Sync {
+    /// Discovery is done: `inputs` files (an archive is one) will be read.
+    fn start(&self, inputs: usize) {
+        let _ = inputs;
+    }
+    /// One input was read and analysed; it held `documents` documents.
+    fn input_done(&self, documents: usize) {
+        let _ = documents;
+    }
+}
+
+/// No progress reporting.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoProgress;
+
+impl Progress for NoProgress {}
+
 /// Runs a whole scan and returns its report.
 pub fn scan(config: &ScanConfig) -> Result<Report, String> {
+    scan_with(config, &NoProgress)
+}
+
+/// [`scan`], telling `progress` how it goes.
+pub fn scan_with(config: &ScanConfig, progress: &dyn Progress) -> Result<Report, String> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(config.jobs.unwrap_or(0))
         .build()
         .map_err(|e| format!("cannot start worker threads: {e}"))?;
-    Ok(pool.install(|| scan_in_pool(config)))
+    Ok(pool.install(|| scan_in_pool(config, progress)))
 }
 
-fn scan_in_pool(config: &ScanConfig) -> Report {
+fn scan_in_pool(config: &ScanConfig, progress: &dyn Progress) -> Report {
     let mut found = discover::Discovery::default();
     discover::discover(&config.paths, false, &mut found);
     discover::discover(&config.contexts, true, &mut found);
+    progress.start(found.inputs.len());
 
     let units: Vec<Unit> = found
         .inputs
         .par_iter()
         .flat_map_iter(|input| {
-            load::load(input, &config.load).into_iter().map(|loaded| analyse(loaded, input.context, &config.facts))
+            let units: Vec<Unit> = load::load(input, &config.load)
+                .into_iter()
+                .map(|loaded| analyse(loaded, input.context, &config.facts))
+                .collect();
+            progress.input_done(
+                units
+                    .iter()
+                    .map(|u| {
+                        if let Unit::Analysed { documents: d, .. } = u {
+                            d.templates + d.cluster_configs + d.contexts
+                        } else {
+                            0
+                        }
+                    })
+                    .sum(),
+            );
+            units
         })
         .collect();
 
@@ -81,9 +125,11 @@ fn scan_in_pool(config: &ScanConfig) -> Report {
     let mut skipped: Vec<Skipped> = found.skipped.into_iter().map(|(path, reason)| Skipped { path, reason }).collect();
     let mut summary = Summary::default();
     let mut all_facts = Vec::new();
+    let mut checked = Vec::new();
     for unit in units {
         match unit {
-            Unit::Analysed { documents, facts } => {
+            Unit::Analysed { path, documents, facts } => {
+                checked.push(path);
                 summary.analysed += 1;
                 summary.templates += documents.templates;
                 summary.cluster_configs += documents.cluster_configs;
@@ -96,9 +142,13 @@ fn scan_in_pool(config: &ScanConfig) -> Report {
     }
     errors.sort();
     skipped.sort();
+    checked.sort();
+    checked.dedup();
 
     let model = correlate::correlate(all_facts);
     let findings = rules::evaluate(&model, &config.rules);
+    let (findings, suppressed) = suppress::apply(findings, &model.suppressions);
+    summary.suppressed = suppressed;
     summary.skipped = skipped.len();
     summary.errors = errors.len();
     summary.inputs = summary.analysed + summary.skipped + summary.errors;
@@ -112,6 +162,7 @@ fn scan_in_pool(config: &ScanConfig) -> Report {
         findings,
         errors,
         skipped,
+        checked,
     }
 }
 
@@ -140,7 +191,7 @@ fn analyse(loaded: load::Loaded, context_only: bool, options: &FactOptions) -> U
                 }
                 facts.extend(facts::extract(doc, options));
             }
-            Unit::Analysed { documents, facts }
+            Unit::Analysed { path, documents, facts }
         }
     }
 }

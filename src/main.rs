@@ -3,6 +3,7 @@
 //! 2 usage error or an input that could not be read).
 
 mod cli;
+mod progress;
 
 use std::process::ExitCode;
 

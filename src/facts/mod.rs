@@ -11,6 +11,7 @@
 pub mod clusterconfig;
 pub mod context;
 pub mod resolve;
+pub mod suppress;
 pub mod template;
 
 use std::collections::BTreeMap;
@@ -39,12 +40,18 @@ pub struct FactOptions {
 pub enum Facts {
     Stack(StackFacts),
     Live(LiveCluster),
+    /// Inline suppressions found in the document.
+    Suppressions(Vec<suppress::Suppression>),
 }
 
 /// Extracts the facts of one document.
 pub fn extract(document: &Document, options: &FactOptions) -> Vec<Facts> {
     match document {
-        Document::Template(t) => vec![Facts::Stack(template::extract(t, options))],
+        Document::Template(t) => {
+            let suppressions = suppress::of_template(t);
+            let stack = Facts::Stack(template::extract(t, options));
+            if suppressions.is_empty() { vec![stack] } else { vec![stack, Facts::Suppressions(suppressions)] }
+        }
         Document::Context(c) => context::extract(c).into_iter().map(Facts::Live).collect(),
         Document::ClusterConfig(c) => clusterconfig::extract(c, options).into_iter().map(Facts::Stack).collect(),
     }

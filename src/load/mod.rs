@@ -14,6 +14,7 @@
 //! metadata) are re-read as positioned trees. YAML is read whole, since its
 //! parser is the slow part either way.
 
+pub mod archive;
 pub mod json;
 pub mod node;
 pub mod yaml;
@@ -53,11 +54,13 @@ pub struct Input {
 pub struct LoadOptions {
     /// Files larger than this are skipped without being read.
     pub max_file_size: u64,
+    /// Limits on what one archive may expand to.
+    pub archive: archive::ArchiveLimits,
 }
 
 impl Default for LoadOptions {
     fn default() -> Self {
-        Self { max_file_size: 64 * 1024 * 1024 }
+        Self { max_file_size: 64 * 1024 * 1024, archive: archive::ArchiveLimits::default() }
     }
 }
 
@@ -161,10 +164,14 @@ pub fn is_relevant_type(resource_type: &str) -> bool {
 /// simply not ours and is skipped.
 const DATA_EXTENSIONS: &[&str] = &["json", "yaml", "yml", "template", "cfn"];
 
-/// Reads and recognises one input.
+/// Reads and recognises one input; an archive (recognised by its magic
+/// bytes) gives one unit per entry.
 pub fn load(input: &Input, options: &LoadOptions) -> Vec<Loaded> {
     let outcome = match read_input(input, options) {
         Ok(bytes) => {
+            if let Some(kind) = archive::detect(&bytes) {
+                return archive::load(&input.path, &bytes, kind, input.explicit, &options.archive);
+            }
             let expected = input.explicit || has_data_extension(&input.path);
             recognise(&input.path, Arc::from(bytes), expected)
         }

@@ -5,7 +5,10 @@
 //! writes output; they write to the `Write` they are given, so one thread
 //! or many give the same bytes.
 
+pub mod github;
 pub mod json;
+pub mod junit;
+pub mod sarif;
 pub mod text;
 
 use std::sync::Arc;
@@ -28,6 +31,10 @@ pub struct Report {
     pub errors: Vec<InputError>,
     pub skipped: Vec<Skipped>,
     pub clusters: Vec<ClusterSummary>,
+    /// Every input unit that was analysed, sorted: the files each rule
+    /// checked (JUnit's test cases). Not part of the JSON contract.
+    #[serde(skip)]
+    pub checked: Vec<Arc<str>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -43,6 +50,10 @@ pub struct Summary {
     pub clusters: usize,
     pub access_entries: usize,
     pub findings: Counts,
+    /// Findings silenced by inline `eksguard` suppressions.
+    pub suppressed: usize,
+    /// Findings hidden because `--baseline` recorded them.
+    pub baselined: usize,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]

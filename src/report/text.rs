@@ -54,7 +54,7 @@ pub fn render(report: &Report, verbose: bool, out: &mut dyn Write) -> io::Result
     }
     let s = &report.summary;
     let plural = |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
-    writeln!(
+    write!(
         out,
         "{BOLD}Summary:{BOLD:#} {} ({} analysed, {} skipped, {}); {}, {}, {}, {}; findings: {}, {}, {}",
         plural(s.inputs, "input", "inputs"),
@@ -68,5 +68,9 @@ pub fn render(report: &Report, verbose: bool, out: &mut dyn Write) -> io::Result
         plural(s.findings.error, "error", "errors"),
         plural(s.findings.warning, "warning", "warnings"),
         plural(s.findings.note, "note", "notes"),
-    )
+    )?;
+    if s.suppressed + s.baselined > 0 {
+        write!(out, "; hidden: {} suppressed, {} baselined", s.suppressed, s.baselined)?;
+    }
+    writeln!(out)
 }

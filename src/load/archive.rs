@@ -1,0 +1,461 @@
+//! Archives as inputs: `.tar`, `.tar.gz`/`.tgz` and `.zip`.
+//!
+//! Takes the bytes of one input that [`detect`] recognises by its magic
+//! bytes (never by extension alone); gives one [`Loaded`] unit per entry,
+//! named `ARCHIVE!entry/path`, recognised exactly as a file met in a
+//! directory walk would be. Everything happens in memory: nothing is ever
+//! extracted, and entry names (absolute, `../`, anything) are only names.
+//!
+//! Limits guard against decompression bombs: the number of entries, the
+//! uncompressed size of one entry and the uncompressed size of the whole
+//! archive ([`ArchiveLimits`]). An entry over a limit is reported as
+//! skipped with the reason and the rest of the archive goes on; once the
+//! total is spent, the rest is reported as not read. A corrupt archive is
+//! an error for the archive, never a panic; entries read before the damage
+//! are kept.
+
+use std::cell::Cell;
+use std::io::{self, Cursor, Read};
+use std::rc::Rc;
+use std::sync::Arc;
+
+use super::{Loaded, Outcome, has_data_extension, recognise};
+
+/// Archive kinds, recognised by their first bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Tar,
+    Gzip,
+    Zip,
+}
+
+impl Kind {
+    fn name(self) -> &'static str {
+        match self {
+            Self::Tar => "tar",
+            Self::Gzip => "gzip",
+            Self::Zip => "zip",
+        }
+    }
+}
+
+/// Bomb limits, raised with `--max-archive-entries`, `--max-entry-size`
+/// and `--max-archive-size`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ArchiveLimits {
+    /// Entries read from one archive (directories included).
+    pub max_entries: usize,
+    /// Uncompressed bytes of one entry.
+    pub max_entry_size: u64,
+    /// Uncompressed bytes of one whole archive.
+    pub max_total_size: u64,
+}
+
+impl Default for ArchiveLimits {
+    fn default() -> Self {
+        Self { max_entries: 10_000, max_entry_size: 64 * 1024 * 1024, max_total_size: 512 * 1024 * 1024 }
+    }
+}
+
+/// The archive kind of `bytes`, if any.
+pub fn detect(bytes: &[u8]) -> Option<Kind> {
+    if bytes.starts_with(&[0x1f, 0x8b]) {
+        return Some(Kind::Gzip);
+    }
+    if bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(b"PK\x05\x06") {
+        return Some(Kind::Zip);
+    }
+    if is_tar(bytes) {
+        return Some(Kind::Tar);
+    }
+    None
+}
+
+/// POSIX (`ustar\0`) and GNU (`ustar  \0`) tar headers carry a magic at
+/// offset 257.
+fn is_tar(bytes: &[u8]) -> bool {
+    bytes.get(257..262) == Some(b"ustar".as_slice())
+}
+
+/// Extensions under which an archive is expected: a damaged one is an
+/// error rather than "not ours".
+const ARCHIVE_EXTENSIONS: &[&str] = &[".tar", ".tar.gz", ".tgz", ".zip", ".gz"];
+
+fn has_archive_extension(path: &str) -> bool {
+    let lower = path.to_ascii_lowercase();
+    ARCHIVE_EXTENSIONS.iter().any(|e| lower.ends_with(e))
+}
+
+/// Reads every entry of the archive `bytes` (of `kind`) found at `path`.
+/// `explicit` says the archive was named on the command line.
+pub fn load(path: &Arc<str>, bytes: &[u8], kind: Kind, explicit: bool, limits: &ArchiveLimits) -> Vec<Loaded> {
+    let mut sink = Sink { archive: path.clone(), limits: *limits, units: Vec::new(), total: 0, entries: 0 };
+    let result = match kind {
+        Kind::Zip => read_zip(bytes, &mut sink),
+        Kind::Tar => read_tar(Counted::new(bytes, limits.max_total_size), &mut sink),
+        Kind::Gzip => read_gzip(bytes, &mut sink),
+    };
+    if let Err(failure) = result {
+        let outcome = match failure {
+            Failure::Corrupt(message) if explicit || has_archive_extension(path) => {
+                Outcome::Error(format!("corrupt {} archive: {message}", kind.name()))
+            }
+            Failure::Corrupt(message) => {
+                Outcome::Skipped(format!("looks like a {} archive but cannot be read: {message}", kind.name()))
+            }
+            Failure::NotTar => Outcome::Skipped("gzip-compressed, but not a tar archive".to_owned()),
+            Failure::Limit(reason) => Outcome::Skipped(reason),
+        };
+        sink.units.push(Loaded { path: path.clone(), outcome });
+    } else if sink.units.is_empty() {
+        sink.units.push(Loaded { path: path.clone(), outcome: Outcome::Skipped("empty archive".to_owned()) });
+    }
+    sink.units
+}
+
+enum Failure {
+    Corrupt(String),
+    NotTar,
+    /// A limit that stops the rest of the archive from being read.
+    Limit(String),
+}
+
+struct Sink {
+    archive: Arc<str>,
+    limits: ArchiveLimits,
+    units: Vec<Loaded>,
+    /// Uncompressed bytes handed out so far (zip; tar counts its stream).
+    total: u64,
+    entries: usize,
+}
+
+impl Sink {
+    fn name(&self, entry: &str) -> Arc<str> {
+        Arc::from(format!("{}!{entry}", self.archive))
+    }
+
+    fn skip(&mut self, entry: &str, reason: String) {
+        let path = self.name(entry);
+        self.units.push(Loaded { path, outcome: Outcome::Skipped(reason) });
+    }
+
+    /// Counts one more entry; `false` once the entry limit is reached.
+    fn admit(&mut self) -> Result<(), Failure> {
+        self.entries += 1;
+        if self.entries > self.limits.max_entries {
+            return Err(Failure::Limit(format!(
+                "more than {} entries (--max-archive-entries); entries after the first {} not read",
+                self.limits.max_entries, self.limits.max_entries
+            )));
+        }
+        Ok(())
+    }
+
+    fn too_big(&self, size: u64) -> String {
+        format!(
+            "{size} bytes uncompressed, larger than the {}-byte limit (--max-entry-size)",
+            self.limits.max_entry_size
+        )
+    }
+
+    /// Recognises one entry's content like a file met in a walk.
+    fn entry(&mut self, entry: &str, bytes: Vec<u8>) {
+        let path = self.name(entry);
+        let outcome = if detect(&bytes).is_some() {
+            Outcome::Skipped("an archive inside an archive (not opened)".to_owned())
+        } else {
+            recognise(&path, Arc::from(bytes), has_data_extension(entry))
+        };
+        self.units.push(Loaded { path, outcome });
+    }
+}
+
+/// Reads at most `limit + 1` bytes, so that "larger than the limit" is
+/// known without reading the rest.
+fn read_limited(reader: &mut dyn Read, limit: u64, hint: u64) -> io::Result<Vec<u8>> {
+    let mut bytes = Vec::with_capacity(usize::try_from(hint.min(limit).min(1 << 24)).unwrap_or(0));
+    reader.take(limit.saturating_add(1)).read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
+// ----------------------------------------------------------------- zip --
+
+fn read_zip(bytes: &[u8], sink: &mut Sink) -> Result<(), Failure> {
+    let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| Failure::Corrupt(e.to_string()))?;
+    for index in 0..archive.len() {
+        sink.admit()?;
+        let name = archive.name_for_index(index).unwrap_or_default().to_owned();
+        let mut file = match archive.by_index(index) {
+            Ok(file) => file,
+            // Encryption, an unsupported method, a bad local header: this
+            // entry only.
+            Err(e) => {
+                sink.skip(&name, format!("cannot be read: {e}"));
+                continue;
+            }
+        };
+        if file.is_dir() {
+            continue;
+        }
+        if file.is_symlink() {
+            sink.skip(&name, "symbolic link in the archive (not followed)".to_owned());
+            continue;
+        }
+        let declared = file.size();
+        if declared > sink.limits.max_entry_size {
+            sink.skip(&name, sink.too_big(declared));
+            continue;
+        }
+        let left = sink.limits.max_total_size.saturating_sub(sink.total);
+        let limit = sink.limits.max_entry_size.min(left);
+        let content = match read_limited(&mut file, limit, declared) {
+            Ok(content) => content,
+            Err(e) => {
+                sink.skip(&name, format!("cannot be decompressed: {e}"));
+                continue;
+            }
+        };
+        let size = content.len() as u64;
+        sink.total += size.min(limit);
+        if size > limit {
+            if limit == sink.limits.max_entry_size {
+                // The header understated the size.
+                sink.skip(&name, format!("larger than the {limit}-byte limit (--max-entry-size)"));
+                continue;
+            }
+            return Err(total_spent(sink, Some(&name)));
+        }
+        sink.entry(&name, content);
+    }
+    Ok(())
+}
+
+fn total_spent(sink: &mut Sink, entry: Option<&str>) -> Failure {
+    let limit = sink.limits.max_total_size;
+    if let Some(entry) = entry {
+        sink.skip(entry, format!("the archive's {limit}-byte uncompressed limit (--max-archive-size) is reached here"));
+    }
+    Failure::Limit(format!(
+        "more than {limit} bytes uncompressed (--max-archive-size); entries after the limit not read"
+    ))
+}
+
+// ----------------------------------------------------------------- tar --
+
+fn read_gzip(bytes: &[u8], sink: &mut Sink) -> Result<(), Failure> {
+    let mut stream = Counted::new(flate2::read::MultiGzDecoder::new(bytes), sink.limits.max_total_size);
+    // Look at the first block before deciding it is a tar.
+    let mut head = Vec::with_capacity(512);
+    (&mut stream).take(512).read_to_end(&mut head).map_err(|e| Failure::Corrupt(e.to_string()))?;
+    if !is_tar(&head) {
+        return Err(Failure::NotTar);
+    }
+    let rest =
+        Counted { inner: Cursor::new(head).chain(stream.inner), read: 0, limit: stream.limit, spent: stream.spent };
+    read_tar(rest, sink)
+}
+
+/// A reader that fails once more than `limit` bytes went through it, so a
+/// compressed stream cannot expand without bound even through entries that
+/// are skipped.
+struct Counted<R> {
+    inner: R,
+    read: u64,
+    limit: u64,
+    /// Set when the limit stopped the stream (the tar reader wraps errors,
+    /// so the error itself is not a reliable sign).
+    spent: Rc<Cell<bool>>,
+}
+
+impl<R> Counted<R> {
+    fn new(inner: R, limit: u64) -> Self {
+        Self { inner, read: 0, limit, spent: Rc::default() }
+    }
+}
+
+impl<R: Read> Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.read += n as u64;
+        // Tar headers and padding count too; allow them a little room.
+        if self.read > self.limit.saturating_add(1024 * 1024) {
+            self.spent.set(true);
+            return Err(io::Error::other("archive size limit"));
+        }
+        Ok(n)
+    }
+}
+
+fn read_tar<R: Read>(reader: Counted<R>, sink: &mut Sink) -> Result<(), Failure> {
+    let spent = reader.spent.clone();
+    let mut archive = tar::Archive::new(reader);
+    let entries = archive.entries().map_err(|e| tar_failure(sink, &e, &spent, None, None))?;
+    let mut last = String::new();
+    for entry in entries {
+        let mut entry = entry.map_err(|e| tar_failure(sink, &e, &spent, None, Some(&last)))?;
+        sink.admit()?;
+        let name = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
+        last.clone_from(&name);
+        let kind = entry.header().entry_type();
+        if kind.is_dir() || kind.is_pax_global_extensions() {
+            continue;
+        }
+        if kind.is_symlink() || kind.is_hard_link() {
+            sink.skip(&name, "link in the archive (not followed)".to_owned());
+            continue;
+        }
+        if !(kind.is_file() || kind.is_contiguous()) {
+            sink.skip(&name, "not a regular file in the archive".to_owned());
+            continue;
+        }
+        let declared = entry.size();
+        if declared > sink.limits.max_entry_size {
+            sink.skip(&name, sink.too_big(declared));
+            continue;
+        }
+        match read_limited(&mut entry, sink.limits.max_entry_size, declared) {
+            Ok(content) => sink.entry(&name, content),
+            Err(e) => return Err(tar_failure(sink, &e, &spent, Some(&name), Some(&name))),
+        }
+    }
+    Ok(())
+}
+
+/// `current` is an entry not yet reported; `after` the last entry met.
+fn tar_failure(
+    sink: &mut Sink,
+    e: &io::Error,
+    spent: &Cell<bool>,
+    current: Option<&str>,
+    after: Option<&str>,
+) -> Failure {
+    if spent.get() {
+        return total_spent(sink, current);
+    }
+    match after {
+        Some(name) if !name.is_empty() => Failure::Corrupt(format!("{e} (after entry {name})")),
+        _ => Failure::Corrupt(e.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+
+    use super::*;
+
+    const TEMPLATE: &str = "Resources:\n  C:\n    Type: AWS::EKS::Cluster\n    Properties:\n      Name: a\n";
+
+    fn tar_of(files: &[(&str, &[u8])]) -> Vec<u8> {
+        let mut builder = tar::Builder::new(Vec::new());
+        for (name, content) in files {
+            let mut header = tar::Header::new_gnu();
+            header.set_size(content.len() as u64);
+            header.set_mode(0o644);
+            header.set_cksum();
+            builder.append_data(&mut header, name, *content).expect("append");
+        }
+        builder.into_inner().expect("tar")
+    }
+
+    fn gzip(bytes: &[u8]) -> Vec<u8> {
+        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        encoder.write_all(bytes).expect("gzip");
+        encoder.finish().expect("gzip")
+    }
+
+    fn zip_of(files: &[(&str, &[u8])]) -> Vec<u8> {
+        let mut writer = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        let options = zip::write::SimpleFileOptions::default();
+        for (name, content) in files {
+            writer.start_file(*name, options).expect("start");
+            writer.write_all(content).expect("write");
+        }
+        writer.finish().expect("zip").into_inner()
+    }
+
+    fn run(path: &str, bytes: &[u8], limits: &ArchiveLimits) -> Vec<(String, String)> {
+        let kind = detect(bytes).expect("an archive");
+        load(&Arc::from(path), bytes, kind, true, limits)
+            .into_iter()
+            .map(|l| {
+                let what = match l.outcome {
+                    Outcome::Documents(d) => format!("{} documents", d.len()),
+                    Outcome::Skipped(r) => format!("skipped: {r}"),
+                    Outcome::Error(m) => format!("error: {m}"),
+                };
+                (l.path.to_string(), what)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn every_kind_yields_one_unit_per_entry() {
+        let files: &[(&str, &[u8])] = &[("t/a.yaml", TEMPLATE.as_bytes()), ("t/notes.txt", b"hello")];
+        let expected = vec![
+            ("x!t/a.yaml".to_owned(), "1 documents".to_owned()),
+            ("x!t/notes.txt".to_owned(), "skipped: YAML but not a CloudFormation template, get-template output, describe-cluster output or eksctl ClusterConfig".to_owned()),
+        ];
+        let tar = tar_of(files);
+        assert_eq!(detect(&tar), Some(Kind::Tar));
+        assert_eq!(run("x", &tar, &ArchiveLimits::default()), expected);
+        assert_eq!(run("x", &gzip(&tar), &ArchiveLimits::default()), expected);
+        assert_eq!(run("x", &zip_of(files), &ArchiveLimits::default()), expected);
+    }
+
+    #[test]
+    fn limits_skip_entries_and_the_rest_goes_on() {
+        let big = vec![b' '; 4096];
+        let files: &[(&str, &[u8])] = &[("big.yaml", &big), ("a.yaml", TEMPLATE.as_bytes())];
+        let limits = ArchiveLimits { max_entry_size: 1024, ..ArchiveLimits::default() };
+        for bytes in [gzip(&tar_of(files)), zip_of(files)] {
+            let units = run("x.bin", &bytes, &limits);
+            assert_eq!(units.len(), 2, "{units:?}");
+            assert!(units[0].1.starts_with("skipped: 4096 bytes uncompressed"), "{units:?}");
+            assert_eq!(units[1].1, "1 documents");
+        }
+        let limits = ArchiveLimits { max_entries: 1, ..ArchiveLimits::default() };
+        let units = run("x.zip", &zip_of(files), &limits);
+        assert_eq!(units.len(), 2, "{units:?}");
+        assert_eq!(units[1].0, "x.zip");
+        assert!(units[1].1.contains("--max-archive-entries"), "{units:?}");
+    }
+
+    #[test]
+    fn a_bomb_stops_at_the_total_limit() {
+        let zeros = vec![b' '; 3 * 1024 * 1024];
+        let files: &[(&str, &[u8])] = &[("a.yaml", TEMPLATE.as_bytes()), ("bomb.yaml", &zeros), ("b.yaml", b"x")];
+        let limits = ArchiveLimits { max_total_size: 1024, ..ArchiveLimits::default() };
+        let units = run("x.tgz", &gzip(&tar_of(files)), &limits);
+        assert_eq!(units[0].1, "1 documents");
+        assert!(units.iter().any(|u| u.1.contains("--max-archive-size")), "{units:?}");
+        let units = run("x.zip", &zip_of(files), &limits);
+        assert_eq!(units[0].1, "1 documents");
+        assert!(units.iter().any(|u| u.0 == "x.zip!bomb.yaml" && u.1.contains("--max-archive-size")), "{units:?}");
+    }
+
+    #[test]
+    fn corrupt_archives_are_errors_not_panics() {
+        let mut zip = zip_of(&[("a.yaml", TEMPLATE.as_bytes())]);
+        zip.truncate(zip.len() / 2);
+        let units = run("x.zip", &zip, &ArchiveLimits::default());
+        assert_eq!(units.len(), 1);
+        assert!(units[0].1.starts_with("error: corrupt zip archive"), "{units:?}");
+        let mut tgz = gzip(&tar_of(&[("a.yaml", TEMPLATE.as_bytes())]));
+        tgz.truncate(20);
+        let units = run("x.tgz", &tgz, &ArchiveLimits::default());
+        assert!(units.last().is_some_and(|u| u.1.starts_with("error: corrupt gzip archive")), "{units:?}");
+        assert_eq!(
+            run("x.gz", &gzip(b"just text"), &ArchiveLimits::default())[0].1,
+            "skipped: gzip-compressed, but not a tar archive"
+        );
+    }
+
+    #[test]
+    fn hostile_names_are_only_names() {
+        let files: &[(&str, &[u8])] = &[("../../etc/a.yaml", TEMPLATE.as_bytes())];
+        let units = run("x.zip", &zip_of(files), &ArchiveLimits::default());
+        assert_eq!(units[0].0, "x.zip!../../etc/a.yaml");
+        assert_eq!(units[0].1, "1 documents");
+    }
+}

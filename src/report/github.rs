@@ -1,0 +1,72 @@
+//! GitHub Actions workflow commands: one `::error`, `::warning` or
+//! `::notice` line per finding (by severity), which the runner turns into
+//! annotations on the file and line; one `::error` per input that could
+//! not be read; then the plain summary line for the log.
+//!
+//! Escaping follows the runner's rules: in the message `%`, CR and LF are
+//! percent-encoded; in properties (`file`, `title`) also `:` and `,`.
+
+use std::io::{self, Write};
+
+use crate::rules::Severity;
+
+use super::Report;
+
+pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    for f in &report.findings {
+        let command = match f.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Note => "notice",
+        };
+        let l = &f.location;
+        writeln!(
+            out,
+            "::{command} file={},line={},col={},title={}::{}",
+            property(&l.path),
+            l.line,
+            l.column,
+            property(&format!("{} {}", f.rule, f.name)),
+            data(&format!("{}\nFix: {}", f.message, f.remediation)),
+        )?;
+    }
+    for e in &report.errors {
+        writeln!(out, "::error file={},title=eksguard input error::{}", property(&e.path), data(&e.message))?;
+    }
+    let s = &report.summary;
+    writeln!(
+        out,
+        "eksguard: {} inputs ({} analysed, {} skipped, {} errors); findings: {} errors, {} warnings, {} notes; \
+         {} suppressed, {} baselined",
+        s.inputs,
+        s.analysed,
+        s.skipped,
+        s.errors,
+        s.findings.error,
+        s.findings.warning,
+        s.findings.note,
+        s.suppressed,
+        s.baselined
+    )
+}
+
+/// A command's message.
+pub fn data(text: &str) -> String {
+    text.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+}
+
+/// A command's property value.
+pub fn property(text: &str) -> String {
+    data(text).replace(':', "%3A").replace(',', "%2C")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes() {
+        assert_eq!(data("50% done\r\nnext: a, b"), "50%25 done%0D%0Anext: a, b");
+        assert_eq!(property("a:b,c%\n"), "a%3Ab%2Cc%25%0A");
+    }
+}

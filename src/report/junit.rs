@@ -1,0 +1,91 @@
+//! The JUnit XML report, for GitLab CI and Jenkins test views.
+//!
+//! One test suite per built-in rule; in it one test case per (rule, file
+//! checked), failing with every finding of that rule in that file (message,
+//! location, related locations and fix). A rule that was not selected has
+//! one skipped test case instead. Inputs that could not be read make a
+//! last suite, `eksguard inputs`, with one errored case each. No times or
+//! timestamps: the same scan gives the same bytes.
+//!
+//! Written with the `quick-junit` crate (nextest's JUnit writer: escaping,
+//! counts and the schema GitLab reads are its job).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::{self, Write};
+
+use quick_junit::{NonSuccessKind, TestCase, TestCaseStatus, TestSuite};
+
+use crate::rules::{Finding, REGISTRY, Rule};
+
+use super::Report;
+
+/// Renders `report`; `enabled` are the rules that ran (the others are
+/// reported as skipped).
+pub fn render(report: &Report, enabled: &[&Rule], out: &mut dyn Write) -> io::Result<()> {
+    let mut junit = quick_junit::Report::new("eksguard");
+    for rule in REGISTRY {
+        let mut suite = TestSuite::new(format!("{} {}", rule.id, rule.name));
+        let classname = format!("eksguard.{}", rule.id);
+        if !enabled.iter().any(|r| r.id == rule.id) {
+            let mut status = TestCaseStatus::skipped();
+            status.set_message("rule not selected (--select/--ignore)");
+            let mut case = TestCase::new(rule.id, status);
+            case.set_classname(classname);
+            suite.add_test_case(case);
+            junit.add_test_suite(suite);
+            continue;
+        }
+        let mut by_file: BTreeMap<&str, Vec<&Finding>> =
+            report.checked.iter().map(|p| (p.as_ref(), Vec::new())).collect();
+        for f in report.findings.iter().filter(|f| f.rule == rule.id) {
+            by_file.entry(f.location.path.as_ref()).or_default().push(f);
+        }
+        for (file, findings) in by_file {
+            let status = match findings.as_slice() {
+                [] => TestCaseStatus::success(),
+                [first, ..] => {
+                    let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
+                    let worst = findings.iter().map(|f| f.severity).max().unwrap_or(first.severity);
+                    let message = if findings.len() == 1 {
+                        format!("{}: {}", first.location, first.message)
+                    } else {
+                        format!("{} findings; first: {}: {}", findings.len(), first.location, first.message)
+                    };
+                    status.set_message(message).set_type(worst.as_str()).set_description(describe(&findings));
+                    status
+                }
+            };
+            let mut case = TestCase::new(file, status);
+            case.set_classname(classname.clone());
+            suite.add_test_case(case);
+        }
+        junit.add_test_suite(suite);
+    }
+    if !report.errors.is_empty() {
+        let mut suite = TestSuite::new("eksguard inputs");
+        let paths: BTreeSet<_> = report.errors.iter().map(|e| (&e.path, &e.message)).collect();
+        for (path, message) in paths {
+            let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
+            status.set_message(message.as_str()).set_type("input error");
+            let mut case = TestCase::new(path.as_ref(), status);
+            case.set_classname("eksguard.inputs");
+            suite.add_test_case(case);
+        }
+        junit.add_test_suite(suite);
+    }
+    junit.serialize(&mut *out).map_err(io::Error::other)?;
+    out.write_all(b"\n")
+}
+
+/// Every finding of one case, as the text report shows it.
+fn describe(findings: &[&Finding]) -> String {
+    let mut text = String::new();
+    for f in findings {
+        text.push_str(&format!("{}: {}[{}] {}\n", f.location, f.severity, f.rule, f.message));
+        for r in &f.related {
+            text.push_str(&format!("  related: {}: {}\n", r.location, r.message));
+        }
+        text.push_str(&format!("  fix: {}\n", f.remediation));
+    }
+    text
+}
