@@ -192,7 +192,6 @@ fn run_scan(args: ScanArgs) -> Result<ExitCode, String> {
         facts: FactOptions {
             parameters: args.parameters.into_iter().collect::<BTreeMap<_, _>>(),
             eksctl_version: args.eksctl_version,
-            ..FactOptions::default()
         },
         rules: RuleSettings::default(),
     };
