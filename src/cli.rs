@@ -5,12 +5,15 @@ use std::collections::BTreeMap;
 use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use eksguard::config;
 use eksguard::facts::FactOptions;
 use eksguard::load::LoadOptions;
 use eksguard::report::{self, Report};
+use eksguard::rules::guard::GuardRules;
 use eksguard::rules::{self, RuleSettings, Severity};
 use eksguard::{ScanConfig, scan};
 
@@ -43,6 +46,8 @@ enum Command {
 enum ListFormat {
     Text,
     Json,
+    /// The README's rule table.
+    Markdown,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -106,6 +111,27 @@ struct ScanArgs {
     /// Also list skipped inputs in text output.
     #[arg(long, short)]
     verbose: bool,
+
+    /// Run only these rules (ids or names, comma-separated).
+    #[arg(long, value_name = "ID,...", value_delimiter = ',')]
+    select: Vec<String>,
+
+    /// Do not run these rules (ids or names, comma-separated).
+    #[arg(long, value_name = "ID,...", value_delimiter = ',')]
+    ignore: Vec<String>,
+
+    /// Override a rule's severity: ID=error|warning|note (repeatable).
+    #[arg(long, value_name = "ID=LEVEL", value_parser = parse_key_value)]
+    severity: Vec<(String, String)>,
+
+    /// Settings file (default: ./eksguard.toml when present).
+    #[arg(long, value_name = "FILE")]
+    config: Option<String>,
+
+    /// AWS CloudFormation Guard rules to run too: a .guard file or a
+    /// directory of them (repeatable).
+    #[arg(long, value_name = "PATH")]
+    guard_rules: Vec<String>,
 }
 
 fn parse_key_value(s: &str) -> Result<(String, String), String> {
@@ -132,13 +158,15 @@ pub fn main() -> ExitCode {
 }
 
 fn run_scan(args: ScanArgs) -> Result<ExitCode, String> {
+    let (rules, guard) = rule_settings(&args)?;
     let config = ScanConfig {
         paths: args.paths,
         contexts: args.context,
         jobs: args.jobs.map(usize::from),
         load: LoadOptions { max_file_size: args.max_file_size },
         facts: FactOptions { parameters: args.parameters.into_iter().collect::<BTreeMap<_, _>>() },
-        rules: RuleSettings::default(),
+        rules,
+        guard,
     };
     let report = scan(&config)?;
     let mut rendered = Vec::new();
@@ -163,6 +191,24 @@ fn run_scan(args: ScanArgs) -> Result<ExitCode, String> {
         }
     }
     Ok(exit_code(&report, args.fail_on))
+}
+
+/// Rule settings from `eksguard.toml` and the flags, and the Guard rules.
+fn rule_settings(args: &ScanArgs) -> Result<(RuleSettings, Option<Arc<GuardRules>>), String> {
+    use eksguard::load::settings_files::{read_config, read_guard_rules};
+    let (path, required) = match &args.config {
+        Some(p) => (p.as_str(), true),
+        None => (config::CONFIG_FILE, false),
+    };
+    let file = read_config(path, required)?.map(|text| config::ConfigFile::parse(path, &text)).transpose()?;
+    let cli =
+        config::RuleArgs { select: args.select.clone(), ignore: args.ignore.clone(), severity: args.severity.clone() };
+    let settings = config::settings(file.as_ref(), &cli)?;
+    let mut guard_paths = file.map(|f| f.guard_rules).unwrap_or_default();
+    guard_paths.extend(args.guard_rules.iter().cloned());
+    let guard =
+        if guard_paths.is_empty() { None } else { Some(Arc::new(GuardRules::parse(read_guard_rules(&guard_paths)?)?)) };
+    Ok((settings, guard))
 }
 
 fn strip(bytes: &[u8]) -> Vec<u8> {
@@ -206,6 +252,7 @@ fn list_rules(format: ListFormat) -> Result<(), String> {
             s.push('\n');
             s
         }
+        ListFormat::Markdown => rules::doc::markdown_table(),
         ListFormat::Text => rules::REGISTRY
             .iter()
             .map(|r| format!("{:<7} {:<8} {:<40} {}\n", r.id, r.severity, r.name, r.summary))

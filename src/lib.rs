@@ -11,6 +11,7 @@
 //! parallel, one input at a time per thread, and keep only facts; the
 //! later stages see every input at once.
 
+pub mod config;
 pub mod correlate;
 pub mod discover;
 pub mod eksctl;
@@ -38,11 +39,14 @@ pub struct ScanConfig {
     pub load: LoadOptions,
     pub facts: FactOptions,
     pub rules: RuleSettings,
+    /// Users' Guard rules (`--guard-rules`); templates are re-read for
+    /// them only when present.
+    pub guard: Option<std::sync::Arc<rules::guard::GuardRules>>,
 }
 
 /// What became of one input unit after loading and fact extraction.
 enum Unit {
-    Analysed { documents: DocCounts, facts: Vec<Facts> },
+    Analysed { documents: DocCounts, facts: Vec<Facts>, guard: Vec<rules::guard::Prepared> },
     Skipped(Skipped),
     Error(InputError),
 }
@@ -72,7 +76,9 @@ fn scan_in_pool(config: &ScanConfig) -> Report {
         .inputs
         .par_iter()
         .flat_map_iter(|input| {
-            load::load(input, &config.load).into_iter().map(|loaded| analyse(loaded, input.context, &config.facts))
+            load::load(input, &config.load)
+                .into_iter()
+                .map(|loaded| analyse(loaded, input.context, &config.facts, config.guard.is_some()))
         })
         .collect();
 
@@ -81,9 +87,11 @@ fn scan_in_pool(config: &ScanConfig) -> Report {
     let mut skipped: Vec<Skipped> = found.skipped.into_iter().map(|(path, reason)| Skipped { path, reason }).collect();
     let mut summary = Summary::default();
     let mut all_facts = Vec::new();
+    let mut guard_inputs = Vec::new();
     for unit in units {
         match unit {
-            Unit::Analysed { documents, facts } => {
+            Unit::Analysed { documents, facts, guard } => {
+                guard_inputs.extend(guard);
                 summary.analysed += 1;
                 summary.templates += documents.templates;
                 summary.cluster_configs += documents.cluster_configs;
@@ -94,11 +102,17 @@ fn scan_in_pool(config: &ScanConfig) -> Report {
             Unit::Error(e) => errors.push(e),
         }
     }
-    errors.sort();
     skipped.sort();
 
     let model = correlate::correlate(all_facts);
-    let findings = rules::evaluate(&model, &config.rules);
+    let mut findings = rules::evaluate(&model, &config.rules);
+    if let Some(guard) = &config.guard {
+        let (found, failed) = rules::guard::evaluate(guard, &guard_inputs, &model);
+        findings.extend(found);
+        rules::sort(&mut findings);
+        errors.extend(failed);
+    }
+    errors.sort();
     summary.skipped = skipped.len();
     summary.errors = errors.len();
     summary.inputs = summary.analysed + summary.skipped + summary.errors;
@@ -115,7 +129,7 @@ fn scan_in_pool(config: &ScanConfig) -> Report {
     }
 }
 
-fn analyse(loaded: load::Loaded, context_only: bool, options: &FactOptions) -> Unit {
+fn analyse(loaded: load::Loaded, context_only: bool, options: &FactOptions, for_guard: bool) -> Unit {
     let path = loaded.path;
     match loaded.outcome {
         Outcome::Skipped(reason) if context_only => {
@@ -132,7 +146,19 @@ fn analyse(loaded: load::Loaded, context_only: bool, options: &FactOptions) -> U
             }
             let mut documents = DocCounts::default();
             let mut facts = Vec::new();
+            let mut guard = Vec::new();
             for doc in &docs {
+                if let (true, Document::Template(t)) = (for_guard, doc) {
+                    match rules::guard::prepare(t) {
+                        Ok(p) => guard.push(p),
+                        Err(message) => {
+                            return Unit::Error(InputError {
+                                path,
+                                message: format!("cannot read for Guard: {message}"),
+                            });
+                        }
+                    }
+                }
                 match doc {
                     Document::Template(_) => documents.templates += 1,
                     Document::ClusterConfig(_) => documents.cluster_configs += 1,
@@ -140,7 +166,7 @@ fn analyse(loaded: load::Loaded, context_only: bool, options: &FactOptions) -> U
                 }
                 facts.extend(facts::extract(doc, options));
             }
-            Unit::Analysed { documents, facts }
+            Unit::Analysed { documents, facts, guard }
         }
     }
 }

@@ -16,6 +16,7 @@
 
 pub mod json;
 pub mod node;
+pub mod settings_files;
 pub mod yaml;
 
 use std::borrow::Cow;

@@ -6,7 +6,8 @@ use crate::facts::AuthMode;
 use super::{Finding, Related, Severity};
 
 /// CreateCluster's answer.
-pub const API_ERROR: &str = "bootstrapClusterCreatorAdminPermissions must be true if cluster authentication mode is set to CONFIG_MAP";
+pub const API_ERROR: &str =
+    "bootstrapClusterCreatorAdminPermissions must be true if cluster authentication mode is set to CONFIG_MAP";
 
 pub fn check(model: &Model, out: &mut Vec<Finding>) {
     for (stack, s) in model.stacks.iter().enumerate() {

@@ -51,8 +51,14 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
             };
             let location = entry.principal.as_ref().map_or_else(|| entry.location.clone(), |p| p.location.clone());
             let mut related = vec![Related {
-                location: first_entry.principal.as_ref().map_or_else(|| first_entry.location.clone(), |p| p.location.clone()),
-                message: format!("access entry `{}` in stack `{first_stack}` for the same principal", first_entry.logical_id),
+                location: first_entry
+                    .principal
+                    .as_ref()
+                    .map_or_else(|| first_entry.location.clone(), |p| p.location.clone()),
+                message: format!(
+                    "access entry `{}` in stack `{first_stack}` for the same principal",
+                    first_entry.logical_id
+                ),
             }];
             related.sort();
             out.push(Finding {

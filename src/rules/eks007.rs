@@ -74,7 +74,10 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
             resource: Some(entry.logical_id.clone()),
             related: vec![Related {
                 location: effective.mode.location.clone(),
-                message: format!("cluster `{shown}` authentication mode CONFIG_MAP: {}", effective.mode.source.describe()),
+                message: format!(
+                    "cluster `{shown}` authentication mode CONFIG_MAP: {}",
+                    effective.mode.source.describe()
+                ),
             }],
             remediation: REMEDIATION.to_owned(),
         });

@@ -5,6 +5,7 @@
 //! that is never reused, a slug, a default severity, its documentation
 //! (embedded from `rules/<ID>.md`) and the function that checks it.
 
+pub mod doc;
 mod eks001;
 mod eks002;
 mod eks003;
@@ -14,6 +15,7 @@ mod eks006;
 mod eks007;
 mod eks008;
 mod eks009;
+pub mod guard;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -236,7 +238,12 @@ pub fn evaluate(model: &Model, settings: &RuleSettings) -> Vec<Finding> {
             f.severity = severity;
         }
     }
+    sort(&mut findings);
+    findings
+}
+
+/// Sorts findings into report order and drops exact duplicates.
+pub fn sort(findings: &mut Vec<Finding>) {
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     findings.dedup();
-    findings
 }
