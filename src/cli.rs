@@ -29,7 +29,7 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Scan templates, get-template and describe-cluster output.
-    Scan(ScanArgs),
+    Scan(Box<ScanArgs>),
     /// List the built-in rules.
     Rules {
         #[arg(long, value_enum, default_value_t = ListFormat::Text)]
@@ -144,7 +144,7 @@ fn parse_key_value(s: &str) -> Result<(String, String), String> {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Scan(args) => run_scan(args),
+        Command::Scan(args) => run_scan(*args),
         Command::Rules { format } => list_rules(format).map(|()| ExitCode::SUCCESS),
         Command::Rule { id } => match rules::find(&id) {
             Some(rule) => write_stdout(rule.doc.as_bytes()).map(|()| ExitCode::SUCCESS),
