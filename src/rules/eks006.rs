@@ -7,25 +7,30 @@ use crate::correlate::{EntryRef, Model, Target};
 use super::{Finding, Related, Severity};
 
 /// Which cluster an entry is for, as far as it can be told: a known
-/// cluster, or a name that no input defines.
+/// cluster, or a name that no input defines. Such a name may stand for
+/// clusters in different accounts or regions, so it is compared within one
+/// stack only (the stack index is part of the key).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 enum ClusterKey {
     Known(usize),
-    Named(String),
+    Named(String, usize),
 }
 
 pub fn check(model: &Model, out: &mut Vec<Finding>) {
-    let mut groups: BTreeMap<(ClusterKey, &str), Vec<&EntryRef>> = BTreeMap::new();
+    let mut groups: BTreeMap<(ClusterKey, &str, Option<usize>), Vec<&EntryRef>> = BTreeMap::new();
     for e in &model.entries {
         let cluster = match &e.target {
             Target::Cluster { cluster, .. } => ClusterKey::Known(*cluster),
-            Target::Missing { name: Some(n), .. } => ClusterKey::Named(n.clone()),
+            Target::Missing { name: Some(n), .. } => ClusterKey::Named(n.clone(), e.stack),
             Target::Missing { name: None, .. } => continue,
         };
         let Some(principal) = &model.entry(e).principal else { continue };
-        groups.entry((cluster, principal.key.as_str())).or_default().push(e);
+        // A principal that is not a literal ARN (`!GetAtt Role.Arn`) is
+        // only known to be the same within its own stack.
+        let scope = (!principal.literal).then_some(e.stack);
+        groups.entry((cluster, principal.key.as_str(), scope)).or_default().push(e);
     }
-    for ((_, principal), mut entries) in groups {
+    for ((_, principal, _), mut entries) in groups {
         if entries.len() < 2 {
             continue;
         }
