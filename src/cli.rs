@@ -5,17 +5,20 @@ use std::collections::BTreeMap;
 use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::progress;
 
 use eksguard::baseline::Baseline;
+use eksguard::config;
 use eksguard::eksctl::Version;
 use eksguard::facts::FactOptions;
 use eksguard::load::LoadOptions;
 use eksguard::load::archive::ArchiveLimits;
 use eksguard::report::{self, Report};
+use eksguard::rules::guard::GuardRules;
 use eksguard::rules::{self, RuleSettings, Severity};
 use eksguard::{ScanConfig, scan};
 
@@ -32,7 +35,7 @@ struct Cli {
 enum Command {
     /// Scan templates, get-template and describe-cluster output, and eksctl
     /// ClusterConfigs (config files, `--dry-run` output).
-    Scan(ScanArgs),
+    Scan(Box<ScanArgs>),
     /// List the built-in rules.
     Rules {
         #[arg(long, value_enum, default_value_t = ListFormat::Text)]
@@ -49,6 +52,8 @@ enum Command {
 enum ListFormat {
     Text,
     Json,
+    /// The README's rule table.
+    Markdown,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -147,6 +152,27 @@ struct ScanArgs {
     /// Uncompressed bytes of one whole archive.
     #[arg(long, value_name = "BYTES", default_value_t = ArchiveLimits::default().max_total_size)]
     max_archive_size: u64,
+
+    /// Run only these rules (ids or names, comma-separated).
+    #[arg(long, value_name = "ID,...", value_delimiter = ',')]
+    select: Vec<String>,
+
+    /// Do not run these rules (ids or names, comma-separated).
+    #[arg(long, value_name = "ID,...", value_delimiter = ',')]
+    ignore: Vec<String>,
+
+    /// Override a rule's severity: ID=error|warning|note (repeatable).
+    #[arg(long, value_name = "ID=LEVEL", value_parser = parse_key_value)]
+    severity: Vec<(String, String)>,
+
+    /// Settings file (default: ./eksguard.toml when present).
+    #[arg(long, value_name = "FILE")]
+    config: Option<String>,
+
+    /// AWS CloudFormation Guard rules to run too: a .guard file or a
+    /// directory of them (repeatable).
+    #[arg(long, value_name = "PATH")]
+    guard_rules: Vec<String>,
 }
 
 fn parse_eksctl_version(s: &str) -> Result<Version, String> {
@@ -163,7 +189,7 @@ fn parse_key_value(s: &str) -> Result<(String, String), String> {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Scan(args) => run_scan(args),
+        Command::Scan(args) => run_scan(*args),
         Command::Rules { format } => list_rules(format).map(|()| ExitCode::SUCCESS),
         Command::Rule { id } => match rules::find(&id) {
             Some(rule) => write_stdout(rule.doc.as_bytes()).map(|()| ExitCode::SUCCESS),
@@ -177,6 +203,7 @@ pub fn main() -> ExitCode {
 }
 
 fn run_scan(args: ScanArgs) -> Result<ExitCode, String> {
+    let (rules, guard) = rule_settings(&args)?;
     let config = ScanConfig {
         paths: args.paths,
         contexts: args.context,
@@ -193,7 +220,8 @@ fn run_scan(args: ScanArgs) -> Result<ExitCode, String> {
             parameters: args.parameters.into_iter().collect::<BTreeMap<_, _>>(),
             eksctl_version: args.eksctl_version,
         },
-        rules: RuleSettings::default(),
+        rules,
+        guard,
     };
     let baseline = args
         .baseline
@@ -243,6 +271,24 @@ fn run_scan(args: ScanArgs) -> Result<ExitCode, String> {
     Ok(exit_code(&report, args.fail_on))
 }
 
+/// Rule settings from `eksguard.toml` and the flags, and the Guard rules.
+fn rule_settings(args: &ScanArgs) -> Result<(RuleSettings, Option<Arc<GuardRules>>), String> {
+    use eksguard::load::settings_files::{read_config, read_guard_rules};
+    let (path, required) = match &args.config {
+        Some(p) => (p.as_str(), true),
+        None => (config::CONFIG_FILE, false),
+    };
+    let file = read_config(path, required)?.map(|text| config::ConfigFile::parse(path, &text)).transpose()?;
+    let cli =
+        config::RuleArgs { select: args.select.clone(), ignore: args.ignore.clone(), severity: args.severity.clone() };
+    let settings = config::settings(file.as_ref(), &cli)?;
+    let mut guard_paths = file.map(|f| f.guard_rules).unwrap_or_default();
+    guard_paths.extend(args.guard_rules.iter().cloned());
+    let guard =
+        if guard_paths.is_empty() { None } else { Some(Arc::new(GuardRules::parse(read_guard_rules(&guard_paths)?)?)) };
+    Ok((settings, guard))
+}
+
 fn strip(bytes: &[u8]) -> Vec<u8> {
     anstream::adapter::strip_bytes(bytes).into_vec()
 }
@@ -284,6 +330,7 @@ fn list_rules(format: ListFormat) -> Result<(), String> {
             s.push('\n');
             s
         }
+        ListFormat::Markdown => rules::doc::markdown_table(),
         ListFormat::Text => rules::REGISTRY
             .iter()
             .map(|r| format!("{:<7} {:<8} {:<40} {}\n", r.id, r.severity, r.name, r.summary))

@@ -43,6 +43,11 @@ pub const CONFIG_MAP_FIX: Version = Version(0, 176, 0);
 /// entries are enabled).
 pub const INSTANCE_ROLE_FIX: Version = Version(0, 177, 0);
 
+/// First release that knows `remoteNetworkConfig` (EKS Hybrid Nodes,
+/// eksctl PR #8062, release notes of 0.195.0); earlier releases write no
+/// `RemoteNetworkConfig` into the cluster stack.
+pub const HYBRID_NODES_SINCE: Version = Version(0, 195, 0);
+
 /// The newest eksctl release whose source was read for this table.
 pub const LATEST_KNOWN: Version = Version(0, 230, 0);
 

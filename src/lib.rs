@@ -13,6 +13,7 @@
 //! take findings out after the rules ran.
 
 pub mod baseline;
+pub mod config;
 pub mod correlate;
 pub mod discover;
 pub mod eksctl;
@@ -41,11 +42,14 @@ pub struct ScanConfig {
     pub load: LoadOptions,
     pub facts: FactOptions,
     pub rules: RuleSettings,
+    /// Users' Guard rules (`--guard-rules`); templates are re-read for
+    /// them only when present.
+    pub guard: Option<std::sync::Arc<rules::guard::GuardRules>>,
 }
 
 /// What became of one input unit after loading and fact extraction.
 enum Unit {
-    Analysed { path: std::sync::Arc<str>, documents: DocCounts, facts: Vec<Facts> },
+    Analysed { path: std::sync::Arc<str>, documents: DocCounts, facts: Vec<Facts>, guard: Vec<rules::guard::Prepared> },
     Skipped(Skipped),
     Error(InputError),
 }
@@ -102,7 +106,7 @@ fn scan_in_pool(config: &ScanConfig, progress: &dyn Progress) -> Report {
         .flat_map_iter(|input| {
             let units: Vec<Unit> = load::load(input, &config.load)
                 .into_iter()
-                .map(|loaded| analyse(loaded, input.context, &config.facts))
+                .map(|loaded| analyse(loaded, input.context, &config.facts, config.guard.is_some()))
                 .collect();
             progress.input_done(
                 units
@@ -126,10 +130,12 @@ fn scan_in_pool(config: &ScanConfig, progress: &dyn Progress) -> Report {
     let mut summary = Summary::default();
     let mut all_facts = Vec::new();
     let mut checked = Vec::new();
+    let mut guard_inputs = Vec::new();
     for unit in units {
         match unit {
-            Unit::Analysed { path, documents, facts } => {
+            Unit::Analysed { path, documents, facts, guard } => {
                 checked.push(path);
+                guard_inputs.extend(guard);
                 summary.analysed += 1;
                 summary.templates += documents.templates;
                 summary.cluster_configs += documents.cluster_configs;
@@ -140,13 +146,19 @@ fn scan_in_pool(config: &ScanConfig, progress: &dyn Progress) -> Report {
             Unit::Error(e) => errors.push(e),
         }
     }
-    errors.sort();
     skipped.sort();
     checked.sort();
     checked.dedup();
 
     let model = correlate::correlate(all_facts);
-    let findings = rules::evaluate(&model, &config.rules);
+    let mut findings = rules::evaluate(&model, &config.rules);
+    if let Some(guard) = &config.guard {
+        let (found, failed) = rules::guard::evaluate(guard, &guard_inputs, &model);
+        findings.extend(found);
+        rules::sort(&mut findings);
+        errors.extend(failed);
+    }
+    errors.sort();
     let (findings, suppressed) = suppress::apply(findings, &model.suppressions);
     summary.suppressed = suppressed;
     summary.skipped = skipped.len();
@@ -166,7 +178,7 @@ fn scan_in_pool(config: &ScanConfig, progress: &dyn Progress) -> Report {
     }
 }
 
-fn analyse(loaded: load::Loaded, context_only: bool, options: &FactOptions) -> Unit {
+fn analyse(loaded: load::Loaded, context_only: bool, options: &FactOptions, for_guard: bool) -> Unit {
     let path = loaded.path;
     match loaded.outcome {
         Outcome::Skipped(reason) if context_only => {
@@ -183,7 +195,19 @@ fn analyse(loaded: load::Loaded, context_only: bool, options: &FactOptions) -> U
             }
             let mut documents = DocCounts::default();
             let mut facts = Vec::new();
+            let mut guard = Vec::new();
             for doc in &docs {
+                if let (true, Document::Template(t)) = (for_guard, doc) {
+                    match rules::guard::prepare(t) {
+                        Ok(p) => guard.push(p),
+                        Err(message) => {
+                            return Unit::Error(InputError {
+                                path,
+                                message: format!("cannot read for Guard: {message}"),
+                            });
+                        }
+                    }
+                }
                 match doc {
                     Document::Template(_) => documents.templates += 1,
                     Document::ClusterConfig(_) => documents.cluster_configs += 1,
@@ -191,7 +215,7 @@ fn analyse(loaded: load::Loaded, context_only: bool, options: &FactOptions) -> U
                 }
                 facts.extend(facts::extract(doc, options));
             }
-            Unit::Analysed { path, documents, facts }
+            Unit::Analysed { path, documents, facts, guard }
         }
     }
 }

@@ -398,3 +398,119 @@ fn usage_errors_exit_2() {
     let out = eksguard().args(["scan", "--parameter", "novalue"]).output().expect("run");
     assert_eq!(out.status.code(), Some(2));
 }
+
+// ------------------------------------------------- rule selection, Guard --
+
+fn bad_mixed(dir: &Path) {
+    // EKS001 (CONFIG_MAP cluster with an entry) and EKS005 (system: group).
+    write(
+        dir,
+        "stack.yaml",
+        "Resources:\n  C:\n    Type: AWS::EKS::Cluster\n    Properties:\n      Name: sel\n      AccessConfig:\n        AuthenticationMode: CONFIG_MAP\n  E:\n    Type: AWS::EKS::AccessEntry\n    Properties:\n      ClusterName: !Ref C\n      PrincipalArn: arn:aws:iam::1:role/a\n      KubernetesGroups: [system:masters]\n",
+    );
+}
+
+#[test]
+fn select_ignore_and_severity_override() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    bad_mixed(dir.path());
+    let (code, report) = scan_json(dir.path(), &[]);
+    assert_eq!((code, rules_of(&report)), (1, vec!["EKS001".to_owned(), "EKS005".to_owned()]));
+    let (_, report) = scan_json(dir.path(), &["--select", "EKS005"]);
+    assert_eq!(rules_of(&report), vec!["EKS005"]);
+    let (_, report) = scan_json(dir.path(), &["--ignore", "EKS005,access-entry-on-config-map-cluster"]);
+    assert!(rules_of(&report).is_empty());
+    let (code, report) =
+        scan_json(dir.path(), &["--select", "EKS005", "--severity", "EKS005=warning", "--fail-on", "error"]);
+    assert_eq!(code, 0);
+    assert_eq!(report["findings"][0]["severity"], "warning");
+}
+
+#[test]
+fn unknown_rule_ids_are_usage_errors() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    bad_mixed(dir.path());
+    for args in [["--select", "EKS999"], ["--ignore", "nope"], ["--severity", "EKS999=error"]] {
+        eksguard()
+            .current_dir(dir.path())
+            .arg("scan")
+            .args(args)
+            .assert()
+            .code(2)
+            .stderr(predicates::str::contains("unknown rule"));
+    }
+}
+
+#[test]
+fn config_file_in_working_dir_and_given_with_config() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    bad_mixed(dir.path());
+    write(dir.path(), "eksguard.toml", "ignore = [\"EKS001\"]\n[severity]\nEKS005 = \"note\"\n");
+    let (code, report) = scan_json(dir.path(), &[]);
+    assert_eq!(code, 0);
+    assert_eq!(rules_of(&report), vec!["EKS005"]);
+    assert_eq!(report["findings"][0]["severity"], "note");
+    // --severity on the command line wins over the file.
+    let (code, report) = scan_json(dir.path(), &["--severity", "EKS005=error"]);
+    assert_eq!((code, report["findings"][0]["severity"].clone()), (1, json!("error")));
+    write(dir.path(), "other.toml", "select = [\"EKS001\"]\n");
+    let (_, report) = scan_json(dir.path(), &["--config", "other.toml"]);
+    assert_eq!(rules_of(&report), vec!["EKS001"]);
+    write(dir.path(), "bad.toml", "select = [\"EKS404\"]\n");
+    eksguard().current_dir(dir.path()).args(["scan", "--config", "bad.toml"]).assert().code(2);
+    eksguard().current_dir(dir.path()).args(["scan", "--config", "missing.toml"]).assert().code(2);
+}
+
+#[test]
+fn guard_rules_read_cross_stack_facts() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = tempfile::tempdir().expect("tempdir");
+    // The cluster and the entry live in different stacks.
+    write_json(dir.path(), "eksctl-gd-cluster.json", &cluster_stack("gd", mode("CONFIG_MAP")));
+    write_json(
+        dir.path(),
+        "eksctl-gd-nodegroup-ng.json",
+        &nodegroup_stack(json!({"Fn::ImportValue": "eksctl-gd-cluster::ClusterName"})),
+    );
+    let rules = root.join("rules/guard").to_string_lossy().into_owned();
+    let (code, report) = scan_json(dir.path(), &["--guard-rules", &rules, "--select", "EKS002"]);
+    assert_eq!(code, 1, "{report}");
+    let guard: Vec<&Value> =
+        report["findings"].as_array().expect("findings").iter().filter(|f| f["name"] == "guard").collect();
+    assert_eq!(guard.len(), 2, "{report}");
+    let entry = guard.iter().find(|f| f["rule"] == "access_entry_cluster_accepts_entries").expect("entry rule");
+    assert_eq!(entry["severity"], "error");
+    assert_eq!(entry["resource"], "AccessEntry");
+    assert_eq!(entry["location"]["path"], "./eksctl-gd-nodegroup-ng.json");
+    assert_eq!(entry["location"]["pointer"], "/Resources/AccessEntry");
+    assert!(entry["location"]["line"].as_u64().expect("line") > 1);
+    assert!(entry["message"].as_str().expect("message").contains("CONFIG_MAP only"));
+    let cluster = guard.iter().find(|f| f["rule"] == "cluster_uses_api_mode").expect("cluster rule");
+    assert_eq!(cluster["severity"], "warning");
+
+    // With an API cluster the entry rule passes.
+    write_json(dir.path(), "eksctl-gd-cluster.json", &cluster_stack("gd", mode("API")));
+    let (_, report) = scan_json(dir.path(), &["--guard-rules", &rules]);
+    assert!(rules_of(&report).is_empty(), "{report}");
+}
+
+#[test]
+fn broken_guard_file_is_an_error_naming_file_and_line() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    bad_mixed(dir.path());
+    write(dir.path(), "broken.guard", "rule broken {\n  Resources.* ==\n");
+    eksguard()
+        .current_dir(dir.path())
+        .args(["scan", "--guard-rules", "broken.guard"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("broken.guard: Guard syntax error at line 2"));
+}
+
+#[test]
+fn rules_markdown_lists_every_rule() {
+    let out = eksguard().args(["rules", "--format", "markdown"]).output().expect("run");
+    let text = String::from_utf8(out.stdout).expect("UTF-8");
+    assert!(text.starts_with("| id | name | severity | what |"));
+    assert_eq!(text.lines().count(), 2 + eksguard::rules::REGISTRY.len());
+}

@@ -95,8 +95,10 @@ pub fn extract(doc: &ClusterConfigDoc, options: &FactOptions) -> Vec<StackFacts>
                 }
                 _ => None,
             });
+        let knows_hybrid = version.is_none_or(|v| v >= eksctl::HYBRID_NODES_SINCE);
         let remote_network = root
             .get("remoteNetworkConfig")
+            .filter(|_| knows_hybrid)
             .filter(|n| n.as_map().is_some_and(|m| !m.is_empty()))
             .map(|n| locator.at(&["remoteNetworkConfig"], n.pos));
         stacks.push(StackFacts {

@@ -17,6 +17,7 @@
 pub mod archive;
 pub mod json;
 pub mod node;
+pub mod settings_files;
 pub mod yaml;
 
 use std::borrow::Cow;

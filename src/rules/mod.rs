@@ -5,11 +5,19 @@
 //! that is never reused, a slug, a default severity, its documentation
 //! (embedded from `rules/<ID>.md`) and the function that checks it.
 
+pub mod doc;
 mod eks001;
 mod eks002;
+mod eks003;
+mod eks004;
+mod eks005;
+mod eks006;
+mod eks007;
+mod eks008;
 mod eks009;
 mod eks010;
 mod eks011;
+pub mod guard;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -128,6 +136,54 @@ pub static REGISTRY: &[Rule] = &[
         check: eks002::check,
     },
     Rule {
+        id: "EKS003",
+        name: "config-map-without-bootstrap-admin",
+        severity: Severity::Error,
+        summary: "A CONFIG_MAP cluster sets BootstrapClusterCreatorAdminPermissions to false",
+        doc: include_str!("../../rules/EKS003.md"),
+        check: eks003::check,
+    },
+    Rule {
+        id: "EKS004",
+        name: "node-entry-with-kubernetes-permissions",
+        severity: Severity::Error,
+        summary: "A node access entry sets KubernetesGroups, Username or AccessPolicies",
+        doc: include_str!("../../rules/EKS004.md"),
+        check: eks004::check,
+    },
+    Rule {
+        id: "EKS005",
+        name: "reserved-kubernetes-group",
+        severity: Severity::Error,
+        summary: "An access entry names a Kubernetes group that starts with system:",
+        doc: include_str!("../../rules/EKS005.md"),
+        check: eks005::check,
+    },
+    Rule {
+        id: "EKS006",
+        name: "duplicate-access-entry",
+        severity: Severity::Error,
+        summary: "Two access entries for the same principal on the same cluster",
+        doc: include_str!("../../rules/EKS006.md"),
+        check: eks006::check,
+    },
+    Rule {
+        id: "EKS007",
+        name: "hybrid-nodes-on-config-map-cluster",
+        severity: Severity::Error,
+        summary: "Hybrid nodes (RemoteNetworkConfig or a HYBRID_LINUX entry) on a CONFIG_MAP cluster",
+        doc: include_str!("../../rules/EKS007.md"),
+        check: eks007::check,
+    },
+    Rule {
+        id: "EKS008",
+        name: "invalid-access-policy",
+        severity: Severity::Error,
+        summary: "An access policy ARN is not an EKS cluster access policy, or its scope is inconsistent",
+        doc: include_str!("../../rules/EKS008.md"),
+        check: eks008::check,
+    },
+    Rule {
         id: "EKS009",
         name: "conflicting-cluster-definitions",
         severity: Severity::Warning,
@@ -152,6 +208,14 @@ pub static REGISTRY: &[Rule] = &[
         check: eks011::check,
     },
 ];
+
+/// The name of the cluster an access entry targets, when known.
+fn target_name(model: &Model, e: &crate::correlate::EntryRef) -> Option<String> {
+    match &e.target {
+        crate::correlate::Target::Cluster { cluster, .. } => model.clusters[*cluster].name.clone(),
+        crate::correlate::Target::Missing { name, .. } => name.clone(),
+    }
+}
 
 /// Looks a rule up by id (case-insensitive) or slug.
 pub fn find(id_or_name: &str) -> Option<&'static Rule> {
@@ -192,7 +256,12 @@ pub fn evaluate(model: &Model, settings: &RuleSettings) -> Vec<Finding> {
             f.severity = severity;
         }
     }
+    sort(&mut findings);
+    findings
+}
+
+/// Sorts findings into report order and drops exact duplicates.
+pub fn sort(findings: &mut Vec<Finding>) {
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     findings.dedup();
-    findings
 }

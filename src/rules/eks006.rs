@@ -1,0 +1,92 @@
+//! EKS006 duplicate-access-entry.
+
+use std::collections::BTreeMap;
+
+use crate::correlate::{EntryRef, Model, Target};
+
+use super::{Finding, Related, Severity};
+
+/// Which cluster an entry is for, as far as it can be told: a known
+/// cluster, or a name that no input defines. Such a name may stand for
+/// clusters in different accounts or regions, so it is compared within one
+/// stack only (the stack index is part of the key).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum ClusterKey {
+    Known(usize),
+    Named(String, usize),
+}
+
+pub fn check(model: &Model, out: &mut Vec<Finding>) {
+    let mut groups: BTreeMap<(ClusterKey, &str, Option<usize>), Vec<&EntryRef>> = BTreeMap::new();
+    for e in &model.entries {
+        let cluster = match &e.target {
+            Target::Cluster { cluster, .. } => ClusterKey::Known(*cluster),
+            Target::Missing { name: Some(n), .. } => ClusterKey::Named(n.clone(), e.stack),
+            Target::Missing { name: None, .. } => continue,
+        };
+        let Some(principal) = &model.entry(e).principal else { continue };
+        // A principal that is not a literal ARN (`!GetAtt Role.Arn`) is
+        // only known to be the same within its own stack.
+        let scope = (!principal.literal).then_some(e.stack);
+        groups.entry((cluster, principal.key.as_str(), scope)).or_default().push(e);
+    }
+    for ((_, principal, _), mut entries) in groups {
+        if entries.len() < 2 {
+            continue;
+        }
+        entries.sort_by_key(|e| {
+            let l = &model.entry(e).location;
+            (l.path.clone(), l.line, l.column)
+        });
+        let first = entries[0];
+        let first_entry = model.entry(first);
+        let first_stack = &model.stack(first.stack).stack_name;
+        for e in &entries[1..] {
+            let entry = model.entry(e);
+            let stack = &model.stack(e.stack).stack_name;
+            let cluster = super::target_name(model, e);
+            let shown = cluster.as_deref().unwrap_or("(unnamed)");
+            let consequence = if e.stack == first.stack {
+                format!("stack `{stack}` fails because the entry already exists")
+            } else {
+                format!(
+                    "whichever of stacks `{first_stack}` and `{stack}` is created second fails because the entry \
+                     already exists"
+                )
+            };
+            let location = entry.principal.as_ref().map_or_else(|| entry.location.clone(), |p| p.location.clone());
+            let mut related = vec![Related {
+                location: first_entry
+                    .principal
+                    .as_ref()
+                    .map_or_else(|| first_entry.location.clone(), |p| p.location.clone()),
+                message: format!(
+                    "access entry `{}` in stack `{first_stack}` for the same principal",
+                    first_entry.logical_id
+                ),
+            }];
+            related.sort();
+            out.push(Finding {
+                rule: "EKS006",
+                name: "duplicate-access-entry",
+                severity: Severity::Error,
+                message: format!(
+                    "access entry `{}` is for principal `{principal}` on cluster `{shown}`, like access entry `{}` \
+                     in stack `{first_stack}`; an IAM principal can have only one access entry per cluster, so \
+                     {consequence}",
+                    entry.logical_id, first_entry.logical_id
+                ),
+                location,
+                stack: Some(stack.clone()),
+                cluster,
+                resource: Some(entry.logical_id.clone()),
+                related,
+                remediation: "Keep one access entry per principal and cluster: merge the Kubernetes groups and \
+                              access policies into one entry and delete the other (eksctl: list the principal once \
+                              in accessConfig.accessEntries, and do not add an entry for a nodegroup role that \
+                              eksctl already maps)."
+                    .to_owned(),
+            });
+        }
+    }
+}

@@ -1,0 +1,85 @@
+//! EKS007 hybrid-nodes-on-config-map-cluster.
+
+use crate::correlate::{DefinitionRef, Model, Target};
+use crate::facts::AuthMode;
+
+use super::{Finding, Related, Severity};
+
+const REMEDIATION: &str = "Hybrid nodes need the authentication mode API or API_AND_CONFIG_MAP: set \
+                           AccessConfig.AuthenticationMode accordingly (an existing cluster can be moved with `aws \
+                           eks update-cluster-config --access-config authenticationMode=API_AND_CONFIG_MAP`; the \
+                           change is one-way).";
+
+pub fn check(model: &Model, out: &mut Vec<Finding>) {
+    for (stack, s) in model.stacks.iter().enumerate() {
+        for (index, c) in s.clusters.iter().enumerate() {
+            let Some(at) = &c.remote_network else { continue };
+            let d = DefinitionRef { stack, index };
+            let Some(effective) = model.cluster_of(d).and_then(|cluster| model.effective(cluster, Some(d))) else {
+                continue;
+            };
+            if effective.mode.mode != Some(AuthMode::ConfigMap) {
+                continue;
+            }
+            let shown = c.name.as_deref().unwrap_or("(unnamed)");
+            out.push(Finding {
+                rule: "EKS007",
+                name: "hybrid-nodes-on-config-map-cluster",
+                severity: Severity::Error,
+                message: format!(
+                    "cluster `{shown}` sets RemoteNetworkConfig (hybrid nodes) while its authentication mode is \
+                     CONFIG_MAP ({}); hybrid nodes-enabled clusters do not support CONFIG_MAP, so stack `{}` fails",
+                    effective.mode.source.describe(),
+                    s.stack_name
+                ),
+                location: at.clone(),
+                stack: Some(s.stack_name.clone()),
+                cluster: c.name.clone(),
+                resource: Some(c.logical_id.clone()),
+                related: vec![Related {
+                    location: effective.mode.location.clone(),
+                    message: format!("authentication mode CONFIG_MAP: {}", effective.mode.source.describe()),
+                }],
+                remediation: REMEDIATION.to_owned(),
+            });
+        }
+    }
+    for e in &model.entries {
+        let entry = model.entry(e);
+        if entry.entry_type != "HYBRID_LINUX" {
+            continue;
+        }
+        let Target::Cluster { cluster, definition } = e.target else { continue };
+        let Some(effective) = model.effective(cluster, definition) else { continue };
+        if effective.mode.mode != Some(AuthMode::ConfigMap) {
+            continue;
+        }
+        let stack = model.stack(e.stack);
+        let name = model.clusters[cluster].name.clone();
+        let shown = name.clone().unwrap_or_else(|| "(unnamed)".to_owned());
+        out.push(Finding {
+            rule: "EKS007",
+            name: "hybrid-nodes-on-config-map-cluster",
+            severity: Severity::Error,
+            message: format!(
+                "access entry `{}` of Type HYBRID_LINUX targets cluster `{shown}`, whose authentication mode is \
+                 CONFIG_MAP ({}); hybrid nodes cannot join a CONFIG_MAP cluster and stack `{}` fails",
+                entry.logical_id,
+                effective.mode.source.describe(),
+                stack.stack_name
+            ),
+            location: entry.type_location.clone().unwrap_or_else(|| entry.location.clone()),
+            stack: Some(stack.stack_name.clone()),
+            cluster: name,
+            resource: Some(entry.logical_id.clone()),
+            related: vec![Related {
+                location: effective.mode.location.clone(),
+                message: format!(
+                    "cluster `{shown}` authentication mode CONFIG_MAP: {}",
+                    effective.mode.source.describe()
+                ),
+            }],
+            remediation: REMEDIATION.to_owned(),
+        });
+    }
+}

@@ -1,0 +1,440 @@
+//! Users' AWS CloudFormation Guard rules, run beside the built-in rules.
+//!
+//! The only module that calls the `cfn-guard` crate. Takes the text of
+//! `.guard` files, each template (re-read from its source, and only when
+//! Guard rules are given, so a scan without them pays nothing) and the
+//! correlated [`Model`]; gives [`Finding`]s, one per failing Guard rule and
+//! resource, located by eksguard's own loader, plus errors for Guard
+//! failures. Before evaluation every resource gets the cross-stack facts
+//! under `Metadata.EksGuard` (see `rules/guard.md`), so a Guard rule can
+//! say what Guard alone cannot know, e.g. that an access entry's target
+//! cluster is CONFIG_MAP.
+//!
+//! Severity is `error` unless a comment `# eksguard-severity: LEVEL` stands
+//! in the comment lines right above `rule NAME`.
+
+use std::collections::{BTreeMap, HashMap};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::{Arc, Mutex, OnceLock};
+
+use serde_json::{Map, Value as Json, json};
+
+use crate::correlate::{Model, Target};
+use crate::facts::{Location, Locator};
+use crate::load::node::{Node, Value};
+use crate::load::{Template, Wrapper, json as json_reader, yaml};
+use crate::report::InputError;
+
+use super::{Finding, Severity};
+
+/// The reserved key, under each resource's `Metadata`.
+pub const FACTS_KEY: &str = "EksGuard";
+
+/// The `name` of every Guard finding.
+pub const FINDING_NAME: &str = "guard";
+
+/// One parsed `.guard` file.
+#[derive(Debug, Clone)]
+pub struct GuardFile {
+    pub path: String,
+    text: String,
+    /// Rule name -> severity from the comment convention.
+    severities: HashMap<String, Severity>,
+}
+
+/// Every Guard file given with `--guard-rules`.
+#[derive(Debug, Clone, Default)]
+pub struct GuardRules {
+    pub files: Vec<GuardFile>,
+}
+
+impl GuardRules {
+    /// Parses `(path, text)` pairs; a file Guard cannot parse is an error
+    /// naming the file and, where Guard says, the line.
+    pub fn parse(files: Vec<(String, String)>) -> Result<Self, String> {
+        let mut out = Vec::new();
+        for (path, text) in files {
+            // Guard parses the rules before it looks at the data, so
+            // evaluating against an empty document checks the syntax.
+            match run_guard("{}", "syntax-check", &text, &path) {
+                Ok(_) => {}
+                Err(message) => return Err(format!("{path}: {}", tidy_parse_error(&message))),
+            }
+            let severities = severities(&text)?;
+            out.push(GuardFile { path, text, severities });
+        }
+        Ok(Self { files: out })
+    }
+}
+
+/// Reads `# eksguard-severity: LEVEL` comments that precede `rule NAME`.
+fn severities(text: &str) -> Result<HashMap<String, Severity>, String> {
+    let mut out = HashMap::new();
+    let mut pending = None;
+    for (i, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if let Some(comment) = line.strip_prefix('#') {
+            if let Some(level) = comment.trim().strip_prefix("eksguard-severity:") {
+                pending = Some(level.trim().parse::<Severity>().map_err(|e| format!("line {}: {e}", i + 1))?);
+            }
+            continue;
+        }
+        if line.is_empty() {
+            continue;
+        }
+        if let Some(rest) = line.strip_prefix("rule ") {
+            let name: String = rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_' || *c == '-').collect();
+            if let Some(level) = pending {
+                out.insert(name, level);
+            }
+        }
+        pending = None;
+    }
+    Ok(out)
+}
+
+/// Runs Guard on one data document, catching its panics.
+fn run_guard(data: &str, data_name: &str, rules: &str, rules_name: &str) -> Result<String, String> {
+    let result = catch_unwind(AssertUnwindSafe(|| {
+        cfn_guard::run_checks(
+            cfn_guard::ValidateInput { content: data, file_name: data_name },
+            cfn_guard::ValidateInput { content: rules, file_name: rules_name },
+            false,
+        )
+    }));
+    match result {
+        Ok(Ok(output)) => Ok(output),
+        Ok(Err(e)) => Err(one_line(&e.to_string())),
+        Err(panic) => {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".to_owned());
+            Err(format!("cfn-guard panicked: {}", one_line(&what)))
+        }
+    }
+}
+
+/// Guard's parse errors repeat themselves ("Parser Error when parsing
+/// `Parser Error ... at line 2 at column 17, when handling ...`"): keep the
+/// position and the reason.
+fn tidy_parse_error(message: &str) -> String {
+    let Some(at) = message.find(" at line ") else { return message.to_owned() };
+    let rest = &message[at + 1..];
+    let rest = rest.trim_end_matches(['`', ' ']);
+    let rest = rest.trim_end_matches(", fragment").trim_end_matches(", fragment `");
+    format!("Guard syntax error {rest}")
+}
+
+fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// A template ready for Guard: its whole tree, re-read from the source.
+#[derive(Debug)]
+pub struct Prepared {
+    path: Arc<str>,
+    stack_name: String,
+    fragment: bool,
+    root: Node,
+    source: crate::load::SourceText,
+    wrapper: Option<Wrapper>,
+}
+
+/// Re-reads the whole template (the loader keeps only EKS resources).
+pub fn prepare(t: &Template) -> Result<Prepared, String> {
+    let bytes: &[u8] = &t.source.bytes;
+    let body = bytes.strip_prefix(b"\xEF\xBB\xBF".as_slice()).unwrap_or(bytes);
+    let mut root = parse_any(body)?;
+    match t.wrapper {
+        Some(Wrapper::Object) => root = take(root, "TemplateBody").ok_or("no TemplateBody")?,
+        Some(Wrapper::String(_)) => {
+            let inner = root.get("TemplateBody").and_then(Node::as_str).ok_or("no TemplateBody")?.to_owned();
+            root = parse_any(inner.as_bytes())?;
+        }
+        None => {}
+    }
+    Ok(Prepared {
+        path: t.source.path.clone(),
+        stack_name: t.stack_name.clone(),
+        fragment: t.fragment,
+        root,
+        source: t.source.clone(),
+        wrapper: t.wrapper,
+    })
+}
+
+fn parse_any(body: &[u8]) -> Result<Node, String> {
+    let first = body.iter().find(|b| !b.is_ascii_whitespace());
+    if first == Some(&b'{') {
+        return json_reader::parse_positioned(body, crate::load::node::Pos { line: 1, column: 1 });
+    }
+    let text = std::str::from_utf8(body).map_err(|e| e.to_string())?;
+    // A stream of several templates is rare: Guard sees the first one.
+    yaml::parse_stream(text)?.into_iter().find(|n| n.as_map().is_some()).ok_or_else(|| "no YAML mapping".to_owned())
+}
+
+fn take(node: Node, key: &str) -> Option<Node> {
+    match node.value {
+        Value::Map(entries) => entries.into_iter().rev().find(|e| e.key == key).map(|e| e.value),
+        _ => None,
+    }
+}
+
+/// Interned Guard rule names: `Finding::rule` is `&'static str`, and a run
+/// sees only the few names its rule files declare.
+fn intern(name: &str) -> &'static str {
+    static NAMES: OnceLock<Mutex<BTreeMap<String, &'static str>>> = OnceLock::new();
+    let mut names = NAMES.get_or_init(Default::default).lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some(s) = names.get(name) {
+        return s;
+    }
+    let leaked: &'static str = Box::leak(name.to_owned().into_boxed_str());
+    names.insert(name.to_owned(), leaked);
+    leaked
+}
+
+/// Evaluates every Guard file against every prepared template.
+pub fn evaluate(rules: &GuardRules, templates: &[Prepared], model: &Model) -> (Vec<Finding>, Vec<InputError>) {
+    use rayon::prelude::*;
+    let facts = FactIndex::new(model);
+    let results: Vec<_> = templates.par_iter().map(|t| evaluate_one(rules, t, &facts)).collect();
+    let mut findings = Vec::new();
+    let mut errors = Vec::new();
+    for (f, e) in results {
+        findings.extend(f);
+        errors.extend(e);
+    }
+    (findings, errors)
+}
+
+fn evaluate_one(rules: &GuardRules, t: &Prepared, facts: &FactIndex) -> (Vec<Finding>, Vec<InputError>) {
+    let data = guard_document(t, facts).to_string();
+    let locator = Locator::new(&t.source, t.wrapper);
+    let mut findings = Vec::new();
+    let mut errors = Vec::new();
+    for file in &rules.files {
+        let output = match run_guard(&data, &t.path, &file.text, &file.path) {
+            Ok(o) => o,
+            Err(message) => {
+                errors.push(InputError {
+                    path: t.path.clone(),
+                    message: format!("Guard rules {}: {message}", file.path),
+                });
+                continue;
+            }
+        };
+        let Ok(report) = serde_json::from_str::<Json>(&output) else {
+            if !output.trim().is_empty() {
+                errors.push(InputError {
+                    path: t.path.clone(),
+                    message: format!("Guard rules {}: unreadable Guard output", file.path),
+                });
+            }
+            continue;
+        };
+        for failed in report["not_compliant"].as_array().into_iter().flatten() {
+            let Some(rule) = failed.get("Rule") else { continue };
+            let Some(name) = rule["name"].as_str() else { continue };
+            let mut messages = Vec::new();
+            let mut resources = Vec::new();
+            collect(rule, &mut messages, &mut resources, t.fragment);
+            if resources.is_empty() {
+                resources.push(None);
+            }
+            resources.sort();
+            resources.dedup();
+            let message = messages.first().cloned().unwrap_or_else(|| format!("Guard rule `{name}` failed"));
+            for logical_id in resources {
+                let location = resource_location(t, &locator, logical_id.as_deref());
+                findings.push(Finding {
+                    rule: intern(name),
+                    name: FINDING_NAME,
+                    severity: file.severities.get(name).copied().unwrap_or(Severity::Error),
+                    message: message.clone(),
+                    location,
+                    stack: Some(t.stack_name.clone()),
+                    cluster: None,
+                    resource: logical_id,
+                    related: Vec::new(),
+                    remediation: format!("See Guard rule `{name}` in {}.", file.path),
+                });
+            }
+        }
+    }
+    (findings, errors)
+}
+
+/// Gathers custom messages and the resources named by failing checks.
+fn collect(v: &Json, messages: &mut Vec<String>, resources: &mut Vec<Option<String>>, fragment: bool) {
+    match v {
+        Json::Object(map) => {
+            for (k, v) in map {
+                match (k.as_str(), v) {
+                    ("custom_message", Json::String(m)) => {
+                        let m = one_line(m);
+                        if !m.is_empty() && !messages.contains(&m) {
+                            messages.push(m);
+                        }
+                    }
+                    ("path", Json::String(p)) => {
+                        let mut tokens = p.trim_start_matches('/').split('/');
+                        let id = if fragment {
+                            tokens.next()
+                        } else {
+                            tokens.next().filter(|t| *t == "Resources").and_then(|_| tokens.next())
+                        };
+                        if let Some(id) = id.filter(|s| !s.is_empty()) {
+                            resources.push(Some(id.to_owned()));
+                        }
+                    }
+                    _ => collect(v, messages, resources, fragment),
+                }
+            }
+        }
+        Json::Array(items) => items.iter().for_each(|i| collect(i, messages, resources, fragment)),
+        _ => {}
+    }
+}
+
+fn resources_of(t: &Prepared) -> Option<&Node> {
+    if t.fragment { Some(&t.root) } else { t.root.get("Resources") }
+}
+
+fn resource_location(t: &Prepared, locator: &Locator<'_>, logical_id: Option<&str>) -> Location {
+    let entry = logical_id.and_then(|id| resources_of(t).and_then(|r| r.entry(id)));
+    match entry {
+        Some(e) if t.fragment => locator.at(&[e.key.as_str()], e.key_pos),
+        Some(e) => locator.at(&["Resources", e.key.as_str()], e.key_pos),
+        None => locator.at(&[], t.root.pos),
+    }
+}
+
+/// The cross-stack facts of each resource, by (path, stack, logical id).
+struct FactIndex {
+    by_resource: HashMap<(Arc<str>, String, String), Json>,
+}
+
+impl FactIndex {
+    fn new(model: &Model) -> Self {
+        let mut by_resource = HashMap::new();
+        let mut entries_per_cluster: HashMap<usize, usize> = HashMap::new();
+        for e in &model.entries {
+            if let Target::Cluster { cluster, .. } = e.target {
+                *entries_per_cluster.entry(cluster).or_default() += 1;
+            }
+        }
+        for (si, s) in model.stacks.iter().enumerate() {
+            for (ci, c) in s.clusters.iter().enumerate() {
+                let d = crate::correlate::DefinitionRef { stack: si, index: ci };
+                let cluster = model.cluster_of(d);
+                let mut facts = Map::new();
+                facts.insert("Name".into(), json!(c.name));
+                if let Some(eff) = cluster.and_then(|i| model.effective(i, Some(d))) {
+                    facts.insert("AuthenticationMode".into(), json!(eff.mode.mode.as_ref().map(|m| m.as_str())));
+                    facts.insert("ModeSource".into(), json!(eff.mode.source.slug()));
+                }
+                facts.insert(
+                    "AccessEntries".into(),
+                    json!(cluster.and_then(|i| entries_per_cluster.get(&i)).copied().unwrap_or(0)),
+                );
+                by_resource.insert((s.path.clone(), s.stack_name.clone(), c.logical_id.clone()), Json::Object(facts));
+            }
+        }
+        for e in &model.entries {
+            let s = model.stack(e.stack);
+            let entry = model.entry(e);
+            let target = match &e.target {
+                Target::Cluster { cluster, definition } => {
+                    let eff = model.effective(*cluster, *definition);
+                    let defined_in = definition
+                        .or_else(|| model.clusters[*cluster].definitions.first().copied())
+                        .map(|d| model.stack(d.stack).stack_name.clone());
+                    json!({
+                        "Resolved": eff.is_some_and(|m| m.mode.mode.is_some()),
+                        "Name": model.clusters[*cluster].name,
+                        "AuthenticationMode": eff.and_then(|m| m.mode.mode.as_ref().map(|m| m.as_str().to_owned())),
+                        "ModeSource": eff.map(|m| m.mode.source.slug()),
+                        "Stack": defined_in,
+                    })
+                }
+                Target::Missing { name, why } => json!({"Resolved": false, "Name": name, "Why": why}),
+            };
+            let facts = json!({
+                "TargetCluster": target,
+                "Principal": entry.principal.as_ref().filter(|p| p.literal).map(|p| p.key.clone()),
+                "Type": entry.entry_type,
+            });
+            by_resource.insert((s.path.clone(), s.stack_name.clone(), entry.logical_id.clone()), facts);
+        }
+        Self { by_resource }
+    }
+}
+
+/// The template as Guard sees it: every resource with `Metadata.EksGuard`.
+fn guard_document(t: &Prepared, facts: &FactIndex) -> Json {
+    let mut root = to_json(&t.root);
+    let resources = if t.fragment { Some(&mut root) } else { root.get_mut("Resources") };
+    if let Some(Json::Object(resources)) = resources {
+        for (id, resource) in resources.iter_mut() {
+            let Json::Object(resource) = resource else { continue };
+            let key = (t.path.clone(), t.stack_name.clone(), id.clone());
+            let mut injected = match facts.by_resource.get(&key) {
+                Some(Json::Object(m)) => m.clone(),
+                _ => Map::new(),
+            };
+            injected.insert("Stack".into(), json!(t.stack_name));
+            let metadata = resource.entry("Metadata").or_insert_with(|| Json::Object(Map::new()));
+            if let Json::Object(m) = metadata {
+                m.insert(FACTS_KEY.into(), Json::Object(injected));
+            }
+        }
+    }
+    root
+}
+
+fn to_json(node: &Node) -> Json {
+    match &node.value {
+        Value::Null => Json::Null,
+        Value::Bool(b) => Json::Bool(*b),
+        Value::Number(n) => n.parse::<serde_json::Number>().map_or_else(|_| Json::String(n.clone()), Json::Number),
+        Value::String(s) => Json::String(s.clone()),
+        Value::Seq(items) => Json::Array(items.iter().map(to_json).collect()),
+        Value::Map(entries) => Json::Object(entries.iter().map(|e| (e.key.clone(), to_json(&e.value))).collect()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn severity_comments_apply_to_the_next_rule() {
+        let text = "# eksguard-severity: warning\n# more words\nrule a when x exists { x == 1 }\nrule b { y == 2 }\n";
+        let s = severities(text).expect("ok");
+        assert_eq!(s.get("a"), Some(&Severity::Warning));
+        assert_eq!(s.get("b"), None);
+        assert!(severities("# eksguard-severity: fatal\nrule a {}\n").is_err());
+    }
+
+    #[test]
+    fn unparsable_rules_are_errors_naming_the_file() {
+        let err = GuardRules::parse(vec![("x.guard".into(), "rule broken {\n  Resources.* ==\n".into())])
+            .expect_err("must not parse");
+        assert!(err.starts_with("x.guard: "), "{err}");
+    }
+
+    #[test]
+    fn guard_output_shape() {
+        let data = r#"{"Resources": {"E": {"Type": "AWS::EKS::AccessEntry", "Properties": {"Type": "EC2_LINUX"}}}}"#;
+        let rules = "rule no_linux {\n  Resources.*[ Type == 'AWS::EKS::AccessEntry' ].Properties.Type != 'EC2_LINUX'\n  <<entry is linux>>\n}\n";
+        let out = run_guard(data, "t.json", rules, "r.guard").expect("runs");
+        let v: Json = serde_json::from_str(&out).expect("json");
+        let mut messages = Vec::new();
+        let mut resources = Vec::new();
+        collect(&v["not_compliant"][0]["Rule"], &mut messages, &mut resources, false);
+        assert_eq!(messages, vec!["entry is linux".to_owned()], "{out}");
+        assert_eq!(resources, vec![Some("E".to_owned())], "{out}");
+    }
+}
