@@ -6,8 +6,16 @@
 //! met in a walk are skipped with a reason, paths that do not exist and
 //! unreadable directories are errors. Hidden entries (names starting with
 //! `.`) inside a walked directory are not inputs at all, as in ripgrep.
+//!
+//! Discovery never opens a file: it only reads directory entries and file
+//! types, so FIFOs, sockets and devices are skipped before anything could
+//! block on them. Symbolic links named on the command line are followed;
+//! those met in a walk are followed only with `--follow-links`, and then a
+//! link back to one of its own ancestors is skipped as a loop and a file
+//! reached twice is read once.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
+use std::io::ErrorKind;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -23,10 +31,22 @@ pub struct Discovery {
     pub errors: Vec<(Arc<str>, String)>,
 }
 
+/// How to walk directories.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct DiscoverOptions {
+    /// Follow symbolic links met in a walk (`--follow-links`).
+    pub follow_links: bool,
+}
+
 /// Finds the inputs under `paths` (`-` is standard input). `context` marks
 /// inputs given with `--context`.
 pub fn discover(paths: &[String], context: bool, found: &mut Discovery) {
-    let mut seen: HashSet<Arc<str>> = found.inputs.iter().map(|i| i.path.clone()).collect();
+    discover_with(paths, context, DiscoverOptions::default(), found);
+}
+
+/// [`discover`] with options.
+pub fn discover_with(paths: &[String], context: bool, options: DiscoverOptions, found: &mut Discovery) {
+    let mut seen = Seen { paths: found.inputs.iter().map(|i| i.path.clone()).collect(), ..Seen::default() };
     for arg in paths {
         if arg == "-" {
             push(found, &mut seen, Input { path: Arc::from("-"), source: Source::Stdin, explicit: true, context });
@@ -36,12 +56,12 @@ pub fn discover(paths: &[String], context: bool, found: &mut Discovery) {
         let meta = match std::fs::metadata(path) {
             Ok(m) => m,
             Err(e) => {
-                found.errors.push((Arc::from(arg.as_str()), io_reason(&e)));
+                found.errors.push((Arc::from(arg.as_str()), path_reason(path, &e)));
                 continue;
             }
         };
         if meta.is_dir() {
-            walk(path, context, found, &mut seen);
+            walk(path, context, options, found, &mut seen);
         } else if meta.is_file() {
             let input =
                 Input { path: Arc::from(arg.as_str()), source: Source::File(path.to_owned()), explicit: true, context };
@@ -52,15 +72,24 @@ pub fn discover(paths: &[String], context: bool, found: &mut Discovery) {
     }
 }
 
-fn push(found: &mut Discovery, seen: &mut HashSet<Arc<str>>, input: Input) {
-    if seen.insert(input.path.clone()) {
+/// What discovery has met so far.
+#[derive(Default)]
+struct Seen {
+    paths: HashSet<Arc<str>>,
+    /// Files met in a walk that follows links, by device and inode, with
+    /// the path they were first met at.
+    files: HashMap<(u64, u64), Arc<str>>,
+}
+
+fn push(found: &mut Discovery, seen: &mut Seen, input: Input) {
+    if seen.paths.insert(input.path.clone()) {
         found.inputs.push(input);
     }
 }
 
-fn walk(root: &Path, context: bool, found: &mut Discovery, seen: &mut HashSet<Arc<str>>) {
+fn walk(root: &Path, context: bool, options: DiscoverOptions, found: &mut Discovery, seen: &mut Seen) {
     let walker = WalkDir::new(root)
-        .follow_links(false)
+        .follow_links(options.follow_links)
         .sort_by_file_name()
         .into_iter()
         .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
@@ -73,6 +102,12 @@ fn walk(root: &Path, context: bool, found: &mut Discovery, seen: &mut HashSet<Ar
                     continue;
                 }
                 if file_type.is_file() {
+                    if options.follow_links {
+                        if let Some(first) = already_met(&entry, &display, seen) {
+                            found.skipped.push((display, format!("the same file as {first} (met through a link)")));
+                            continue;
+                        }
+                    }
                     let input =
                         Input { path: display, source: Source::File(entry.into_path()), explicit: false, context };
                     push(found, seen, input);
@@ -81,13 +116,55 @@ fn walk(root: &Path, context: bool, found: &mut Discovery, seen: &mut HashSet<Ar
                 }
             }
             Err(e) => {
-                let path =
-                    e.path().map_or_else(|| root.to_string_lossy().into_owned(), |p| p.to_string_lossy().into_owned());
-                let reason = e.io_error().map_or_else(|| e.to_string(), io_reason);
-                found.errors.push((Arc::from(path.as_str()), reason));
+                let path = e.path().unwrap_or(root);
+                let display: Arc<str> = Arc::from(path.to_string_lossy().as_ref());
+                if let Some(ancestor) = e.loop_ancestor() {
+                    let reason = format!("symbolic link loop (leads back to {}; not followed)", ancestor.display());
+                    found.skipped.push((display, reason));
+                } else if is_symlink(path) && e.io_error().is_some_and(|io| io.kind() == ErrorKind::NotFound) {
+                    found.skipped.push((display, "broken symbolic link (its target does not exist)".to_owned()));
+                } else {
+                    let reason = e.io_error().map_or_else(|| e.to_string(), |io| path_reason(path, io));
+                    found.errors.push((display, reason));
+                }
             }
         }
     }
+}
+
+/// The first path a followed walk met this file at, if it met it before.
+#[cfg(unix)]
+fn already_met(entry: &walkdir::DirEntry, display: &Arc<str>, seen: &mut Seen) -> Option<Arc<str>> {
+    use std::os::unix::fs::MetadataExt;
+    let meta = entry.metadata().ok()?;
+    match seen.files.entry((meta.dev(), meta.ino())) {
+        std::collections::hash_map::Entry::Occupied(first) => Some(first.get().clone()),
+        std::collections::hash_map::Entry::Vacant(slot) => {
+            slot.insert(display.clone());
+            None
+        }
+    }
+}
+
+#[cfg(not(unix))]
+fn already_met(_: &walkdir::DirEntry, _: &Arc<str>, _: &mut Seen) -> Option<Arc<str>> {
+    None
+}
+
+fn is_symlink(path: &Path) -> bool {
+    std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink())
+}
+
+/// [`io_reason`], naming link trouble in words.
+fn path_reason(path: &Path, e: &std::io::Error) -> String {
+    #[cfg(unix)]
+    if e.raw_os_error() == Some(libc::ELOOP) {
+        return "symbolic link loop (too many levels of links)".to_owned();
+    }
+    if e.kind() == ErrorKind::NotFound && is_symlink(path) {
+        return "broken symbolic link (its target does not exist)".to_owned();
+    }
+    io_reason(e)
 }
 
 fn special_reason(file_type: &std::fs::FileType) -> String {
@@ -143,5 +220,30 @@ mod tests {
         assert_eq!(found.inputs.len(), 1);
         assert_eq!(found.skipped.len(), 1);
         assert!(found.skipped[0].1.starts_with("symbolic link"));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn followed_links_detect_loops_and_read_a_file_once() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let sub = dir.path().join("sub");
+        std::fs::create_dir(&sub).expect("mkdir");
+        std::fs::write(sub.join("t.json"), "{}").expect("write");
+        std::os::unix::fs::symlink(dir.path(), sub.join("loop")).expect("symlink");
+        std::os::unix::fs::symlink(sub.join("t.json"), dir.path().join("u.json")).expect("symlink");
+        std::os::unix::fs::symlink(dir.path().join("gone"), dir.path().join("v.json")).expect("symlink");
+        let root = dir.path().to_string_lossy().into_owned();
+        let mut found = Discovery::default();
+        discover_with(&[root.clone()], false, DiscoverOptions { follow_links: true }, &mut found);
+        let rel = |p: &str| p.strip_prefix(root.as_str()).unwrap_or(p).to_owned();
+        let inputs: Vec<_> = found.inputs.iter().map(|i| rel(&i.path)).collect();
+        assert_eq!(inputs, ["/sub/t.json"]);
+        let mut skipped: Vec<_> = found.skipped.iter().map(|(p, r)| format!("{}: {r}", rel(p))).collect();
+        skipped.sort();
+        assert_eq!(skipped.len(), 3, "{skipped:?}");
+        assert!(skipped[0].starts_with("/sub/loop: symbolic link loop (leads back to "), "{skipped:?}");
+        assert!(skipped[1].starts_with("/u.json: the same file as "), "{skipped:?}");
+        assert_eq!(skipped[2], "/v.json: broken symbolic link (its target does not exist)");
+        assert!(found.errors.is_empty(), "{:?}", found.errors);
     }
 }

@@ -35,6 +35,8 @@ pub struct ScanConfig {
     pub contexts: Vec<String>,
     /// Worker threads; all cores when `None`.
     pub jobs: Option<usize>,
+    /// Follow symbolic links met in directory walks (`--follow-links`).
+    pub follow_links: bool,
     pub load: LoadOptions,
     pub facts: FactOptions,
     pub rules: RuleSettings,
@@ -65,8 +67,9 @@ pub fn scan(config: &ScanConfig) -> Result<Report, String> {
 
 fn scan_in_pool(config: &ScanConfig) -> Report {
     let mut found = discover::Discovery::default();
-    discover::discover(&config.paths, false, &mut found);
-    discover::discover(&config.contexts, true, &mut found);
+    let walk = discover::DiscoverOptions { follow_links: config.follow_links };
+    discover::discover_with(&config.paths, false, walk, &mut found);
+    discover::discover_with(&config.contexts, true, walk, &mut found);
 
     let units: Vec<Unit> = found
         .inputs
