@@ -88,6 +88,7 @@ fn push(found: &mut Discovery, seen: &mut Seen, input: Input) {
 }
 
 fn walk(root: &Path, context: bool, options: DiscoverOptions, found: &mut Discovery, seen: &mut Seen) {
+    let mut followed = Vec::new();
     let walker = WalkDir::new(root)
         .follow_links(options.follow_links)
         .sort_by_file_name()
@@ -103,10 +104,8 @@ fn walk(root: &Path, context: bool, options: DiscoverOptions, found: &mut Discov
                 }
                 if file_type.is_file() {
                     if options.follow_links {
-                        if let Some(first) = already_met(&entry, &display, seen) {
-                            found.skipped.push((display, format!("the same file as {first} (met through a link)")));
-                            continue;
-                        }
+                        followed.push(Followed::of(entry, display, root));
+                        continue;
                     }
                     let input =
                         Input { path: display, source: Source::File(entry.into_path()), explicit: false, context };
@@ -130,24 +129,75 @@ fn walk(root: &Path, context: bool, options: DiscoverOptions, found: &mut Discov
             }
         }
     }
+    if !followed.is_empty() {
+        once_each(followed, context, found, seen);
+    }
 }
 
-/// The first path a followed walk met this file at, if it met it before.
-#[cfg(unix)]
-fn already_met(entry: &walkdir::DirEntry, display: &Arc<str>, seen: &mut Seen) -> Option<Arc<str>> {
-    use std::os::unix::fs::MetadataExt;
-    let meta = entry.metadata().ok()?;
-    match seen.files.entry((meta.dev(), meta.ino())) {
-        std::collections::hash_map::Entry::Occupied(first) => Some(first.get().clone()),
-        std::collections::hash_map::Entry::Vacant(slot) => {
-            slot.insert(display.clone());
-            None
+/// A regular file met in a walk that follows links.
+struct Followed {
+    display: Arc<str>,
+    path: std::path::PathBuf,
+    /// Device and inode, where the platform has them.
+    id: Option<(u64, u64)>,
+    /// Reached through a link (its real path differs from the walked one).
+    linked: bool,
+}
+
+impl Followed {
+    fn of(entry: walkdir::DirEntry, display: Arc<str>, root: &Path) -> Self {
+        let id = file_id(&entry);
+        let real = std::fs::canonicalize(entry.path()).ok();
+        let walked =
+            std::fs::canonicalize(root).ok().and_then(|r| entry.path().strip_prefix(root).ok().map(|rel| r.join(rel)));
+        let linked = entry.path_is_symlink() || real.is_none() || real != walked;
+        Self { display, path: entry.into_path(), id, linked }
+    }
+}
+
+/// Reads each file met through links once: at a path without links when
+/// there is one, else where it was met first. The others are skipped.
+fn once_each(followed: Vec<Followed>, context: bool, found: &mut Discovery, seen: &mut Seen) {
+    let mut primary: HashMap<(u64, u64), usize> = HashMap::new();
+    for (i, f) in followed.iter().enumerate() {
+        let Some(id) = f.id else { continue };
+        let slot = primary.entry(id).or_insert(i);
+        if followed[*slot].linked && !f.linked {
+            *slot = i;
+        }
+    }
+    for (i, f) in followed.iter().enumerate() {
+        if let Some(id) = f.id {
+            if let Some(first) = seen.files.get(&id) {
+                found.skipped.push((f.display.clone(), format!("the same file as {first} (met through a link)")));
+                continue;
+            }
+            let p = primary[&id];
+            if p != i {
+                let first = &followed[p].display;
+                found.skipped.push((f.display.clone(), format!("the same file as {first} (met through a link)")));
+                continue;
+            }
+        }
+        let input = Input { path: f.display.clone(), source: Source::File(f.path.clone()), explicit: false, context };
+        push(found, seen, input);
+    }
+    for f in followed {
+        if let Some(id) = f.id {
+            seen.files.entry(id).or_insert(f.display);
         }
     }
 }
 
+/// Device and inode of a file met in a walk.
+#[cfg(unix)]
+fn file_id(entry: &walkdir::DirEntry) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    entry.metadata().ok().map(|m| (m.dev(), m.ino()))
+}
+
 #[cfg(not(unix))]
-fn already_met(_: &walkdir::DirEntry, _: &Arc<str>, _: &mut Seen) -> Option<Arc<str>> {
+fn file_id(_: &walkdir::DirEntry) -> Option<(u64, u64)> {
     None
 }
 
@@ -234,15 +284,19 @@ mod tests {
         std::os::unix::fs::symlink(dir.path().join("gone"), dir.path().join("v.json")).expect("symlink");
         let root = dir.path().to_string_lossy().into_owned();
         let mut found = Discovery::default();
-        discover_with(&[root.clone()], false, DiscoverOptions { follow_links: true }, &mut found);
+        discover_with(std::slice::from_ref(&root), false, DiscoverOptions { follow_links: true }, &mut found);
         let rel = |p: &str| p.strip_prefix(root.as_str()).unwrap_or(p).to_owned();
         let inputs: Vec<_> = found.inputs.iter().map(|i| rel(&i.path)).collect();
         assert_eq!(inputs, ["/sub/t.json"]);
+        // Met first through `u.json`, read at its own path.
         let mut skipped: Vec<_> = found.skipped.iter().map(|(p, r)| format!("{}: {r}", rel(p))).collect();
         skipped.sort();
         assert_eq!(skipped.len(), 3, "{skipped:?}");
         assert!(skipped[0].starts_with("/sub/loop: symbolic link loop (leads back to "), "{skipped:?}");
-        assert!(skipped[1].starts_with("/u.json: the same file as "), "{skipped:?}");
+        assert!(
+            skipped[1].starts_with("/u.json: the same file as ") && skipped[1].contains("/sub/t.json"),
+            "{skipped:?}"
+        );
         assert_eq!(skipped[2], "/v.json: broken symbolic link (its target does not exist)");
         assert!(found.errors.is_empty(), "{:?}", found.errors);
     }
