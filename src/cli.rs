@@ -121,6 +121,11 @@ struct ScanArgs {
     #[arg(long, value_name = "BYTES", default_value_t = LoadOptions::default().max_file_size)]
     max_file_size: u64,
 
+    /// Follow symbolic links met in directory walks (links named on the
+    /// command line are always followed); link loops are skipped.
+    #[arg(long)]
+    follow_links: bool,
+
     /// Colors in text output.
     #[arg(long, value_enum, default_value_t = Color::Auto)]
     color: Color,
@@ -208,6 +213,7 @@ fn run_scan(args: ScanArgs) -> Result<ExitCode, String> {
         paths: args.paths,
         contexts: args.context,
         jobs: args.jobs.map(usize::from),
+        follow_links: args.follow_links,
         load: LoadOptions {
             max_file_size: args.max_file_size,
             archive: ArchiveLimits {

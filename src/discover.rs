@@ -6,8 +6,16 @@
 //! met in a walk are skipped with a reason, paths that do not exist and
 //! unreadable directories are errors. Hidden entries (names starting with
 //! `.`) inside a walked directory are not inputs at all, as in ripgrep.
+//!
+//! Discovery never opens a file: it only reads directory entries and file
+//! types, so FIFOs, sockets and devices are skipped before anything could
+//! block on them. Symbolic links named on the command line are followed;
+//! those met in a walk are followed only with `--follow-links`, and then a
+//! link back to one of its own ancestors is skipped as a loop and a file
+//! reached twice is read once.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
+use std::io::ErrorKind;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -23,10 +31,23 @@ pub struct Discovery {
     pub errors: Vec<(Arc<str>, String)>,
 }
 
+/// How to walk directories.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct DiscoverOptions {
+    /// Follow symbolic links met in a walk (`--follow-links`).
+    pub follow_links: bool,
+}
+
 /// Finds the inputs under `paths` (`-` is standard input). `context` marks
 /// inputs given with `--context`.
 pub fn discover(paths: &[String], context: bool, found: &mut Discovery) {
-    let mut seen: HashSet<(Arc<str>, bool)> = found.inputs.iter().map(|i| (i.path.clone(), i.context)).collect();
+    discover_with(paths, context, DiscoverOptions::default(), found);
+}
+
+/// [`discover`] with options.
+pub fn discover_with(paths: &[String], context: bool, options: DiscoverOptions, found: &mut Discovery) {
+    let mut seen =
+        Seen { paths: found.inputs.iter().map(|i| (i.path.clone(), i.context)).collect(), ..Seen::default() };
     for arg in paths {
         if arg == "-" {
             push(found, &mut seen, Input { path: Arc::from("-"), source: Source::Stdin, explicit: true, context });
@@ -36,12 +57,12 @@ pub fn discover(paths: &[String], context: bool, found: &mut Discovery) {
         let meta = match std::fs::metadata(path) {
             Ok(m) => m,
             Err(e) => {
-                found.errors.push((Arc::from(arg.as_str()), io_reason(&e)));
+                found.errors.push((Arc::from(arg.as_str()), path_reason(path, &e)));
                 continue;
             }
         };
         if meta.is_dir() {
-            walk(path, context, found, &mut seen);
+            walk(path, context, options, found, &mut seen);
         } else if meta.is_file() {
             let input =
                 Input { path: Arc::from(arg.as_str()), source: Source::File(path.to_owned()), explicit: true, context };
@@ -52,17 +73,27 @@ pub fn discover(paths: &[String], context: bool, found: &mut Discovery) {
     }
 }
 
-/// Adds an input once: the same path named twice (or met twice in
-/// overlapping walks) is read once per role.
-fn push(found: &mut Discovery, seen: &mut HashSet<(Arc<str>, bool)>, input: Input) {
-    if seen.insert((input.path.clone(), input.context)) {
+/// What discovery has met so far.
+#[derive(Default)]
+struct Seen {
+    /// Paths already taken, by role: the same path named twice (or met
+    /// twice in overlapping walks) is read once per role.
+    paths: HashSet<(Arc<str>, bool)>,
+    /// Files met in a walk that follows links, by device and inode, with
+    /// the path they were first met at.
+    files: HashMap<(u64, u64), Arc<str>>,
+}
+
+fn push(found: &mut Discovery, seen: &mut Seen, input: Input) {
+    if seen.paths.insert((input.path.clone(), input.context)) {
         found.inputs.push(input);
     }
 }
 
-fn walk(root: &Path, context: bool, found: &mut Discovery, seen: &mut HashSet<(Arc<str>, bool)>) {
+fn walk(root: &Path, context: bool, options: DiscoverOptions, found: &mut Discovery, seen: &mut Seen) {
+    let mut followed = Vec::new();
     let walker = WalkDir::new(root)
-        .follow_links(false)
+        .follow_links(options.follow_links)
         .sort_by_file_name()
         .into_iter()
         .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
@@ -75,6 +106,10 @@ fn walk(root: &Path, context: bool, found: &mut Discovery, seen: &mut HashSet<(A
                     continue;
                 }
                 if file_type.is_file() {
+                    if options.follow_links {
+                        followed.push(Followed::of(entry, display, root));
+                        continue;
+                    }
                     let input =
                         Input { path: display, source: Source::File(entry.into_path()), explicit: false, context };
                     push(found, seen, input);
@@ -83,13 +118,106 @@ fn walk(root: &Path, context: bool, found: &mut Discovery, seen: &mut HashSet<(A
                 }
             }
             Err(e) => {
-                let path =
-                    e.path().map_or_else(|| root.to_string_lossy().into_owned(), |p| p.to_string_lossy().into_owned());
-                let reason = e.io_error().map_or_else(|| e.to_string(), io_reason);
-                found.errors.push((Arc::from(path.as_str()), reason));
+                let path = e.path().unwrap_or(root);
+                let display: Arc<str> = Arc::from(path.to_string_lossy().as_ref());
+                if let Some(ancestor) = e.loop_ancestor() {
+                    let reason = format!("symbolic link loop (leads back to {}; not followed)", ancestor.display());
+                    found.skipped.push((display, reason));
+                } else if is_symlink(path) && e.io_error().is_some_and(|io| io.kind() == ErrorKind::NotFound) {
+                    found.skipped.push((display, "broken symbolic link (its target does not exist)".to_owned()));
+                } else {
+                    let reason = e.io_error().map_or_else(|| e.to_string(), |io| path_reason(path, io));
+                    found.errors.push((display, reason));
+                }
             }
         }
     }
+    if !followed.is_empty() {
+        once_each(followed, context, found, seen);
+    }
+}
+
+/// A regular file met in a walk that follows links.
+struct Followed {
+    display: Arc<str>,
+    path: std::path::PathBuf,
+    /// Device and inode, where the platform has them.
+    id: Option<(u64, u64)>,
+    /// Reached through a link (its real path differs from the walked one).
+    linked: bool,
+}
+
+impl Followed {
+    fn of(entry: walkdir::DirEntry, display: Arc<str>, root: &Path) -> Self {
+        let id = file_id(&entry);
+        let real = std::fs::canonicalize(entry.path()).ok();
+        let walked =
+            std::fs::canonicalize(root).ok().and_then(|r| entry.path().strip_prefix(root).ok().map(|rel| r.join(rel)));
+        let linked = entry.path_is_symlink() || real.is_none() || real != walked;
+        Self { display, path: entry.into_path(), id, linked }
+    }
+}
+
+/// Reads each file met through links once: at a path without links when
+/// there is one, else where it was met first. The others are skipped.
+fn once_each(followed: Vec<Followed>, context: bool, found: &mut Discovery, seen: &mut Seen) {
+    let mut primary: HashMap<(u64, u64), usize> = HashMap::new();
+    for (i, f) in followed.iter().enumerate() {
+        let Some(id) = f.id else { continue };
+        let slot = primary.entry(id).or_insert(i);
+        if followed[*slot].linked && !f.linked {
+            *slot = i;
+        }
+    }
+    for (i, f) in followed.iter().enumerate() {
+        if let Some(id) = f.id {
+            if let Some(first) = seen.files.get(&id) {
+                found.skipped.push((f.display.clone(), format!("the same file as {first} (met through a link)")));
+                continue;
+            }
+            let p = primary[&id];
+            if p != i {
+                let first = &followed[p].display;
+                found.skipped.push((f.display.clone(), format!("the same file as {first} (met through a link)")));
+                continue;
+            }
+        }
+        let input = Input { path: f.display.clone(), source: Source::File(f.path.clone()), explicit: false, context };
+        push(found, seen, input);
+    }
+    for f in followed {
+        if let Some(id) = f.id {
+            seen.files.entry(id).or_insert(f.display);
+        }
+    }
+}
+
+/// Device and inode of a file met in a walk.
+#[cfg(unix)]
+fn file_id(entry: &walkdir::DirEntry) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    entry.metadata().ok().map(|m| (m.dev(), m.ino()))
+}
+
+#[cfg(not(unix))]
+fn file_id(_: &walkdir::DirEntry) -> Option<(u64, u64)> {
+    None
+}
+
+fn is_symlink(path: &Path) -> bool {
+    std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink())
+}
+
+/// [`io_reason`], naming link trouble in words.
+fn path_reason(path: &Path, e: &std::io::Error) -> String {
+    #[cfg(unix)]
+    if e.raw_os_error() == Some(libc::ELOOP) {
+        return "symbolic link loop (too many levels of links)".to_owned();
+    }
+    if e.kind() == ErrorKind::NotFound && is_symlink(path) {
+        return "broken symbolic link (its target does not exist)".to_owned();
+    }
+    io_reason(e)
 }
 
 fn special_reason(file_type: &std::fs::FileType) -> String {
@@ -145,5 +273,34 @@ mod tests {
         assert_eq!(found.inputs.len(), 1);
         assert_eq!(found.skipped.len(), 1);
         assert!(found.skipped[0].1.starts_with("symbolic link"));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn followed_links_detect_loops_and_read_a_file_once() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let sub = dir.path().join("sub");
+        std::fs::create_dir(&sub).expect("mkdir");
+        std::fs::write(sub.join("t.json"), "{}").expect("write");
+        std::os::unix::fs::symlink(dir.path(), sub.join("loop")).expect("symlink");
+        std::os::unix::fs::symlink(sub.join("t.json"), dir.path().join("u.json")).expect("symlink");
+        std::os::unix::fs::symlink(dir.path().join("gone"), dir.path().join("v.json")).expect("symlink");
+        let root = dir.path().to_string_lossy().into_owned();
+        let mut found = Discovery::default();
+        discover_with(std::slice::from_ref(&root), false, DiscoverOptions { follow_links: true }, &mut found);
+        let rel = |p: &str| p.strip_prefix(root.as_str()).unwrap_or(p).to_owned();
+        let inputs: Vec<_> = found.inputs.iter().map(|i| rel(&i.path)).collect();
+        assert_eq!(inputs, ["/sub/t.json"]);
+        // Met first through `u.json`, read at its own path.
+        let mut skipped: Vec<_> = found.skipped.iter().map(|(p, r)| format!("{}: {r}", rel(p))).collect();
+        skipped.sort();
+        assert_eq!(skipped.len(), 3, "{skipped:?}");
+        assert!(skipped[0].starts_with("/sub/loop: symbolic link loop (leads back to "), "{skipped:?}");
+        assert!(
+            skipped[1].starts_with("/u.json: the same file as ") && skipped[1].contains("/sub/t.json"),
+            "{skipped:?}"
+        );
+        assert_eq!(skipped[2], "/v.json: broken symbolic link (its target does not exist)");
+        assert!(found.errors.is_empty(), "{:?}", found.errors);
     }
 }

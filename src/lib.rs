@@ -39,6 +39,8 @@ pub struct ScanConfig {
     pub contexts: Vec<String>,
     /// Worker threads; all cores when `None`.
     pub jobs: Option<usize>,
+    /// Follow symbolic links met in directory walks (`--follow-links`).
+    pub follow_links: bool,
     pub load: LoadOptions,
     pub facts: FactOptions,
     pub rules: RuleSettings,
@@ -96,8 +98,9 @@ pub fn scan_with(config: &ScanConfig, progress: &dyn Progress) -> Result<Report,
 
 fn scan_in_pool(config: &ScanConfig, progress: &dyn Progress) -> Report {
     let mut found = discover::Discovery::default();
-    discover::discover(&config.paths, false, &mut found);
-    discover::discover(&config.contexts, true, &mut found);
+    let walk = discover::DiscoverOptions { follow_links: config.follow_links };
+    discover::discover_with(&config.paths, false, walk, &mut found);
+    discover::discover_with(&config.contexts, true, walk, &mut found);
     progress.start(found.inputs.len());
 
     let units: Vec<Unit> = found

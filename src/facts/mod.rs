@@ -80,13 +80,16 @@ impl fmt::Display for Location {
 pub struct Locator<'a> {
     source: &'a SourceText,
     wrapper: Option<Wrapper>,
+    /// Built on the first quote, so that quoting many lines of a big
+    /// document does not rescan it each time.
+    lines: std::cell::OnceCell<json::LineIndex>,
 }
 
 const MAX_SOURCE_LINE: usize = 240;
 
 impl<'a> Locator<'a> {
     pub fn new(source: &'a SourceText, wrapper: Option<Wrapper>) -> Self {
-        Self { source, wrapper }
+        Self { source, wrapper, lines: std::cell::OnceCell::new() }
     }
 
     /// The location of the node at `pos`, reached by `tokens` from the
@@ -104,7 +107,8 @@ impl<'a> Locator<'a> {
             Some(Wrapper::String(at)) => at,
             _ => pos,
         };
-        let source_line = json::line_text(&self.source.bytes, pos.line).map(|l| {
+        let lines = self.lines.get_or_init(|| json::LineIndex::new(&self.source.bytes));
+        let source_line = lines.line_text(&self.source.bytes, pos.line).map(|l| {
             let mut l = l.trim_end().to_owned();
             if l.len() > MAX_SOURCE_LINE {
                 let mut cut = MAX_SOURCE_LINE;

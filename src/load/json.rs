@@ -14,25 +14,84 @@ use super::node::{Entry, Node, Pos, Value};
 pub const MAX_DEPTH: usize = 256;
 
 /// Position of the byte at `offset` in `text`: 1-based line, 1-based
-/// column counted in characters.
+/// column counted in characters. Scans from the start: for many look-ups
+/// in one text use a [`Cursor`].
 pub fn pos_at(text: &[u8], offset: usize) -> Pos {
-    let offset = offset.min(text.len());
-    let before = &text[..offset];
-    let line = memchr::memchr_iter(b'\n', before).count() + 1;
-    let line_start = memchr::memrchr(b'\n', before).map_or(0, |i| i + 1);
-    let column = before[line_start..].iter().filter(|&&b| !is_continuation(b)).count() + 1;
-    Pos { line: clamp(line), column: clamp(column) }
+    Cursor::default().pos_at(text, offset)
+}
+
+/// Positions of many offsets in one text, in linear time overall when the
+/// offsets come in increasing order (as a reader meets them): each look-up
+/// scans only from the previous one. A look-up behind the previous one
+/// starts again from the beginning.
+#[derive(Debug, Clone, Copy)]
+pub struct Cursor {
+    offset: usize,
+    line: usize,
+    column: usize,
+}
+
+impl Default for Cursor {
+    fn default() -> Self {
+        Self { offset: 0, line: 1, column: 1 }
+    }
+}
+
+impl Cursor {
+    pub fn pos_at(&mut self, text: &[u8], offset: usize) -> Pos {
+        let offset = offset.min(text.len());
+        if offset < self.offset {
+            *self = Self::default();
+        }
+        let between = &text[self.offset..offset];
+        let chars = |bytes: &[u8]| bytes.iter().filter(|&&b| !is_continuation(b)).count();
+        match memchr::memrchr(b'\n', between) {
+            Some(last) => {
+                self.line += memchr::memchr_iter(b'\n', between).count();
+                self.column = chars(&between[last + 1..]) + 1;
+            }
+            None => self.column += chars(between),
+        }
+        self.offset = offset;
+        Pos { line: clamp(self.line), column: clamp(self.column) }
+    }
 }
 
 /// The text of the 1-based `line` of `text`, without its line break.
+/// Scans from the start: for many look-ups in one text use a [`LineIndex`].
 pub fn line_text(text: &[u8], line: u32) -> Option<&str> {
     let mut start = 0;
     for _ in 1..line {
         start += memchr::memchr(b'\n', &text[start..])? + 1;
     }
-    let end = memchr::memchr(b'\n', &text[start..]).map_or(text.len(), |i| start + i);
+    line_at(text, start)
+}
+
+fn line_at(text: &[u8], start: usize) -> Option<&str> {
+    let rest = text.get(start..)?;
+    let end = memchr::memchr(b'\n', rest).map_or(text.len(), |i| start + i);
     let line = std::str::from_utf8(&text[start..end]).ok()?;
     Some(line.strip_suffix('\r').unwrap_or(line))
+}
+
+/// Where every line of a text starts, for quoting many lines of one text.
+#[derive(Debug, Clone)]
+pub struct LineIndex {
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    pub fn new(text: &[u8]) -> Self {
+        let mut starts = vec![0];
+        starts.extend(memchr::memchr_iter(b'\n', text).map(|i| i + 1));
+        Self { starts }
+    }
+
+    /// The text of the 1-based `line`, without its line break.
+    pub fn line_text<'t>(&self, text: &'t [u8], line: u32) -> Option<&'t str> {
+        let index = usize::try_from(line).ok()?.checked_sub(1)?;
+        line_at(text, *self.starts.get(index)?)
+    }
 }
 
 fn is_continuation(b: u8) -> bool {
@@ -69,7 +128,7 @@ impl Parser<'_> {
     }
 
     fn error(&self, what: &str) -> String {
-        format!("{what} at line {} column {}", self.line, self.column)
+        format!("invalid JSON: {what} at line {} column {}", self.line, self.column)
     }
 
     fn peek(&self) -> Option<u8> {
@@ -103,7 +162,10 @@ impl Parser<'_> {
 
     fn value(&mut self, depth: usize) -> Result<Node, String> {
         if depth > MAX_DEPTH {
-            return Err(self.error(&format!("nesting deeper than {MAX_DEPTH} levels")));
+            return Err(format!(
+                "JSON nested deeper than {MAX_DEPTH} levels (the most eksguard reads) at line {} column {}",
+                self.line, self.column
+            ));
         }
         let pos = self.pos();
         let value = match self.peek() {
@@ -285,7 +347,7 @@ mod tests {
     #[test]
     fn errors_name_line_and_column() {
         let err = parse_positioned(b"{\n  \"a\": tru\n}", START).expect_err("invalid");
-        assert_eq!(err, "expected a JSON value at line 2 column 8");
+        assert_eq!(err, "invalid JSON: expected a JSON value at line 2 column 8");
         assert!(parse_positioned(b"\"abc", START).is_err());
         assert!(parse_positioned(b"[1,]", START).is_err());
         assert!(parse_positioned(b"{} x", START).is_err());
@@ -295,7 +357,7 @@ mod tests {
     fn depth_is_bounded() {
         let deep = "[".repeat(MAX_DEPTH + 5) + &"]".repeat(MAX_DEPTH + 5);
         let err = parse_positioned(deep.as_bytes(), START).expect_err("too deep");
-        assert!(err.starts_with("nesting deeper than"), "{err}");
+        assert!(err.starts_with("JSON nested deeper than"), "{err}");
     }
 
     #[test]
@@ -304,5 +366,20 @@ mod tests {
         assert_eq!(line_text(text, 1), Some("one"));
         assert_eq!(line_text(text, 3), Some("three"));
         assert_eq!(line_text(text, 4), None);
+        let index = LineIndex::new(text);
+        for line in 0..6 {
+            assert_eq!(index.line_text(text, line), line_text(text, line).filter(|_| line > 0), "line {line}");
+        }
+    }
+
+    #[test]
+    fn cursor_agrees_with_a_fresh_scan_in_any_order() {
+        let text = "ab\n\u{e9}c\n\nxyz\r\n\u{1F600}!".as_bytes();
+        let mut cursor = Cursor::default();
+        for offset in (0..=text.len()).chain((0..=text.len()).rev()).chain([3, 9, 1, 20]) {
+            let mut fresh = Cursor::default();
+            assert_eq!(cursor.pos_at(text, offset), fresh.pos_at(text, offset), "offset {offset}");
+        }
+        assert_eq!(pos_at(text, 6), Pos { line: 2, column: 3 });
     }
 }

@@ -203,8 +203,14 @@ fn read_input(input: &Input, options: &LoadOptions) -> Result<Vec<u8>, ReadFailu
             Ok(bytes)
         }
         Source::File(path) => {
-            let file = std::fs::File::open(path).map_err(|e| ReadFailure::Error(io_reason(&e)))?;
-            let len = file.metadata().map_err(|e| ReadFailure::Error(io_reason(&e)))?.len();
+            let file = open_regular(path).map_err(|e| ReadFailure::Error(io_reason(&e)))?;
+            let meta = file.metadata().map_err(|e| ReadFailure::Error(io_reason(&e)))?;
+            // Discovery only passes regular files; this catches one swapped
+            // for a FIFO or device since, before anything is read from it.
+            if !meta.is_file() {
+                return Err(ReadFailure::Skip("not a regular file (not read)".to_owned()));
+            }
+            let len = meta.len();
             if len > limit {
                 return Err(ReadFailure::Skip(format!(
                     "{len} bytes, larger than the {limit}-byte limit (--max-file-size)"
@@ -221,6 +227,20 @@ fn read_input(input: &Input, options: &LoadOptions) -> Result<Vec<u8>, ReadFailu
             Ok(bytes)
         }
     }
+}
+
+/// Opens `path` for reading without ever blocking in `open` itself: on Unix
+/// with `O_NONBLOCK`, which makes no difference to regular files but keeps
+/// a FIFO that took a regular file's place from hanging the run.
+fn open_regular(path: &Path) -> std::io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK);
+    }
+    options.open(path)
 }
 
 /// A one-line, user-facing reason for an I/O error.
@@ -291,26 +311,54 @@ fn not_recognised(first: u8) -> String {
 
 // ---------------------------------------------------------------- JSON --
 
-#[derive(Deserialize)]
+/// The top-level keys recognition looks at. A repeated key keeps its last
+/// value, as [`Node::get`] does (a derived `Deserialize` would reject it).
+#[derive(Default)]
 struct TopJson<'a> {
-    #[serde(rename = "Resources", borrow)]
     resources: Option<&'a RawValue>,
-    #[serde(rename = "Description", borrow)]
     description: Option<&'a RawValue>,
-    #[serde(rename = "Parameters", borrow)]
     parameters: Option<&'a RawValue>,
-    #[serde(rename = "Outputs", borrow)]
     outputs: Option<&'a RawValue>,
-    #[serde(rename = "Metadata", borrow)]
     metadata: Option<&'a RawValue>,
-    #[serde(rename = "TemplateBody", borrow)]
     template_body: Option<&'a RawValue>,
-    #[serde(borrow)]
     cluster: Option<&'a RawValue>,
-    #[serde(rename = "apiVersion", borrow)]
     api_version: Option<&'a RawValue>,
-    #[serde(borrow)]
     kind: Option<&'a RawValue>,
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for TopJson<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> serde::de::Visitor<'de> for Visitor<'a> {
+            type Value = TopJson<'a>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<M: serde::de::MapAccess<'de>>(self, mut map: M) -> Result<Self::Value, M::Error> {
+                let mut top = TopJson::default();
+                while let Some(key) = map.next_key::<Key<'de>>()? {
+                    let slot = match key.0.as_ref() {
+                        "Resources" => &mut top.resources,
+                        "Description" => &mut top.description,
+                        "Parameters" => &mut top.parameters,
+                        "Outputs" => &mut top.outputs,
+                        "Metadata" => &mut top.metadata,
+                        "TemplateBody" => &mut top.template_body,
+                        "cluster" => &mut top.cluster,
+                        "apiVersion" => &mut top.api_version,
+                        "kind" => &mut top.kind,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                            continue;
+                        }
+                    };
+                    *slot = Some(map.next_value::<&'de RawValue>()?);
+                }
+                Ok(top)
+            }
+        }
+        deserializer.deserialize_map(Visitor(std::marker::PhantomData))
+    }
 }
 
 /// A JSON object's entries in source order, borrowed.
@@ -362,9 +410,9 @@ fn offset_in(text: &[u8], raw: &RawValue) -> usize {
     (raw.get().as_ptr() as usize).saturating_sub(text.as_ptr() as usize)
 }
 
-fn positioned(text: &[u8], raw: &RawValue) -> Result<Node, String> {
+fn positioned(text: &[u8], cursor: &mut json::Cursor, raw: &RawValue) -> Result<Node, String> {
     let offset = offset_in(text, raw);
-    json::parse_positioned(raw.get().as_bytes(), json::pos_at(text, offset))
+    json::parse_positioned(raw.get().as_bytes(), cursor.pos_at(text, offset))
 }
 
 fn raw_str(raw: &RawValue) -> Option<String> {
@@ -380,34 +428,42 @@ fn recognise_json(source: &SourceText, bom: usize) -> Result<Vec<Document>, Stri
         return Ok(Vec::new());
     }
     let top: TopJson<'_> = serde_json::from_slice(body).map_err(|e| json_error(&e))?;
+    let cursor = &mut json::Cursor::default();
     if let Some(resources) = top.resources {
-        return Ok(vec![Document::Template(json_template(source, text, &top, resources, None)?)]);
+        return Ok(vec![Document::Template(json_template(source, text, cursor, &top, resources, None)?)]);
     }
     if let Some(body_raw) = top.template_body {
-        return get_template_json(source, text, body_raw);
+        return get_template_json(source, text, cursor, body_raw);
     }
     if let Some(cluster) = top.cluster {
-        let node = positioned(text, cluster)?;
+        let node = positioned(text, cursor, cluster)?;
         if node.get("name").is_some() {
             return Ok(vec![Document::Context(ClusterContext { source: source.clone(), cluster: node })]);
         }
     }
     if let (Some(api), Some(kind)) = (top.api_version, top.kind) {
         if is_cluster_config(raw_str(api).as_deref(), raw_str(kind).as_deref()) {
-            let document = positioned(text, serde_json::from_slice::<&RawValue>(body).map_err(|e| json_error(&e))?)?;
+            let whole = serde_json::from_slice::<&RawValue>(body).map_err(|e| json_error(&e))?;
+            let document = positioned(text, cursor, whole)?;
             return Ok(vec![Document::ClusterConfig(ClusterConfigDoc { source: source.clone(), document })]);
         }
     }
     Ok(json_fragment(source, text, body)?.map(Document::Template).into_iter().collect())
 }
 
-fn get_template_json(source: &SourceText, text: &[u8], body: &RawValue) -> Result<Vec<Document>, String> {
+fn get_template_json(
+    source: &SourceText,
+    text: &[u8],
+    cursor: &mut json::Cursor,
+    body: &RawValue,
+) -> Result<Vec<Document>, String> {
     let raw = body.get();
     if raw.starts_with('{') {
         let top: TopJson<'_> = serde_json::from_str(raw).map_err(|e| json_error(&e))?;
         return match top.resources {
             Some(resources) => {
-                Ok(vec![Document::Template(json_template(source, text, &top, resources, Some(Wrapper::Object))?)])
+                let wrapper = Some(Wrapper::Object);
+                Ok(vec![Document::Template(json_template(source, text, cursor, &top, resources, wrapper)?)])
             }
             None => Ok(Vec::new()),
         };
@@ -415,7 +471,7 @@ fn get_template_json(source: &SourceText, text: &[u8], body: &RawValue) -> Resul
     let Some(inner) = raw_str(body) else {
         return Ok(Vec::new());
     };
-    let at = json::pos_at(text, offset_in(text, body));
+    let at = cursor.pos_at(text, offset_in(text, body));
     let inner_source = SourceText { path: source.path.clone(), bytes: Arc::from(inner.as_bytes()) };
     let docs = if inner.trim_start().starts_with('{') {
         recognise_json(&inner_source, 0)
@@ -440,29 +496,37 @@ fn get_template_json(source: &SourceText, text: &[u8], body: &RawValue) -> Resul
 fn json_template(
     source: &SourceText,
     text: &[u8],
+    cursor: &mut json::Cursor,
     top: &TopJson<'_>,
     resources: &RawValue,
     wrapper: Option<Wrapper>,
 ) -> Result<Template, String> {
     let mut template = Template {
         description: top.description.and_then(raw_str),
-        parameters: top.parameters.map(|r| positioned(text, r)).transpose()?,
-        outputs: top.outputs.map(|r| positioned(text, r)).transpose()?,
-        metadata: top.metadata.map(|r| positioned(text, r)).transpose()?,
+        parameters: top.parameters.map(|r| positioned(text, cursor, r)).transpose()?,
+        outputs: top.outputs.map(|r| positioned(text, cursor, r)).transpose()?,
+        metadata: top.metadata.map(|r| positioned(text, cursor, r)).transpose()?,
         ..empty_template(source, Format::Json, wrapper)
     };
     if !resources.get().starts_with('{') {
         return Ok(template);
     }
     let entries: RawEntries<'_> = serde_json::from_str(resources.get()).map_err(|e| json_error(&e))?;
-    add_json_resources(&mut template, text, entries)?;
+    add_json_resources(&mut template, text, cursor, entries)?;
     Ok(template)
 }
 
-/// Keeps the EKS resources among `entries`, positioned.
-fn add_json_resources(template: &mut Template, text: &[u8], entries: RawEntries<'_>) -> Result<(), String> {
-    template.resource_count = entries.0.len();
-    for (logical_id, raw) in entries.0 {
+/// Keeps the EKS resources among `entries` (the last of a repeated logical
+/// id), positioned.
+fn add_json_resources(
+    template: &mut Template,
+    text: &[u8],
+    cursor: &mut json::Cursor,
+    entries: RawEntries<'_>,
+) -> Result<(), String> {
+    let entries = last_of_each(entries.0, |(key, _)| key.as_ref());
+    template.resource_count = entries.len();
+    for (logical_id, raw) in entries {
         let bytes = raw.get().as_bytes();
         // Cheap byte-level prefilter: only resources that can be EKS types
         // are looked at any further.
@@ -471,16 +535,17 @@ fn add_json_resources(template: &mut Template, text: &[u8], entries: RawEntries<
         }
         let Ok(head) = serde_json::from_str::<ResourceHead<'_>>(raw.get()) else { continue };
         let Some(resource_type) = head.resource_type.filter(|t| is_relevant_type(t)) else { continue };
-        let node = positioned(text, raw)?;
         // The key sits before the value; find its quote for the position.
         let value_at = offset_in(text, raw);
         let key_at = memchr::memrchr(b':', &text[..value_at])
             .and_then(|colon| memchr::memrchr(b'"', &text[..colon]))
             .and_then(|close| memchr::memrchr(b'"', &text[..close]))
             .unwrap_or(value_at);
+        let key_pos = cursor.pos_at(text, key_at);
+        let node = positioned(text, cursor, raw)?;
         template.resources.push(Resource {
             logical_id: logical_id.into_owned(),
-            key_pos: json::pos_at(text, key_at),
+            key_pos,
             resource_type: resource_type.into_owned(),
             node,
         });
@@ -504,7 +569,7 @@ fn json_fragment(source: &SourceText, text: &[u8], body: &[u8]) -> Result<Option
     }
     let mut template = empty_template(source, Format::Json, None);
     template.fragment = true;
-    add_json_resources(&mut template, text, entries)?;
+    add_json_resources(&mut template, text, &mut json::Cursor::default(), entries)?;
     Ok(Some(template))
 }
 
@@ -526,6 +591,21 @@ fn empty_template(source: &SourceText, format: Format, wrapper: Option<Wrapper>)
         resource_count: 0,
         fragment: false,
     }
+}
+
+/// The entries of a mapping with repeated keys dropped but for the last
+/// one (the one [`Node::get`] and CloudFormation use), in source order.
+fn last_of_each<T>(entries: Vec<T>, key: impl Fn(&T) -> &str) -> Vec<T> {
+    let mut last = std::collections::HashMap::with_capacity(entries.len());
+    for (i, entry) in entries.iter().enumerate() {
+        last.insert(key(entry), i);
+    }
+    if last.len() == entries.len() {
+        return entries;
+    }
+    let keep: Vec<bool> = (0..entries.len()).map(|i| last.get(key(&entries[i])) == Some(&i)).collect();
+    drop(last);
+    entries.into_iter().zip(keep).filter_map(|(e, k)| k.then_some(e)).collect()
 }
 
 // ---------------------------------------------------------------- YAML --
@@ -606,6 +686,7 @@ fn yaml_template(source: &SourceText, mut node: Node, wrapper: Option<Wrapper>) 
         ..empty_template(source, Format::Yaml, wrapper)
     };
     if let Some(Node { value: Value::Map(entries), .. }) = take(&mut node, "Resources") {
+        let entries = last_of_each(entries, |e| e.key.as_str());
         template.resource_count = entries.len();
         for entry in entries {
             let resource_type = entry.value.get("Type").and_then(Node::as_str).unwrap_or_default();
@@ -731,6 +812,54 @@ mod tests {
         assert!(t.fragment);
         assert_eq!(t.resources[0].logical_id, "E");
         assert!(matches!(run(r#"{"a": {"Type": "x"}}"#), Outcome::Skipped(_)));
+    }
+
+    #[test]
+    fn repeated_keys_keep_the_last_value_in_json_and_yaml() {
+        let json = r#"{"Resources": {"A": {"Type": "AWS::S3::Bucket"}},
+            "Resources": {"E": {"Type": "AWS::EKS::Cluster"}, "E": {"Type": "AWS::EKS::AccessEntry"}}}"#;
+        let t = template(run(json));
+        assert_eq!(t.resource_count, 1);
+        assert_eq!(t.resources.len(), 1);
+        assert_eq!(t.resources[0].resource_type, "AWS::EKS::AccessEntry");
+        assert_eq!(t.resources[0].key_pos, Pos { line: 2, column: 63 });
+        let yaml = "Resources:\n  E: {Type: AWS::EKS::Cluster}\n  E: {Type: AWS::EKS::AccessEntry}\n";
+        let t = template(recognise(&Arc::from("t.yaml"), Arc::from(yaml.as_bytes()), true));
+        assert_eq!(t.resource_count, 1);
+        assert_eq!(t.resources[0].resource_type, "AWS::EKS::AccessEntry");
+        assert_eq!(t.resources[0].key_pos, Pos { line: 3, column: 3 });
+    }
+
+    #[test]
+    fn deep_json_inside_any_value_is_not_a_crash() {
+        let deep = |open: &str, close: &str| format!("{}1{}", open.repeat(300_000), close.repeat(300_000));
+        // Validated without recursion where no tree is built.
+        let ignored = format!(r#"{{"Resources": {{}}, "Other": {}}}"#, deep("[", "]"));
+        assert_eq!(template(run(&ignored)).resources.len(), 0);
+        assert!(matches!(run(&deep("[", "]")), Outcome::Skipped(_)));
+        assert!(matches!(run(&deep("{\"a\":", "}")), Outcome::Skipped(_)));
+        // Where a tree is built, too deep is an error with a position.
+        let eks = format!(r#"{{"Resources": {{"C": {{"Type": "AWS::EKS::Cluster", "P": {}}}}}}}"#, deep("[", "]"));
+        match run(&eks) {
+            Outcome::Error(m) => assert!(m.starts_with("JSON nested deeper than 256 levels"), "{m}"),
+            other => panic!("{other:?}"),
+        }
+        let params = format!(r#"{{"Resources": {{}}, "Parameters": {}}}"#, deep("{\"a\":", "}"));
+        assert!(matches!(run(&params), Outcome::Error(m) if m.contains("at line 1 column")));
+    }
+
+    #[test]
+    fn many_resources_load_in_linear_time() {
+        // Position look-ups used to rescan from the start of the file.
+        let n = 50_000;
+        let entries: Vec<String> =
+            (0..n).map(|i| format!(r#""E{i}": {{"Type": "AWS::EKS::AccessEntry", "Properties": {{}}}}"#)).collect();
+        let json = format!("{{\"Resources\": {{{}}}}}", entries.join(",\n"));
+        let started = std::time::Instant::now();
+        let t = template(run(&json));
+        assert_eq!(t.resources.len(), n);
+        assert_eq!(t.resources[n - 1].key_pos, Pos { line: n as u32, column: 1 });
+        assert!(started.elapsed().as_secs() < 60, "took {:?}", started.elapsed());
     }
 
     #[test]

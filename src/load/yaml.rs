@@ -23,6 +23,9 @@ pub const MAX_DEPTH: usize = super::json::MAX_DEPTH;
 /// Most nodes one stream may produce, aliases expanded.
 pub const MAX_NODES: usize = 2_000_000;
 
+/// Most nodes alias expansion may add to one stream (the "billion laughs").
+pub const MAX_ALIAS_NODES: usize = 200_000;
+
 /// CloudFormation's short-form tags and the long-form keys they stand for.
 const SHORT_FORMS: &[(&str, &str)] = &[
     ("Ref", "Ref"),
@@ -59,7 +62,16 @@ pub fn parse_stream(text: &str) -> Result<Vec<Node>, String> {
 
 fn scan_error(e: &ScanError) -> String {
     let m = e.marker();
-    format!("{} at line {} column {}", e.info(), m.line(), m.col() + 1)
+    let info = match e.info() {
+        "recursion limit exceeded" => "nested too deeply (recursion limit exceeded)",
+        info => info,
+    };
+    format!("invalid YAML: {} at line {} column {}", one_line(info), m.line(), m.col() + 1)
+}
+
+/// Keeps a parser's message on one line.
+fn one_line(message: &str) -> std::borrow::Cow<'_, str> {
+    if message.contains(['\n', '\r']) { message.replace(['\n', '\r'], " ").into() } else { message.into() }
 }
 
 fn pos_of(span: &Span) -> Pos {
@@ -79,6 +91,7 @@ struct Builder {
     anchors: HashMap<usize, Node>,
     documents: Vec<Node>,
     nodes: usize,
+    alias_nodes: usize,
 }
 
 impl Builder {
@@ -109,14 +122,27 @@ impl Builder {
                 Some(Frame::Map { pos, anchor, tag, entries, .. }) => {
                     self.complete(Node::new(pos, Value::Map(entries)), anchor, tag)?;
                 }
-                None => return Err(format!("unbalanced collection end at line {pos}")),
+                None => {
+                    return Err(format!(
+                        "invalid YAML: unbalanced collection end at line {} column {}",
+                        pos.line, pos.column
+                    ));
+                }
             },
             Event::Alias(id) => {
                 let node = self
                     .anchors
                     .get(&id)
-                    .ok_or_else(|| format!("unknown alias at line {} column {}", pos.line, pos.column))?;
+                    .ok_or_else(|| format!("invalid YAML: unknown alias at line {} column {}", pos.line, pos.column))?;
                 let size = node.size();
+                self.alias_nodes = self.alias_nodes.saturating_add(size);
+                if self.alias_nodes > MAX_ALIAS_NODES {
+                    return Err(format!(
+                        "YAML aliases expand to more than {MAX_ALIAS_NODES} nodes (an alias expansion bomb?) \
+                         at line {} column {}",
+                        pos.line, pos.column
+                    ));
+                }
                 let node = node.clone();
                 self.count(size, pos)?;
                 self.complete(node, 0, None)?;
@@ -128,7 +154,10 @@ impl Builder {
 
     fn open(&mut self, pos: Pos) -> Result<(), String> {
         if self.stack.len() >= MAX_DEPTH {
-            return Err(format!("nesting deeper than {MAX_DEPTH} levels at line {} column {}", pos.line, pos.column));
+            return Err(format!(
+                "YAML nested deeper than {MAX_DEPTH} levels (the most eksguard reads) at line {} column {}",
+                pos.line, pos.column
+            ));
         }
         self.count(1, pos)
     }
@@ -137,7 +166,7 @@ impl Builder {
         self.nodes = self.nodes.saturating_add(n);
         if self.nodes > MAX_NODES {
             return Err(format!(
-                "more than {MAX_NODES} YAML nodes (alias expansion bomb?) at line {} column {}",
+                "more than {MAX_NODES} YAML nodes (the most eksguard reads from one file) at line {} column {}",
                 pos.line, pos.column
             ));
         }
@@ -163,7 +192,7 @@ impl Builder {
                         Value::Null => String::new(),
                         Value::Seq(_) | Value::Map(_) => {
                             return Err(format!(
-                                "complex mapping keys are not supported at line {} column {}",
+                                "YAML mapping keys that are lists or mappings are not supported at line {} column {}",
                                 node.pos.line, node.pos.column
                             ));
                         }
@@ -290,7 +319,7 @@ mod tests {
         assert!(parse_stream(&deep).is_err());
         let deep_block: String = (0..400).map(|i| format!("{}k:\n", " ".repeat(i))).collect();
         let err = parse_stream(&deep_block).expect_err("too deep");
-        assert!(err.contains("nesting deeper"), "{err}");
+        assert!(err.contains("nested deeper"), "{err}");
     }
 
     #[test]
