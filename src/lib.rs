@@ -131,7 +131,8 @@ fn analyse(loaded: load::Loaded, context_only: bool, options: &FactOptions) -> U
                 });
             }
             let mut documents = DocCounts::default();
-            let mut facts = Vec::new();
+            // Sized to fit: a sweep keeps one of these per input.
+            let mut facts = Vec::with_capacity(docs.len());
             for doc in &docs {
                 match doc {
                     Document::Template(_) => documents.templates += 1,
