@@ -210,20 +210,23 @@ fn run(o: &Options) -> Result<bool, String> {
             Some(p) if n <= o.cfn_guard_max => {
                 let rule = root.join("eks.guard");
                 fs::write(&rule, GUARD_RULE).map_err(|e| e.to_string())?;
-                tools.push(Tool {
-                    name: "cfn-guard",
-                    argv: vec![
-                        p.to_string_lossy().into_owned(),
-                        "validate".into(),
-                        "--data".into(),
-                        dir.clone(),
-                        "--rules".into(),
-                        rule.to_string_lossy().into_owned(),
-                        "--show-summary".into(),
-                        "none".into(),
-                    ],
-                    report: None,
-                });
+                let mut argv = vec![p.to_string_lossy().into_owned(), "validate".into()];
+                // cfn-guard stops at the first file it cannot parse: give it
+                // every directory but the malformed files'.
+                let mut dirs: Vec<_> = fs::read_dir(&templates)
+                    .map_err(|e| e.to_string())?
+                    .filter_map(Result::ok)
+                    .filter(|e| e.file_name() != corpus::MALFORMED_DIR)
+                    .map(|e| e.path().to_string_lossy().into_owned())
+                    .collect();
+                dirs.sort();
+                for d in dirs {
+                    argv.extend(["--data".into(), d]);
+                }
+                argv.extend(["--rules".into(), rule.to_string_lossy().into_owned()]);
+                argv.extend(["--show-summary".into(), "none".into()]);
+                tools.push(Tool { name: "cfn-guard", argv, report: None });
+                println!("cfn-guard: given every file but the {} malformed ones", planted.malformed);
             }
             Some(_) => println!("cfn-guard: skipped above {} templates (--cfn-guard-max)", o.cfn_guard_max),
             None => {}

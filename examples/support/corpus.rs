@@ -21,6 +21,9 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value, json};
 
+/// The directory (under the corpus root) that holds the malformed files.
+pub const MALFORMED_DIR: &str = "malformed";
+
 /// What to write.
 #[derive(Debug, Clone)]
 pub struct Spec {
@@ -200,7 +203,9 @@ impl Gen {
     }
 
     fn malformed(&mut self, n: usize) -> io::Result<()> {
-        let shard = self.dir.join(format!("account-{:03}", self.shard));
+        // In a directory of their own, so that tools that stop at the first
+        // broken file (cfn-guard) can be pointed at the rest.
+        let shard = self.dir.join(MALFORMED_DIR);
         fs::create_dir_all(&shard)?;
         let tag = self.rng.hex(8);
         let template = s3_stack(&mut self.rng, 900_000 + n);
