@@ -31,7 +31,12 @@ fn scan_json(dir: &Path, args: &[&str]) -> (i32, Value) {
 }
 
 fn rules_of(report: &Value) -> Vec<String> {
-    report["findings"].as_array().expect("findings").iter().map(|f| f["rule"].as_str().expect("rule").to_owned()).collect()
+    report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| f["rule"].as_str().expect("rule").to_owned())
+        .collect()
 }
 
 fn cluster_stack(name: &str, access_config: Option<Value>) -> Value {
@@ -151,7 +156,11 @@ fn yaml_short_forms_and_a_parameter_driven_mode() {
 fn get_template_wrappers_object_and_string() {
     let dir = tempfile::tempdir().expect("tempdir");
     let cluster = cluster_stack("wrapped", mode("CONFIG_MAP"));
-    write_json(dir.path(), "eksctl-wrapped-cluster.json", &json!({"TemplateBody": cluster, "StagesAvailable": ["Original", "Processed"]}));
+    write_json(
+        dir.path(),
+        "eksctl-wrapped-cluster.json",
+        &json!({"TemplateBody": cluster, "StagesAvailable": ["Original", "Processed"]}),
+    );
     let nodegroup = serde_json::to_string_pretty(&nodegroup_stack(json!("wrapped"))).expect("json");
     write_json(dir.path(), "eksctl-wrapped-nodegroup-ng.json", &json!({"TemplateBody": nodegroup}));
     let (code, report) = scan_json(dir.path(), &["."]);
@@ -159,7 +168,10 @@ fn get_template_wrappers_object_and_string() {
     let f = &report["findings"][0];
     assert_eq!(f["location"]["pointer"], "/TemplateBody/Resources/AccessEntry");
     assert_eq!(f["location"]["line"], 2, "a string TemplateBody is located at the string");
-    assert_eq!(f["related"][0]["pointer"], "/TemplateBody/Resources/ControlPlane/Properties/AccessConfig/AuthenticationMode");
+    assert_eq!(
+        f["related"][0]["pointer"],
+        "/TemplateBody/Resources/ControlPlane/Properties/AccessConfig/AuthenticationMode"
+    );
     assert_eq!(report["summary"]["templates"], 2);
 }
 
@@ -291,7 +303,10 @@ fn a_broken_file_is_reported_and_the_sweep_goes_on() {
     assert!(report["errors"][0]["message"].as_str().expect("message").contains("line 1 column"));
     assert_eq!(report["skipped"][0]["path"], "./notes.md");
     let s = &report["summary"];
-    assert_eq!((s["inputs"].as_u64(), s["analysed"].as_u64(), s["skipped"].as_u64(), s["errors"].as_u64()), (Some(4), Some(2), Some(1), Some(1)));
+    assert_eq!(
+        (s["inputs"].as_u64(), s["analysed"].as_u64(), s["skipped"].as_u64(), s["errors"].as_u64()),
+        (Some(4), Some(2), Some(1), Some(1))
+    );
 }
 
 #[test]
@@ -364,7 +379,11 @@ fn colors_only_when_asked_or_on_a_terminal() {
 fn one_thread_and_eight_give_identical_bytes() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let run = |jobs: &str| {
-        let out = eksguard().current_dir(root).args(["scan", "samples", "--format", "json", "--jobs", jobs]).output().expect("run");
+        let out = eksguard()
+            .current_dir(root)
+            .args(["scan", "samples", "--format", "json", "--jobs", jobs])
+            .output()
+            .expect("run");
         out.stdout
     };
     let one = run("1");
