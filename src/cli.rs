@@ -250,6 +250,17 @@ fn run_scan(args: ScanArgs) -> Result<ExitCode, String> {
         baseline.apply(&mut report);
     }
     let enabled: Vec<&rules::Rule> = rules::REGISTRY.iter().filter(|r| config.rules.enabled(r)).collect();
+    if let (Format::Json, Some(path)) = (args.format, &args.output) {
+        // JSON holds no escape sequences to strip: stream it to the file
+        // rather than holding a rendered copy of a large report.
+        let write = || -> io::Result<()> {
+            let mut out = io::BufWriter::new(std::fs::File::create(path)?);
+            report::json::render(&report, &mut out)?;
+            out.flush()
+        };
+        write().map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        return Ok(exit_code(&report, args.fail_on));
+    }
     let mut rendered = Vec::new();
     match args.format {
         Format::Text => report::text::render(&report, args.verbose, &mut rendered),

@@ -197,7 +197,8 @@ fn analyse(loaded: load::Loaded, context_only: bool, options: &FactOptions, for_
                 });
             }
             let mut documents = DocCounts::default();
-            let mut facts = Vec::new();
+            // Sized to fit: a sweep keeps one of these per input.
+            let mut facts = Vec::with_capacity(docs.len());
             let mut guard = Vec::new();
             for doc in &docs {
                 if let (true, Document::Template(t)) = (for_guard, doc) {

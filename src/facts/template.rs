@@ -269,7 +269,9 @@ fn exports(template: &Template, scope: &Scope<'_>) -> Vec<ExportFact> {
             };
             Some(ExportFact { name, value })
         })
-        .collect()
+        .collect::<Vec<_>>()
+        .into_boxed_slice()
+        .into_vec()
 }
 
 /// What eksctl made a stack for, from its name: `eksctl-<cluster>-cluster`,

@@ -1,0 +1,491 @@
+//! The sweep benchmark: eksguard against the floor, and against cfn-guard.
+//!
+//! ```text
+//! cargo build --release && cargo run --release --example bench -- [OPTIONS]
+//!   --templates N[,N...]   corpus sizes (default 20000,100000)
+//!   --rounds R             rounds, tools interleaved in each (default 5)
+//!   --seed S               corpus seed (default 1)
+//!   --dir DIR              where corpora are kept (default target/bench)
+//!   --cfn-guard-max N      skip cfn-guard above N templates (default 20000;
+//!                          it holds every file in memory)
+//!   --guard-rules FILE     also time `eksguard scan --guard-rules FILE`
+//! ```
+//!
+//! For each size it generates (once, then reuses) a corpus with
+//! `examples/support/corpus.rs`, warms the page cache, then runs every
+//! tool once per round, in turn, each in its own process under
+//! `/usr/bin/time` for its peak RSS:
+//!
+//! - `cat`: `find | xargs cat > /dev/null`, reading every byte once;
+//! - `read`: every file read into memory with rayon (the I/O floor);
+//! - `floor`: every file read and parsed into a `serde_json::Value` with
+//!   rayon on the same cores: JSON with `serde_json::from_slice`, YAML with
+//!   `saphyr-parser` events built into a `serde_json::Value` (the same
+//!   parser eksguard uses; short-form tags become `{"Fn::X": ...}`);
+//! - `eksguard`: the release binary, default rules, `--format json --output FILE`;
+//! - `cfn-guard`: `cfn-guard validate` with one rule (when on PATH).
+//!
+//! After every eksguard run the report is checked: every file accounted
+//! for, exactly the EKS001 findings and the errors the generator planted.
+//! The run fails (exit 1) when it is not.
+
+#[path = "support/corpus.rs"]
+mod corpus;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode, Stdio};
+use std::time::Instant;
+
+use rayon::prelude::*;
+use saphyr_parser::{Event, Parser, ScalarStyle};
+use serde_json::{Map, Value};
+
+/// The cfn-guard rule: the closest a single-template rule can get to
+/// EKS001 (cfn-guard cannot correlate stacks).
+const GUARD_RULE: &str = r#"let eks_clusters = Resources.*[ Type == 'AWS::EKS::Cluster' ]
+
+rule eks_cluster_accepts_access_entries when %eks_clusters !empty {
+    %eks_clusters.Properties.AccessConfig.AuthenticationMode in ["API", "API_AND_CONFIG_MAP"]
+}
+"#;
+
+struct Options {
+    sizes: Vec<usize>,
+    rounds: usize,
+    seed: u64,
+    dir: PathBuf,
+    cfn_guard_max: usize,
+    guard_rules: Option<PathBuf>,
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    // Child modes: the floors, run as separate processes.
+    match args.first().map(String::as_str) {
+        Some("--read-all") => return child(&args[1..], false),
+        Some("--parse-all") => return child(&args[1..], true),
+        _ => {}
+    }
+    let options = match parse_options(&args) {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("bench: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match run(&options) {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
+        Err(e) => {
+            eprintln!("bench: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn parse_options(args: &[String]) -> Result<Options, String> {
+    let mut o = Options {
+        sizes: vec![20_000, 100_000],
+        rounds: 5,
+        seed: 1,
+        dir: PathBuf::from("target/bench"),
+        cfn_guard_max: 20_000,
+        guard_rules: None,
+    };
+    let mut it = args.iter();
+    while let Some(flag) = it.next() {
+        let value = it.next().ok_or_else(|| format!("{flag} needs a value"))?;
+        let num = |v: &str| v.parse::<usize>().map_err(|e| format!("{flag} {v}: {e}"));
+        match flag.as_str() {
+            "--templates" => o.sizes = value.split(',').map(num).collect::<Result<_, _>>()?,
+            "--rounds" => o.rounds = num(value)?.max(1),
+            "--seed" => o.seed = num(value)? as u64,
+            "--dir" => o.dir = PathBuf::from(value),
+            "--cfn-guard-max" => o.cfn_guard_max = num(value)?,
+            "--guard-rules" => o.guard_rules = Some(PathBuf::from(value)),
+            _ => return Err(format!("unknown option {flag}")),
+        }
+    }
+    Ok(o)
+}
+
+struct Tool {
+    name: &'static str,
+    argv: Vec<String>,
+    /// Checks eksguard's report after each run.
+    report: Option<PathBuf>,
+}
+
+#[derive(Default)]
+struct Runs {
+    wall: Vec<f64>,
+    rss_kib: Vec<u64>,
+}
+
+fn run(o: &Options) -> Result<bool, String> {
+    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    // target/release/examples/bench -> target/release/eksguard
+    let eksguard = exe.parent().and_then(Path::parent).map(|d| d.join("eksguard")).ok_or("no target dir")?;
+    if !eksguard.exists() {
+        return Err(format!("{} not found: run `cargo build --release` first", eksguard.display()));
+    }
+    let time = Path::new("/usr/bin/time").exists();
+    let cfn_guard = which("cfn-guard");
+    println!("machine: {} cores, {}", cores(), load());
+    println!("eksguard: {}", eksguard.display());
+    match &cfn_guard {
+        Some(p) => println!("cfn-guard: {} ({})", p.display(), version(p)),
+        None => println!("cfn-guard: not on PATH (install with `cargo install cfn-guard --locked`); not timed"),
+    }
+    if !time {
+        println!("/usr/bin/time not found: peak RSS not measured");
+    }
+    let mut all_ok = true;
+    for &n in &o.sizes {
+        let root = o.dir.join(format!("corpus-{n}-seed{}", o.seed));
+        let templates = root.join("templates");
+        let planted = ensure_corpus(&root, &templates, n, o.seed)?;
+        let mb = planted.bytes as f64 / 1e6;
+        println!(
+            "\n== {n} templates: {:.1} MB ({:.1} KB average), {} JSON / {} YAML, {} eksctl stacks, {} clusters, \
+             {} access entries; planted {} EKS001 findings, {} malformed files",
+            mb,
+            planted.bytes as f64 / 1e3 / planted.files as f64,
+            planted.json_files,
+            planted.yaml_files,
+            planted.eksctl_files,
+            planted.clusters,
+            planted.access_entries,
+            planted.eks001,
+            planted.malformed
+        );
+        let dir = templates.to_string_lossy().into_owned();
+        let report = root.join("report.json");
+        let exe_s = exe.to_string_lossy().into_owned();
+        let mut tools = vec![
+            Tool {
+                name: "cat",
+                argv: vec![
+                    "sh".into(),
+                    "-c".into(),
+                    format!("find '{dir}' -type f -print0 | xargs -0 cat > /dev/null"),
+                ],
+                report: None,
+            },
+            Tool { name: "read (rayon)", argv: vec![exe_s.clone(), "--read-all".into(), dir.clone()], report: None },
+            Tool { name: "floor: parse", argv: vec![exe_s.clone(), "--parse-all".into(), dir.clone()], report: None },
+            Tool {
+                name: "eksguard",
+                argv: vec![
+                    eksguard.to_string_lossy().into_owned(),
+                    "scan".into(),
+                    "--format".into(),
+                    "json".into(),
+                    "--output".into(),
+                    report.to_string_lossy().into_owned(),
+                    dir.clone(),
+                ],
+                report: Some(report.clone()),
+            },
+        ];
+        if let Some(rules) = &o.guard_rules {
+            tools.push(Tool {
+                name: "eksguard --guard-rules",
+                argv: vec![
+                    eksguard.to_string_lossy().into_owned(),
+                    "scan".into(),
+                    "--guard-rules".into(),
+                    rules.to_string_lossy().into_owned(),
+                    "--format".into(),
+                    "json".into(),
+                    "--output".into(),
+                    root.join("report-guard.json").to_string_lossy().into_owned(),
+                    dir.clone(),
+                ],
+                report: Some(root.join("report-guard.json")),
+            });
+        }
+        match &cfn_guard {
+            Some(p) if n <= o.cfn_guard_max => {
+                let rule = root.join("eks.guard");
+                fs::write(&rule, GUARD_RULE).map_err(|e| e.to_string())?;
+                let mut argv = vec![p.to_string_lossy().into_owned(), "validate".into()];
+                // cfn-guard stops at the first file it cannot parse: give it
+                // every directory but the malformed files'.
+                let mut dirs: Vec<_> = fs::read_dir(&templates)
+                    .map_err(|e| e.to_string())?
+                    .filter_map(Result::ok)
+                    .filter(|e| e.file_name() != corpus::MALFORMED_DIR)
+                    .map(|e| e.path().to_string_lossy().into_owned())
+                    .collect();
+                dirs.sort();
+                for d in dirs {
+                    argv.extend(["--data".into(), d]);
+                }
+                argv.extend(["--rules".into(), rule.to_string_lossy().into_owned()]);
+                argv.extend(["--show-summary".into(), "none".into()]);
+                tools.push(Tool { name: "cfn-guard", argv, report: None });
+                println!("cfn-guard: given every file but the {} malformed ones", planted.malformed);
+            }
+            Some(_) => println!("cfn-guard: skipped above {} templates (--cfn-guard-max)", o.cfn_guard_max),
+            None => {}
+        }
+        // Warm the page cache so that every tool reads from memory.
+        run_once(&tools[0].argv, false)?;
+        let mut runs: Vec<Runs> = tools.iter().map(|_| Runs::default()).collect();
+        for round in 0..o.rounds {
+            for (tool, runs) in tools.iter().zip(&mut runs) {
+                let (wall, rss) = run_once(&tool.argv, time)?;
+                runs.wall.push(wall);
+                runs.rss_kib.extend(rss);
+                if let Some(report) = &tool.report {
+                    if let Err(e) = check_report(report, &planted) {
+                        println!("CHECK FAILED ({}, round {}): {e}", tool.name, round + 1);
+                        all_ok = false;
+                    }
+                }
+            }
+            eprint!("round {}/{} done\r", round + 1, o.rounds);
+        }
+        eprintln!();
+        print_table(&tools, &runs, planted.files, mb);
+        if all_ok {
+            println!(
+                "check: every eksguard report accounts for {} files, {} EKS001 findings, {} errors: as planted",
+                planted.files, planted.eks001, planted.malformed
+            );
+        }
+    }
+    println!("\n{}", load());
+    Ok(all_ok)
+}
+
+fn ensure_corpus(root: &Path, templates: &Path, n: usize, seed: u64) -> Result<corpus::Written, String> {
+    let manifest = root.join("planted.json");
+    if let Some(w) = fs::read(&manifest)
+        .ok()
+        .and_then(|b| serde_json::from_slice::<Value>(&b).ok())
+        .and_then(|v| corpus::Written::from_json(&v))
+    {
+        return Ok(w);
+    }
+    let _ = fs::remove_dir_all(root);
+    eprintln!("generating {n} templates into {} ...", templates.display());
+    // A few malformed files (one in a thousand) must be reported, not fatal.
+    let spec = corpus::Spec { templates: n, seed, malformed: n / 1000 };
+    let written = corpus::generate(templates, &spec).map_err(|e| format!("cannot generate: {e}"))?;
+    fs::write(&manifest, written.to_json().to_string()).map_err(|e| e.to_string())?;
+    Ok(written)
+}
+
+fn check_report(path: &Path, planted: &corpus::Written) -> Result<(), String> {
+    let bytes = fs::read(path).map_err(|e| format!("no report: {e}"))?;
+    let report: Value = serde_json::from_slice(&bytes).map_err(|e| format!("report is not JSON: {e}"))?;
+    let inputs = report.pointer("/summary/inputs").and_then(Value::as_u64).unwrap_or(0) as usize;
+    let errors = report.get("errors").and_then(Value::as_array).map_or(0, Vec::len);
+    let eks001 = report
+        .get("findings")
+        .and_then(Value::as_array)
+        .map_or(0, |f| f.iter().filter(|f| f.get("rule").and_then(Value::as_str) == Some("EKS001")).count());
+    let _ = fs::remove_file(path);
+    if (inputs, eks001, errors) != (planted.files, planted.eks001, planted.malformed) {
+        return Err(format!(
+            "inputs {inputs} (planted {}), EKS001 {eks001} (planted {}), errors {errors} (planted {})",
+            planted.files, planted.eks001, planted.malformed
+        ));
+    }
+    Ok(())
+}
+
+/// Runs `argv` once; gives wall seconds and, under /usr/bin/time, peak RSS
+/// in KiB. Exit codes are not errors (eksguard exits 1 or 2 on findings).
+fn run_once(argv: &[String], time: bool) -> Result<(f64, Option<u64>), String> {
+    let rss_file = std::env::temp_dir().join(format!("eksguard-bench-rss-{}", std::process::id()));
+    let mut cmd = if time {
+        let mut c = Command::new("/usr/bin/time");
+        c.arg("-f").arg("%M").arg("-o").arg(&rss_file).args(argv);
+        c
+    } else {
+        let mut c = Command::new(&argv[0]);
+        c.args(&argv[1..]);
+        c
+    };
+    cmd.stdout(Stdio::null()).stderr(Stdio::null());
+    let start = Instant::now();
+    let status = cmd.status().map_err(|e| format!("cannot run {}: {e}", argv[0]))?;
+    let wall = start.elapsed().as_secs_f64();
+    let _ = status;
+    let rss = if time {
+        let text = fs::read_to_string(&rss_file).unwrap_or_default();
+        let _ = fs::remove_file(&rss_file);
+        text.lines().filter_map(|l| l.trim().parse::<u64>().ok()).next_back()
+    } else {
+        None
+    };
+    Ok((wall, rss))
+}
+
+fn median(values: &[f64]) -> f64 {
+    let mut v = values.to_vec();
+    v.sort_by(f64::total_cmp);
+    if v.is_empty() {
+        return f64::NAN;
+    }
+    let m = v.len() / 2;
+    if v.len() % 2 == 1 { v[m] } else { (v[m - 1] + v[m]) / 2.0 }
+}
+
+fn print_table(tools: &[Tool], runs: &[Runs], files: usize, mb: f64) {
+    println!(
+        "{:<24} {:>9} {:>9} {:>9} {:>11} {:>9} {:>12}",
+        "tool", "median s", "min s", "max s", "files/s", "MB/s", "peak RSS MiB"
+    );
+    let mut medians = Vec::new();
+    for (tool, r) in tools.iter().zip(runs) {
+        let m = median(&r.wall);
+        medians.push((tool.name, m));
+        let min = r.wall.iter().copied().fold(f64::INFINITY, f64::min);
+        let max = r.wall.iter().copied().fold(0.0, f64::max);
+        let rss = r.rss_kib.iter().max().map_or("n/a".to_owned(), |k| format!("{:.1}", *k as f64 / 1024.0));
+        println!(
+            "{:<24} {:>9.3} {:>9.3} {:>9.3} {:>11.0} {:>9.1} {:>12}",
+            tool.name,
+            m,
+            min,
+            max,
+            files as f64 / m,
+            mb / m,
+            rss
+        );
+    }
+    let get = |name: &str| medians.iter().find(|(n, _)| *n == name).map(|(_, m)| *m);
+    if let (Some(e), Some(f)) = (get("eksguard"), get("floor: parse")) {
+        println!("ratio eksguard / floor = {:.2} (target <= 1.0)", e / f);
+    }
+    if let (Some(c), Some(e)) = (get("cfn-guard"), get("eksguard")) {
+        println!("ratio cfn-guard / eksguard = {:.1} (target >= 20)", c / e);
+    }
+    if let (Some(g), Some(e)) = (get("eksguard --guard-rules"), get("eksguard")) {
+        println!("--guard-rules costs {:.1} µs per template over the default path", (g - e) / files as f64 * 1e6);
+    }
+}
+
+fn which(name: &str) -> Option<PathBuf> {
+    std::env::var_os("PATH")?.to_str()?.split(':').map(|d| Path::new(d).join(name)).find(|p| p.is_file())
+}
+
+fn version(path: &Path) -> String {
+    Command::new(path)
+        .arg("--version")
+        .output()
+        .ok()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+        .unwrap_or_default()
+}
+
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, usize::from)
+}
+
+fn load() -> String {
+    let avg = fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    let fields: Vec<&str> = avg.split_whitespace().take(3).collect();
+    format!("load average: {}", fields.join(", "))
+}
+
+// -------------------------------------------------------------- floors --
+
+/// `--read-all DIR` / `--parse-all DIR`: the floors, in their own process.
+fn child(args: &[String], parse: bool) -> ExitCode {
+    let Some(dir) = args.first() else { return ExitCode::from(2) };
+    // The same discovery eksguard makes: a sorted walk of regular files.
+    let files: Vec<PathBuf> = walkdir::WalkDir::new(dir)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+        .map(walkdir::DirEntry::into_path)
+        .collect();
+    let (ok, bad) = files
+        .par_iter()
+        .map(|path| {
+            let Ok(bytes) = fs::read(path) else { return (0, 1) };
+            if !parse {
+                return (usize::from(!bytes.is_empty()), 0);
+            }
+            let parsed = match bytes.iter().find(|b| !b.is_ascii_whitespace()) {
+                Some(b'{' | b'[') => serde_json::from_slice::<Value>(&bytes).is_ok(),
+                _ => std::str::from_utf8(&bytes).ok().and_then(yaml_to_value).is_some(),
+            };
+            if parsed { (1, 0) } else { (0, 1) }
+        })
+        .reduce(|| (0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
+    println!("{ok} parsed, {bad} failed");
+    ExitCode::SUCCESS
+}
+
+enum Frame {
+    Seq(Vec<Value>),
+    Map(Map<String, Value>, Option<String>),
+}
+
+/// A YAML stream's first document as a `serde_json::Value`, built from
+/// saphyr-parser events; CloudFormation short-form tags become one-key maps.
+fn yaml_to_value(text: &str) -> Option<Value> {
+    let mut stack: Vec<(Frame, Option<String>)> = Vec::new();
+    let mut done: Option<Value> = None;
+    for event in Parser::new_from_str(text) {
+        let (event, _span) = event.ok()?;
+        let (value, tag) = match event {
+            Event::Scalar(text, style, _, tag) => {
+                let v = if style != ScalarStyle::Plain {
+                    Value::String(text.into_owned())
+                } else {
+                    match text.as_ref() {
+                        "" | "~" | "null" => Value::Null,
+                        "true" => Value::Bool(true),
+                        "false" => Value::Bool(false),
+                        t => t
+                            .parse::<i64>()
+                            .map(Value::from)
+                            .or_else(|_| t.parse::<f64>().map(Value::from))
+                            .unwrap_or_else(|_| Value::String(text.into_owned())),
+                    }
+                };
+                (v, tag.map(|t| t.suffix.clone()))
+            }
+            Event::SequenceStart(_, tag) => {
+                stack.push((Frame::Seq(Vec::new()), tag.map(|t| t.suffix.clone())));
+                continue;
+            }
+            Event::MappingStart(_, tag) => {
+                stack.push((Frame::Map(Map::new(), None), tag.map(|t| t.suffix.clone())));
+                continue;
+            }
+            Event::SequenceEnd | Event::MappingEnd => match stack.pop()? {
+                (Frame::Seq(items), tag) => (Value::Array(items), tag),
+                (Frame::Map(map, _), tag) => (Value::Object(map), tag),
+            },
+            _ => continue,
+        };
+        let value = match tag {
+            Some(t) if t == "Ref" || t == "Condition" => Value::Object(Map::from_iter([(t, value)])),
+            Some(t) if t.chars().next().is_some_and(char::is_uppercase) => {
+                Value::Object(Map::from_iter([(format!("Fn::{t}"), value)]))
+            }
+            _ => value,
+        };
+        match stack.last_mut() {
+            None => done = done.or(Some(value)),
+            Some((Frame::Seq(items), _)) => items.push(value),
+            Some((Frame::Map(map, key), _)) => match key.take() {
+                None => *key = Some(value.as_str().map_or_else(|| value.to_string(), str::to_owned)),
+                Some(k) => {
+                    map.insert(k, value);
+                }
+            },
+        }
+    }
+    Some(done.unwrap_or(Value::Null))
+}
