@@ -236,3 +236,18 @@ fn eksctl_examples_load_without_errors() {
         assert_eq!(errors, Vec::new(), "{version:?}");
     }
 }
+
+#[test]
+fn a_comment_on_the_nodegroup_suppresses_its_findings() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let classic =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(fixture("classic.yaml"))).expect("fixture");
+    let commented = classic.replacen("  - name: ng-1", "  # eksguard: ignore EKS001\n  - name: ng-1", 1);
+    assert_ne!(classic, commented, "the fixture has the nodegroup line");
+    let path = dir.path().join("classic.yaml");
+    std::fs::write(&path, commented).expect("write");
+    let path = path.to_string_lossy().into_owned();
+    let report = json(&["--eksctl-version", "0.175.0", &path], 0);
+    assert_eq!(rules_of(&report), Vec::<(String, String)>::new());
+    assert_eq!(report["summary"]["suppressed"], 1);
+}

@@ -53,7 +53,14 @@ pub fn extract(document: &Document, options: &FactOptions) -> Vec<Facts> {
             if suppressions.is_empty() { vec![stack] } else { vec![stack, Facts::Suppressions(suppressions)] }
         }
         Document::Context(c) => context::extract(c).into_iter().map(Facts::Live).collect(),
-        Document::ClusterConfig(c) => clusterconfig::extract(c, options).into_iter().map(Facts::Stack).collect(),
+        Document::ClusterConfig(c) => {
+            let mut facts: Vec<Facts> = clusterconfig::extract(c, options).into_iter().map(Facts::Stack).collect();
+            let suppressions = suppress::of_cluster_config(c);
+            if !suppressions.is_empty() {
+                facts.push(Facts::Suppressions(suppressions));
+            }
+            facts
+        }
     }
 }
 

@@ -17,8 +17,8 @@
 
 use std::sync::Arc;
 
-use crate::load::Template;
 use crate::load::node::{Node, Value};
+use crate::load::{ClusterConfigDoc, Template};
 
 /// What one suppression covers, within its file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -105,6 +105,25 @@ pub fn comment_ignores(text: &str, start: u32, end: u32) -> Vec<String> {
     out
 }
 
+/// The suppressions written as `# eksguard: ignore ...` comments on the
+/// nodegroups (`nodeGroups[]`, `managedNodeGroups[]`) of a ClusterConfig:
+/// each covers the lines of its nodegroup.
+pub fn of_cluster_config(config: &ClusterConfigDoc) -> Vec<Suppression> {
+    let Ok(text) = std::str::from_utf8(&config.source.bytes) else { return Vec::new() };
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut out = Vec::new();
+    for key in ["nodeGroups", "managedNodeGroups"] {
+        for nodegroup in config.document.get(key).and_then(Node::as_seq).unwrap_or_default() {
+            let (start, end) = (nodegroup.pos.line, nodegroup.last_line());
+            let rules = comment_ignores(text, start, end);
+            if !rules.is_empty() {
+                out.push(Suppression { path: config.source.path.clone(), scope: Scope::Lines { start, end }, rules });
+            }
+        }
+    }
+    out
+}
+
 /// The names of a `# eksguard: ignore A, B` comment on one line.
 fn comment_names(line: &str) -> Option<Vec<String>> {
     let mut rest = line;
@@ -126,6 +145,23 @@ fn comment_names(line: &str) -> Option<Vec<String>> {
 mod tests {
     use super::*;
     use crate::load::{Document, Outcome, recognise};
+
+    #[test]
+    fn cluster_config_nodegroup_comments_cover_their_nodegroup() {
+        let text = "apiVersion: eksctl.io/v1alpha5\nkind: ClusterConfig\nmetadata:\n  name: c\nnodeGroups:\n  \
+                    # eksguard: ignore EKS001\n  - name: a\n    instanceType: m5.large\n  - name: b # eksguard: ignore EKS011\n\
+                    managedNodeGroups:\n  - name: m\n";
+        let Outcome::Documents(docs) = recognise(&Arc::from("c.yaml"), Arc::from(text.as_bytes()), true) else {
+            panic!("not recognised")
+        };
+        let Document::ClusterConfig(config) = &docs[0] else { panic!("not a ClusterConfig") };
+        let found = of_cluster_config(config);
+        assert_eq!(found.len(), 2);
+        assert_eq!(found[0].scope, Scope::Lines { start: 7, end: 8 });
+        assert_eq!(found[0].rules, ["EKS001"]);
+        assert_eq!(found[1].scope, Scope::Lines { start: 9, end: 9 });
+        assert_eq!(found[1].rules, ["EKS011"]);
+    }
 
     fn template(text: &str) -> Template {
         match recognise(&Arc::from("t.yaml"), Arc::from(text.as_bytes()), true) {

@@ -128,6 +128,16 @@ impl Node {
         Some(node)
     }
 
+    /// The last line any node of this tree starts on.
+    pub fn last_line(&self) -> u32 {
+        let children = match &self.value {
+            Value::Seq(items) => items.iter().map(Node::last_line).max(),
+            Value::Map(entries) => entries.iter().map(|e| e.value.last_line().max(e.key_pos.line)).max(),
+            _ => None,
+        };
+        children.unwrap_or(self.pos.line).max(self.pos.line)
+    }
+
     /// Number of nodes in this tree (used to bound YAML alias expansion).
     pub fn size(&self) -> usize {
         match &self.value {
