@@ -210,7 +210,7 @@ mod tests {
     use crate::facts::{AuthMode, ExportFact, Location, ModeSource, StackRole, Via};
 
     fn loc(path: &str) -> Location {
-        Location { path: Arc::from(path), pointer: String::new(), line: 1, column: 1, source_line: None }
+        Location { path: Arc::from(path), pointer: "".into(), line: 1, column: 1, source_line: None, quote: false }
     }
 
     fn mode(m: AuthMode, source: ModeSource) -> ModeFact {
