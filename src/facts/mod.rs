@@ -49,8 +49,18 @@ pub fn extract(document: &Document, options: &FactOptions) -> Vec<Facts> {
     match document {
         Document::Template(t) => {
             let suppressions = suppress::of_template(t);
-            let stack = Facts::Stack(template::extract(t, options));
-            if suppressions.is_empty() { vec![stack] } else { vec![stack, Facts::Suppressions(suppressions)] }
+            let stack = template::extract(t, options);
+            // A stack with no cluster, access entry or export gives later
+            // stages nothing to look at; a sweep of many such templates
+            // keeps only their counts (in the scan summary).
+            let mut facts = Vec::new();
+            if !(stack.clusters.is_empty() && stack.entries.is_empty() && stack.exports.is_empty()) {
+                facts.push(Facts::Stack(stack));
+            }
+            if !suppressions.is_empty() {
+                facts.push(Facts::Suppressions(suppressions));
+            }
+            facts
         }
         Document::Context(c) => context::extract(c).into_iter().map(Facts::Live).collect(),
         Document::ClusterConfig(c) => clusterconfig::extract(c, options).into_iter().map(Facts::Stack).collect(),

@@ -37,7 +37,7 @@ pub fn extract(template: &Template, options: &FactOptions) -> StackFacts {
         .collect();
     scope.cluster_names = names.iter().map(|(n, _)| n.clone()).collect();
 
-    let cluster_facts = clusters
+    let mut cluster_facts: Vec<_> = clusters
         .iter()
         .zip(names)
         .map(|(r, (name, name_via))| {
@@ -112,12 +112,15 @@ pub fn extract(template: &Template, options: &FactOptions) -> StackFacts {
         })
         .collect();
 
-    let entries = template
+    let mut entries: Vec<_> = template
         .resources
         .iter()
         .filter(|r| is_access_entry_type(&r.resource_type))
         .map(|r| entry_fact(r, &resource_base(template, &r.logical_id), &scope, &locator, &template.stack_name))
         .collect();
+    // A sweep keeps these: a filtered collect reserves room for 4.
+    entries.shrink_to_fit();
+    cluster_facts.shrink_to_fit();
 
     let exports = exports(template, &scope);
     let by_eksctl = template
