@@ -103,6 +103,8 @@ impl Model {
 /// Builds the model from every input's facts (in input order).
 pub fn correlate(facts: Vec<Facts>) -> Model {
     let mut model = Model::default();
+    let stacks = facts.iter().filter(|f| matches!(f, Facts::Stack(_))).count();
+    model.stacks.reserve_exact(stacks);
     for f in facts {
         match f {
             Facts::Stack(s) => model.stacks.push(s),

@@ -101,6 +101,7 @@ fn scan_in_pool(config: &ScanConfig, progress: &dyn Progress) -> Report {
     let walk = discover::DiscoverOptions { follow_links: config.follow_links };
     discover::discover_with(&config.paths, false, walk, &mut found);
     discover::discover_with(&config.contexts, true, walk, &mut found);
+    found.inputs.shrink_to_fit();
     progress.start(found.inputs.len());
 
     let units: Vec<Unit> = found
@@ -131,7 +132,10 @@ fn scan_in_pool(config: &ScanConfig, progress: &dyn Progress) -> Report {
         found.errors.into_iter().map(|(path, message)| InputError { path, message }).collect();
     let mut skipped: Vec<Skipped> = found.skipped.into_iter().map(|(path, reason)| Skipped { path, reason }).collect();
     let mut summary = Summary::default();
-    let mut all_facts = Vec::new();
+    // Sized to fit: at the end of a sweep facts are most of the memory.
+    let mut all_facts = Vec::with_capacity(
+        units.iter().map(|u| if let Unit::Analysed { facts, .. } = u { facts.len() } else { 0 }).sum(),
+    );
     let mut checked = Vec::new();
     let mut guard_inputs = Vec::new();
     for unit in units {
