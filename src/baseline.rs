@@ -26,7 +26,7 @@ pub const BASELINE_VERSION: u32 = 1;
 pub fn fingerprint(f: &Finding) -> String {
     let path = f.location.path.strip_prefix("./").unwrap_or(&f.location.path);
     let mut hash = Fnv::default();
-    for part in [f.rule, path, f.location.pointer.as_str(), f.cluster.as_deref().unwrap_or("")] {
+    for part in [f.rule, path, &f.location.pointer, f.cluster.as_deref().unwrap_or("")] {
         hash.write(part.as_bytes());
         hash.write(&[0]);
     }
@@ -144,10 +144,11 @@ mod tests {
             message: format!("at line {line}"),
             location: Location {
                 path: Arc::from(path),
-                pointer: "/Resources/E".to_owned(),
+                pointer: "/Resources/E".into(),
                 line,
                 column: 3,
                 source_line: None,
+                quote: false,
             },
             stack: None,
             cluster: Some("demo".to_owned()),

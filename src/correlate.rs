@@ -103,6 +103,8 @@ impl Model {
 /// Builds the model from every input's facts (in input order).
 pub fn correlate(facts: Vec<Facts>) -> Model {
     let mut model = Model::default();
+    let stacks = facts.iter().filter(|f| matches!(f, Facts::Stack(_))).count();
+    model.stacks.reserve_exact(stacks);
     for f in facts {
         match f {
             Facts::Stack(s) => model.stacks.push(s),
@@ -210,7 +212,7 @@ mod tests {
     use crate::facts::{AuthMode, ExportFact, Location, ModeSource, StackRole, Via};
 
     fn loc(path: &str) -> Location {
-        Location { path: Arc::from(path), pointer: String::new(), line: 1, column: 1, source_line: None }
+        Location { path: Arc::from(path), pointer: "".into(), line: 1, column: 1, source_line: None, quote: false }
     }
 
     fn mode(m: AuthMode, source: ModeSource) -> ModeFact {

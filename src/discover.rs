@@ -110,8 +110,10 @@ fn walk(root: &Path, context: bool, options: DiscoverOptions, found: &mut Discov
                         followed.push(Followed::of(entry, display, root));
                         continue;
                     }
-                    let input =
-                        Input { path: display, source: Source::File(entry.into_path()), explicit: false, context };
+                    // A sweep keeps one path per file until the end.
+                    let mut file = entry.into_path();
+                    file.shrink_to_fit();
+                    let input = Input { path: display, source: Source::File(file), explicit: false, context };
                     push(found, seen, input);
                 } else {
                     found.skipped.push((display, special_reason(&file_type)));

@@ -101,6 +101,7 @@ fn scan_in_pool(config: &ScanConfig, progress: &dyn Progress) -> Report {
     let walk = discover::DiscoverOptions { follow_links: config.follow_links };
     discover::discover_with(&config.paths, false, walk, &mut found);
     discover::discover_with(&config.contexts, true, walk, &mut found);
+    found.inputs.shrink_to_fit();
     progress.start(found.inputs.len());
 
     let units: Vec<Unit> = found
@@ -131,7 +132,10 @@ fn scan_in_pool(config: &ScanConfig, progress: &dyn Progress) -> Report {
         found.errors.into_iter().map(|(path, message)| InputError { path, message }).collect();
     let mut skipped: Vec<Skipped> = found.skipped.into_iter().map(|(path, reason)| Skipped { path, reason }).collect();
     let mut summary = Summary::default();
-    let mut all_facts = Vec::new();
+    // Sized to fit: at the end of a sweep facts are most of the memory.
+    let mut all_facts = Vec::with_capacity(
+        units.iter().map(|u| if let Unit::Analysed { facts, .. } = u { facts.len() } else { 0 }).sum(),
+    );
     let mut checked = Vec::new();
     let mut guard_inputs = Vec::new();
     for unit in units {
@@ -162,7 +166,8 @@ fn scan_in_pool(config: &ScanConfig, progress: &dyn Progress) -> Report {
         errors.extend(failed);
     }
     errors.sort();
-    let (findings, suppressed) = suppress::apply(findings, &model.suppressions);
+    let (mut findings, suppressed) = suppress::apply(findings, &model.suppressions);
+    quote_findings(&mut findings, &found.inputs, &config.load);
     summary.suppressed = suppressed;
     summary.skipped = skipped.len();
     summary.errors = errors.len();
@@ -178,6 +183,48 @@ fn scan_in_pool(config: &ScanConfig, progress: &dyn Progress) -> Report {
         errors,
         skipped,
         checked,
+    }
+}
+
+/// Fills the source lines of the locations findings show, reading again
+/// only the files that have findings (facts do not keep a copy of a line
+/// per location; standard input and archive entries were quoted when
+/// loaded, see [`load::SourceText::rereadable`]).
+fn quote_findings(findings: &mut [rules::Finding], inputs: &[load::Input], options: &LoadOptions) {
+    use std::collections::{BTreeMap, BTreeSet};
+    let mut wanted: BTreeMap<&str, BTreeSet<u32>> = BTreeMap::new();
+    for f in findings.iter() {
+        for l in std::iter::once(&f.location).chain(f.related.iter().map(|r| &r.location)) {
+            if l.quote {
+                wanted.entry(&l.path).or_default().insert(l.line);
+            }
+        }
+    }
+    if wanted.is_empty() {
+        return;
+    }
+    let by_path: BTreeMap<&str, &load::Input> = inputs.iter().map(|i| (&*i.path, i)).collect();
+    let quoted: BTreeMap<(String, u32), Box<str>> = wanted
+        .into_par_iter()
+        .flat_map_iter(|(path, lines)| {
+            let lines: Vec<u32> = lines.into_iter().collect();
+            let texts = match by_path.get(path) {
+                Some(input) => load::quote_lines(input, options, &lines),
+                None => vec![None; lines.len()],
+            };
+            lines
+                .into_iter()
+                .zip(texts)
+                .filter_map(|(line, text)| Some(((path.to_owned(), line), facts::quote_line(&text?))))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    for f in findings.iter_mut() {
+        for l in std::iter::once(&mut f.location).chain(f.related.iter_mut().map(|r| &mut r.location)) {
+            if std::mem::take(&mut l.quote) {
+                l.source_line = quoted.get(&(l.path.to_string(), l.line)).cloned();
+            }
+        }
     }
 }
 

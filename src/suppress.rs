@@ -60,10 +60,11 @@ mod tests {
             message: String::new(),
             location: Location {
                 path: Arc::from("t.yaml"),
-                pointer: pointer.to_owned(),
+                pointer: pointer.into(),
                 line,
                 column: 1,
                 source_line: None,
+                quote: false,
             },
             stack: None,
             cluster: None,

@@ -199,3 +199,37 @@ fn baseline_hides_old_findings_and_shows_new_ones() {
         .expect("run");
     assert_eq!(output.status.code(), Some(2));
 }
+
+/// Runs `eksguard scan ARGS --format text` in `dir` with `stdin`.
+fn scan_text(dir: &Path, args: &[&str], stdin: &str) -> String {
+    let output = Command::cargo_bin("eksguard")
+        .expect("binary")
+        .current_dir(dir)
+        .arg("scan")
+        .args(args)
+        .args(["--format", "text"])
+        .write_stdin(stdin)
+        .output()
+        .expect("run");
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// Files are read again for their findings' lines after the rules;
+/// standard input and archive entries are quoted as they are loaded. Text
+/// output shows the same line either way.
+#[test]
+fn text_output_quotes_the_line_from_files_stdin_and_archives() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::create_dir(dir.path().join("stacks")).expect("mkdir");
+    for (name, content) in files() {
+        std::fs::write(dir.path().join(name), content).expect("write");
+    }
+    std::fs::write(dir.path().join("stacks.tgz"), tgz(&files())).expect("write");
+    let quoted = "3 |   AccessEntry:";
+    let from_files = scan_text(dir.path(), &["stacks"], "");
+    assert!(from_files.contains(quoted), "{from_files}");
+    let from_stdin = scan_text(dir.path(), &["-", "stacks/eksctl-arc-demo-cluster.json"], NODEGROUP);
+    assert!(from_stdin.contains("-:3:") && from_stdin.contains(quoted), "{from_stdin}");
+    let from_archive = scan_text(dir.path(), &["stacks.tgz"], "");
+    assert!(from_archive.contains(quoted), "{from_archive}");
+}

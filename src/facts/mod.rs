@@ -49,8 +49,18 @@ pub fn extract(document: &Document, options: &FactOptions) -> Vec<Facts> {
     match document {
         Document::Template(t) => {
             let suppressions = suppress::of_template(t);
-            let stack = Facts::Stack(template::extract(t, options));
-            if suppressions.is_empty() { vec![stack] } else { vec![stack, Facts::Suppressions(suppressions)] }
+            let stack = template::extract(t, options);
+            // A stack with no cluster, access entry or export gives later
+            // stages nothing to look at; a sweep of many such templates
+            // keeps only their counts (in the scan summary).
+            let mut facts = Vec::new();
+            if !(stack.clusters.is_empty() && stack.entries.is_empty() && stack.exports.is_empty()) {
+                facts.push(Facts::Stack(stack));
+            }
+            if !suppressions.is_empty() {
+                facts.push(Facts::Suppressions(suppressions));
+            }
+            facts
         }
         Document::Context(c) => context::extract(c).into_iter().map(Facts::Live).collect(),
         Document::ClusterConfig(c) => {
@@ -68,12 +78,18 @@ pub fn extract(document: &Document, options: &FactOptions) -> Vec<Facts> {
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub struct Location {
     pub path: Arc<str>,
-    pub pointer: String,
+    pub pointer: Box<str>,
     pub line: u32,
     pub column: u32,
     /// The source line, for text output; not part of the JSON contract.
+    /// Filled for findings only, after the rules ran (see `quote`).
     #[serde(skip)]
-    pub source_line: Option<String>,
+    pub source_line: Option<Box<str>>,
+    /// `line` of `path` is to be quoted into `source_line` once the
+    /// location is known to be shown: a sweep does not keep a copy of a
+    /// line for each of its many locations, only for findings'.
+    #[serde(skip)]
+    pub quote: bool,
 }
 
 impl fmt::Display for Location {
@@ -114,21 +130,38 @@ impl<'a> Locator<'a> {
             Some(Wrapper::String(at)) => at,
             _ => pos,
         };
-        let lines = self.lines.get_or_init(|| json::LineIndex::new(&self.source.bytes));
-        let source_line = lines.line_text(&self.source.bytes, pos.line).map(|l| {
-            let mut l = l.trim_end().to_owned();
-            if l.len() > MAX_SOURCE_LINE {
-                let mut cut = MAX_SOURCE_LINE;
-                while !l.is_char_boundary(cut) {
-                    cut -= 1;
-                }
-                l.truncate(cut);
-                l.push('…');
-            }
-            l
-        });
-        Location { path: self.source.path.clone(), pointer, line: pos.line, column: pos.column, source_line }
+        // A file can be read again for its line later; standard input and
+        // archive entries cannot cheaply, so they are quoted now.
+        let source_line = if self.source.rereadable {
+            None
+        } else {
+            let lines = self.lines.get_or_init(|| json::LineIndex::new(&self.source.bytes));
+            lines.line_text(&self.source.bytes, pos.line).map(quote_line)
+        };
+        Location {
+            path: self.source.path.clone(),
+            pointer: pointer.into_boxed_str(),
+            line: pos.line,
+            column: pos.column,
+            quote: source_line.is_none() && self.source.rereadable,
+            source_line,
+        }
     }
+}
+
+/// A source line as text output shows it: without trailing blanks, cut
+/// at [`MAX_SOURCE_LINE`] bytes.
+pub fn quote_line(line: &str) -> Box<str> {
+    let mut l = line.trim_end().to_owned();
+    if l.len() > MAX_SOURCE_LINE {
+        let mut cut = MAX_SOURCE_LINE;
+        while !l.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        l.truncate(cut);
+        l.push('…');
+    }
+    l.into_boxed_str()
 }
 
 /// An EKS authentication mode.

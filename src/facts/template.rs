@@ -37,7 +37,7 @@ pub fn extract(template: &Template, options: &FactOptions) -> StackFacts {
         .collect();
     scope.cluster_names = names.iter().map(|(n, _)| n.clone()).collect();
 
-    let cluster_facts = clusters
+    let mut cluster_facts: Vec<_> = clusters
         .iter()
         .zip(names)
         .map(|(r, (name, name_via))| {
@@ -112,12 +112,15 @@ pub fn extract(template: &Template, options: &FactOptions) -> StackFacts {
         })
         .collect();
 
-    let entries = template
+    let mut entries: Vec<_> = template
         .resources
         .iter()
         .filter(|r| is_access_entry_type(&r.resource_type))
         .map(|r| entry_fact(r, &resource_base(template, &r.logical_id), &scope, &locator, &template.stack_name))
         .collect();
+    // A sweep keeps these: a filtered collect reserves room for 4.
+    entries.shrink_to_fit();
+    cluster_facts.shrink_to_fit();
 
     let exports = exports(template, &scope);
     let by_eksctl = template
@@ -331,7 +334,7 @@ mod tests {
         assert_eq!(c.mode.mode, Some(AuthMode::ConfigMap));
         assert_eq!(c.mode.source, ModeSource::NoAccessConfig);
         assert_eq!((c.mode.location.line, c.mode.location.column), (3, 3));
-        assert_eq!(c.mode.location.pointer, "/Resources/ControlPlane");
+        assert_eq!(&*c.mode.location.pointer, "/Resources/ControlPlane");
     }
 
     #[test]
@@ -340,7 +343,7 @@ mod tests {
         let c = facts("s.yaml", text).clusters.remove(0);
         assert_eq!(c.mode.mode, Some(AuthMode::ConfigMap));
         assert_eq!(c.mode.source, ModeSource::Parameter { name: "Mode".into(), overridden: false });
-        assert_eq!(c.mode.location.pointer, "/Resources/C/Properties/AccessConfig/AuthenticationMode");
+        assert_eq!(&*c.mode.location.pointer, "/Resources/C/Properties/AccessConfig/AuthenticationMode");
         assert_eq!(c.mode.location.line, 9);
         let options =
             FactOptions { parameters: [("Mode".to_owned(), "API".to_owned())].into(), ..FactOptions::default() };
@@ -371,7 +374,7 @@ mod tests {
         assert_eq!(imported.target, TargetRef::Import { export: "eksctl-demo-cluster::ClusterName".into() });
         assert_eq!(imported.entry_type, "STANDARD");
         assert_eq!(imported.kubernetes_groups[1].0, "system:masters");
-        assert_eq!(imported.kubernetes_groups[1].1.pointer, "/Resources/Imported/Properties/KubernetesGroups/1");
+        assert_eq!(&*imported.kubernetes_groups[1].1.pointer, "/Resources/Imported/Properties/KubernetesGroups/1");
         assert_eq!(
             f.exports,
             vec![ExportFact {

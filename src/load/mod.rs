@@ -93,6 +93,9 @@ pub enum Document {
 pub struct SourceText {
     pub path: Arc<str>,
     pub bytes: Arc<[u8]>,
+    /// The input is a file that [`quote_lines`] can read again, so that
+    /// locations need not copy their source line now.
+    pub rereadable: bool,
 }
 
 /// The parts of a CloudFormation template that facts need.
@@ -174,7 +177,7 @@ pub fn load(input: &Input, options: &LoadOptions) -> Vec<Loaded> {
                 return archive::load(&input.path, &bytes, kind, input.explicit, &options.archive);
             }
             let expected = input.explicit || has_data_extension(&input.path);
-            recognise(&input.path, Arc::from(bytes), expected)
+            recognise_as(&input.path, Arc::from(bytes), expected, matches!(input.source, Source::File(_)))
         }
         Err(ReadFailure::Skip(reason)) => Outcome::Skipped(reason),
         Err(ReadFailure::Error(message)) => Outcome::Error(message),
@@ -276,6 +279,27 @@ pub fn stack_name_of(path: &str) -> String {
 /// Recognises the documents in `bytes`. `expected` says whether text that
 /// is neither JSON nor YAML is an error or merely not ours.
 pub fn recognise(path: &Arc<str>, bytes: Arc<[u8]>, expected: bool) -> Outcome {
+    recognise_as(path, bytes, expected, false)
+}
+
+/// Reads `lines` (1-based) of a file input again, for quoting findings'
+/// locations after the rules ran; the text of each line without its line
+/// break, `None` when the input is not a file, cannot be read, or the line
+/// is missing or not UTF-8. Only files whose locations were not quoted at
+/// load time (see [`SourceText::rereadable`]) are asked for.
+pub fn quote_lines(input: &Input, options: &LoadOptions, lines: &[u32]) -> Vec<Option<String>> {
+    let bytes = match &input.source {
+        Source::File(_) => read_input(input, options).ok(),
+        Source::Stdin => None,
+    };
+    let Some(bytes) = bytes else {
+        return vec![None; lines.len()];
+    };
+    let index = json::LineIndex::new(&bytes);
+    lines.iter().map(|&l| index.line_text(&bytes, l).map(str::to_owned)).collect()
+}
+
+fn recognise_as(path: &Arc<str>, bytes: Arc<[u8]>, expected: bool, rereadable: bool) -> Outcome {
     let body = bytes.strip_prefix(b"\xEF\xBB\xBF".as_slice()).unwrap_or(&bytes);
     let head = &body[..body.len().min(8192)];
     if memchr::memchr(0, head).is_some() {
@@ -284,7 +308,7 @@ pub fn recognise(path: &Arc<str>, bytes: Arc<[u8]>, expected: bool) -> Outcome {
     let Some(first) = body.iter().find(|b| !b.is_ascii_whitespace()) else {
         return Outcome::Skipped("empty file".to_owned());
     };
-    let source = SourceText { path: path.clone(), bytes: bytes.clone() };
+    let source = SourceText { path: path.clone(), bytes: bytes.clone(), rereadable };
     let bom = bytes.len() - body.len();
     let result = if *first == b'{' || *first == b'[' {
         recognise_json(&source, bom)
@@ -472,7 +496,8 @@ fn get_template_json(
         return Ok(Vec::new());
     };
     let at = cursor.pos_at(text, offset_in(text, body));
-    let inner_source = SourceText { path: source.path.clone(), bytes: Arc::from(inner.as_bytes()) };
+    let inner_source =
+        SourceText { path: source.path.clone(), bytes: Arc::from(inner.as_bytes()), rereadable: source.rereadable };
     let docs = if inner.trim_start().starts_with('{') {
         recognise_json(&inner_source, 0)
     } else {
