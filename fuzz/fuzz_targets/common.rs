@@ -9,13 +9,20 @@ use eksguard::load::{self, Outcome};
 use eksguard::report::{self, Counts, Report, Summary};
 use eksguard::{correlate, rules};
 
+/// Runs one input's documents through the rest of the pipeline.
 pub fn run(path: &str, bytes: &[u8]) {
     let path: Arc<str> = Arc::from(path);
     let outcome = load::recognise(&path, Arc::from(bytes), true);
     let Outcome::Documents(docs) = outcome else { return };
+    documents(&docs);
+}
+
+/// Runs recognised documents through facts, correlation, rules and both
+/// renderings.
+#[allow(dead_code)] // not every target reaches every helper
+pub fn documents(docs: &[load::Document]) {
     let options = FactOptions::default();
     let all: Vec<_> = docs.iter().flat_map(|d| facts::extract(d, &options)).collect();
-    drop(docs);
     let model = correlate::correlate(all);
     let findings = rules::evaluate(&model, &rules::RuleSettings::default());
     let summary = Summary { findings: Counts::of(&findings), ..Summary::default() };
@@ -26,6 +33,7 @@ pub fn run(path: &str, bytes: &[u8]) {
         findings,
         errors: Vec::new(),
         skipped: Vec::new(),
+        checked: Vec::new(),
     };
     let mut out = Vec::new();
     report::text::render(&report, true, &mut out).expect("render text");
