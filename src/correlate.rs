@@ -10,7 +10,9 @@
 use std::collections::{BTreeMap, HashMap};
 
 use crate::facts::suppress::Suppression;
-use crate::facts::{AccessEntryFact, ClusterFact, ExportValue, Facts, LiveCluster, ModeFact, StackFacts, TargetRef};
+use crate::facts::{
+    AccessEntryFact, AuthMode, ClusterFact, ExportValue, Facts, LiveCluster, ModeFact, StackFacts, TargetRef,
+};
 
 /// A cluster definition: the `index`th cluster of stack `stack`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -92,6 +94,18 @@ impl Model {
             Some(live) => Some(Effective { mode: &self.live[live].mode, template }),
             None => template.map(|mode| Effective { mode, template: None }),
         }
+    }
+
+    /// Every template definition of a cluster whose effective mode is
+    /// CONFIG_MAP, with its stack and that mode (live state first).
+    pub fn config_map_definitions(&self) -> impl Iterator<Item = (&StackFacts, &ClusterFact, Effective<'_>)> {
+        self.stacks.iter().enumerate().flat_map(move |(stack, s)| {
+            s.clusters.iter().enumerate().filter_map(move |(index, c)| {
+                let d = DefinitionRef { stack, index };
+                let effective = self.effective(self.cluster_of(d)?, Some(d))?;
+                (effective.mode.mode == Some(AuthMode::ConfigMap)).then_some((s, c, effective))
+            })
+        })
     }
 
     /// The cluster index defined by `d`.

@@ -1,9 +1,9 @@
 //! EKS007 hybrid-nodes-on-config-map-cluster.
 
-use crate::correlate::{DefinitionRef, Model, Target};
+use crate::correlate::{Model, Target};
 use crate::facts::AuthMode;
 
-use super::{Finding, Related, Severity};
+use super::{Finding, Related, Severity, config_map_mode};
 
 const REMEDIATION: &str = "Hybrid nodes need the authentication mode API or API_AND_CONFIG_MAP: set \
                            AccessConfig.AuthenticationMode accordingly (an existing cluster can be moved with `aws \
@@ -11,38 +11,26 @@ const REMEDIATION: &str = "Hybrid nodes need the authentication mode API or API_
                            change is one-way).";
 
 pub fn check(model: &Model, out: &mut Vec<Finding>) {
-    for (stack, s) in model.stacks.iter().enumerate() {
-        for (index, c) in s.clusters.iter().enumerate() {
-            let Some(at) = &c.remote_network else { continue };
-            let d = DefinitionRef { stack, index };
-            let Some(effective) = model.cluster_of(d).and_then(|cluster| model.effective(cluster, Some(d))) else {
-                continue;
-            };
-            if effective.mode.mode != Some(AuthMode::ConfigMap) {
-                continue;
-            }
-            let shown = c.name.as_deref().unwrap_or("(unnamed)");
-            out.push(Finding {
-                rule: "EKS007",
-                name: "hybrid-nodes-on-config-map-cluster",
-                severity: Severity::Error,
-                message: format!(
-                    "cluster `{shown}` sets RemoteNetworkConfig (hybrid nodes) while its authentication mode is \
+    for (s, c, effective) in model.config_map_definitions() {
+        let Some(at) = &c.remote_network else { continue };
+        let shown = c.name.as_deref().unwrap_or("(unnamed)");
+        out.push(Finding {
+            rule: "EKS007",
+            name: "hybrid-nodes-on-config-map-cluster",
+            severity: Severity::Error,
+            message: format!(
+                "cluster `{shown}` sets RemoteNetworkConfig (hybrid nodes) while its authentication mode is \
                      CONFIG_MAP ({}); hybrid nodes-enabled clusters do not support CONFIG_MAP, so stack `{}` fails",
-                    effective.mode.source.describe(),
-                    s.stack_name
-                ),
-                location: at.clone(),
-                stack: Some(s.stack_name.clone()),
-                cluster: c.name.clone(),
-                resource: Some(c.logical_id.clone()),
-                related: vec![Related {
-                    location: effective.mode.location.clone(),
-                    message: format!("authentication mode CONFIG_MAP: {}", effective.mode.source.describe()),
-                }],
-                remediation: REMEDIATION.to_owned(),
-            });
-        }
+                effective.mode.source.describe(),
+                s.stack_name
+            ),
+            location: at.clone(),
+            stack: Some(s.stack_name.clone()),
+            cluster: c.name.clone(),
+            resource: Some(c.logical_id.clone()),
+            related: vec![config_map_mode(&effective)],
+            remediation: REMEDIATION.to_owned(),
+        });
     }
     for e in &model.entries {
         let entry = model.entry(e);

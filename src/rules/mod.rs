@@ -210,6 +210,15 @@ pub static REGISTRY: &[Rule] = &[
 ];
 
 /// The name of the cluster an access entry targets, when known.
+/// The related location every CONFIG_MAP finding carries: where the mode
+/// came from.
+fn config_map_mode(effective: &crate::correlate::Effective<'_>) -> Related {
+    Related {
+        location: effective.mode.location.clone(),
+        message: format!("authentication mode CONFIG_MAP: {}", effective.mode.source.describe()),
+    }
+}
+
 fn target_name(model: &Model, e: &crate::correlate::EntryRef) -> Option<String> {
     match &e.target {
         crate::correlate::Target::Cluster { cluster, .. } => model.clusters[*cluster].name.clone(),
