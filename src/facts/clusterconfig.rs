@@ -12,8 +12,8 @@ use crate::load::ClusterConfigDoc;
 use crate::load::node::Node;
 
 use super::{
-    AccessEntryFact, AccessPolicyFact, AffectedPrediction, AuthMode, ClusterFact, EksctlCommand, FactOptions, Location,
-    Locator, ModeFact, ModeSource, Prediction, Principal, StackFacts, StackRole, TargetRef, Via,
+    AccessEntryFact, AffectedPrediction, AuthMode, ClusterFact, EksctlCommand, FactOptions, Location, Locator,
+    ModeFact, ModeSource, Prediction, Principal, StackFacts, StackRole, TargetRef, Via,
 };
 
 /// The top-level keys of `eksctl create nodegroup --dry-run` output
@@ -308,33 +308,13 @@ fn config_entry(
         })
         .unwrap_or_default();
     let policies_node = item.get("accessPolicies");
-    let access_policies = policies_node
-        .and_then(Node::as_seq)
-        .map(|ps| {
-            ps.iter()
-                .enumerate()
-                .map(|(i, p)| {
-                    let i = i.to_string();
-                    let field = |tokens: &[&'static str]| -> Vec<&str> {
-                        let mut path = vec!["accessPolicies", i.as_str()];
-                        path.extend_from_slice(tokens);
-                        path
-                    };
-                    let policy_arn =
-                        p.get("policyARN").and_then(|n| Some((n.as_str()?.to_owned(), at(&field(&["policyARN"]), n))));
-                    let scope = p.get("accessScope");
-                    let scope_type = scope
-                        .and_then(|s| s.get("type"))
-                        .and_then(|n| Some((n.as_str()?.to_owned(), at(&field(&["accessScope", "type"]), n))));
-                    let namespaces = scope.and_then(|s| s.get("namespaces")).and_then(|n| {
-                        let items = n.as_seq()?.iter().filter_map(|x| Some(x.scalar_text()?.into_owned())).collect();
-                        Some((items, at(&field(&["accessScope", "namespaces"]), n)))
-                    });
-                    AccessPolicyFact { location: at(&field(&[]), p), policy_arn, scope_type, namespaces }
-                })
-                .collect()
-        })
-        .unwrap_or_default();
+    let access_policies = super::access_policies(
+        policies_node,
+        &super::EKSCTL_POLICY_KEYS,
+        &|n| n.as_str().map(str::to_owned),
+        &|n| Some(n.scalar_text()?.into_owned()),
+        at,
+    );
     AccessEntryFact {
         logical_id: "AccessEntry".to_owned(),
         resource_type: "AWS::EKS::AccessEntry".to_owned(),

@@ -21,7 +21,7 @@ use std::sync::Arc;
 use serde::Serialize;
 
 use crate::eksctl::Version;
-use crate::load::node::{Pos, escape_pointer_token};
+use crate::load::node::{Node, Pos, escape_pointer_token};
 use crate::load::{Document, SourceText, Wrapper, json};
 
 /// Settings that change what a document means.
@@ -372,6 +372,68 @@ pub struct AccessPolicyFact {
     pub scope_type: Option<(String, Location)>,
     /// `Some` when `AccessScope.Namespaces` is present (possibly empty).
     pub namespaces: Option<(Vec<String>, Location)>,
+}
+
+/// How an access entry spells its policy fields: CloudFormation in
+/// PascalCase, eksctl's ClusterConfig in camelCase.
+#[derive(Debug, Clone, Copy)]
+pub struct PolicyKeys {
+    pub list: &'static str,
+    pub arn: &'static str,
+    pub scope: &'static str,
+    pub scope_type: &'static str,
+    pub namespaces: &'static str,
+}
+
+pub const CFN_POLICY_KEYS: PolicyKeys = PolicyKeys {
+    list: "AccessPolicies",
+    arn: "PolicyArn",
+    scope: "AccessScope",
+    scope_type: "Type",
+    namespaces: "Namespaces",
+};
+
+pub const EKSCTL_POLICY_KEYS: PolicyKeys = PolicyKeys {
+    list: "accessPolicies",
+    arn: "policyARN",
+    scope: "accessScope",
+    scope_type: "type",
+    namespaces: "namespaces",
+};
+
+/// The items of an access entry's policy list (`list`, spelled by `keys`):
+/// `text` works out the ARN and scope type, `item_text` each namespace, and
+/// `at` locates a node from its pointer tokens below the entry's fields.
+pub fn access_policies(
+    list: Option<&Node>,
+    keys: &PolicyKeys,
+    text: &dyn Fn(&Node) -> Option<String>,
+    item_text: &dyn Fn(&Node) -> Option<String>,
+    at: &dyn Fn(&[&str], &Node) -> Location,
+) -> Vec<AccessPolicyFact> {
+    let Some(items) = list.and_then(Node::as_seq) else { return Vec::new() };
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let i = i.to_string();
+            let field = |tokens: &[&'static str]| -> Vec<&str> {
+                let mut path = vec![keys.list, i.as_str()];
+                path.extend_from_slice(tokens);
+                path
+            };
+            let policy_arn = p.get(keys.arn).and_then(|n| Some((text(n)?, at(&field(&[keys.arn]), n))));
+            let scope = p.get(keys.scope);
+            let scope_type = scope
+                .and_then(|s| s.get(keys.scope_type))
+                .and_then(|n| Some((text(n)?, at(&field(&[keys.scope, keys.scope_type]), n))));
+            let namespaces = scope.and_then(|s| s.get(keys.namespaces)).and_then(|n| {
+                let names = n.as_seq()?.iter().filter_map(item_text).collect();
+                Some((names, at(&field(&[keys.scope, keys.namespaces]), n)))
+            });
+            AccessPolicyFact { location: at(&field(&[]), p), policy_arn, scope_type, namespaces }
+        })
+        .collect()
 }
 
 /// An export a stack offers to `Fn::ImportValue`.

@@ -5,8 +5,8 @@ use crate::load::node::Node;
 
 use super::resolve::{Resolution, Scope};
 use super::{
-    AccessEntryFact, AccessPolicyFact, AuthMode, ClusterFact, ExportFact, ExportValue, FactOptions, Locator, ModeFact,
-    ModeSource, Principal, StackFacts, StackRole, TargetRef, Via,
+    AccessEntryFact, AuthMode, ClusterFact, ExportFact, ExportValue, FactOptions, Locator, ModeFact, ModeSource,
+    Principal, StackFacts, StackRole, TargetRef, Via,
 };
 
 pub const CLUSTER_TYPE: &str = "AWS::EKS::Cluster";
@@ -211,34 +211,8 @@ fn entry_fact(
         .unwrap_or_default();
     let username = prop("Username").and_then(|n| Some((scope.text(n)?, at(&["Username"], n))));
     let policies_node = prop("AccessPolicies");
-    let access_policies = policies_node
-        .and_then(Node::as_seq)
-        .map(|items| {
-            items
-                .iter()
-                .enumerate()
-                .map(|(i, p)| {
-                    let i = i.to_string();
-                    let field = |tokens: &[&'static str]| -> Vec<&str> {
-                        let mut path = vec!["AccessPolicies", i.as_str()];
-                        path.extend_from_slice(tokens);
-                        path
-                    };
-                    let policy_arn =
-                        p.get("PolicyArn").and_then(|n| Some((scope.text(n)?, at(&field(&["PolicyArn"]), n))));
-                    let scope_node = p.get("AccessScope");
-                    let scope_type = scope_node
-                        .and_then(|s| s.get("Type"))
-                        .and_then(|n| Some((scope.text(n)?, at(&field(&["AccessScope", "Type"]), n))));
-                    let namespaces = scope_node.and_then(|s| s.get("Namespaces")).and_then(|n| {
-                        let items = n.as_seq()?.iter().filter_map(|x| scope.text(x)).collect();
-                        Some((items, at(&field(&["AccessScope", "Namespaces"]), n)))
-                    });
-                    AccessPolicyFact { location: at(&field(&[]), p), policy_arn, scope_type, namespaces }
-                })
-                .collect()
-        })
-        .unwrap_or_default();
+    let text = |n: &Node| scope.text(n);
+    let access_policies = super::access_policies(policies_node, &super::CFN_POLICY_KEYS, &text, &text, &at);
 
     AccessEntryFact {
         logical_id: r.logical_id.clone(),
