@@ -58,6 +58,8 @@ pub struct Model {
     pub live: Vec<LiveCluster>,
     pub clusters: Vec<Cluster>,
     pub entries: Vec<EntryRef>,
+    /// The cluster each template definition belongs to.
+    pub definition_clusters: HashMap<DefinitionRef, usize>,
     /// Inline suppressions, applied to the findings after the rules ran.
     pub suppressions: Vec<Suppression>,
 }
@@ -110,7 +112,7 @@ impl Model {
 
     /// The cluster index defined by `d`.
     pub fn cluster_of(&self, d: DefinitionRef) -> Option<usize> {
-        self.clusters.iter().position(|c| c.definitions.contains(&d))
+        self.definition_clusters.get(&d).copied()
     }
 }
 
@@ -167,8 +169,9 @@ pub fn correlate(facts: Vec<Facts>) -> Model {
     }
     model.clusters = by_name.into_values().chain(unnamed).collect();
 
-    let cluster_of_def: HashMap<DefinitionRef, usize> =
+    model.definition_clusters =
         model.clusters.iter().enumerate().flat_map(|(i, c)| c.definitions.iter().map(move |d| (*d, i))).collect();
+    let cluster_of_def = &model.definition_clusters;
     let by_name: HashMap<&str, usize> =
         model.clusters.iter().enumerate().filter_map(|(i, c)| Some((c.name.as_deref()?, i))).collect();
     let mut exports: HashMap<&str, (usize, &ExportValue)> = HashMap::new();

@@ -339,7 +339,9 @@ fn not_recognised(first: u8) -> String {
 /// value, as [`Node::get`] does (a derived `Deserialize` would reject it).
 #[derive(Default)]
 struct TopJson<'a> {
-    resources: Option<&'a RawValue>,
+    /// Read in the same pass as the rest: the resources are most of a
+    /// template, and are not scanned twice.
+    resources: Option<ResourcesValue<'a>>,
     description: Option<&'a RawValue>,
     parameters: Option<&'a RawValue>,
     outputs: Option<&'a RawValue>,
@@ -362,7 +364,10 @@ impl<'de: 'a, 'a> Deserialize<'de> for TopJson<'a> {
                 let mut top = TopJson::default();
                 while let Some(key) = map.next_key::<Key<'de>>()? {
                     let slot = match key.0.as_ref() {
-                        "Resources" => &mut top.resources,
+                        "Resources" => {
+                            top.resources = Some(map.next_value::<ResourcesValue<'de>>()?);
+                            continue;
+                        }
                         "Description" => &mut top.description,
                         "Parameters" => &mut top.parameters,
                         "Outputs" => &mut top.outputs,
@@ -396,16 +401,64 @@ impl<'de: 'a, 'a> Deserialize<'de> for RawEntries<'a> {
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("a JSON object")
             }
-            fn visit_map<M: serde::de::MapAccess<'de>>(self, mut map: M) -> Result<Self::Value, M::Error> {
-                let mut entries = Vec::new();
-                while let Some(key) = map.next_key::<Key<'de>>()? {
-                    entries.push((key.0, map.next_value::<&'de RawValue>()?));
-                }
-                Ok(RawEntries(entries))
+            fn visit_map<M: serde::de::MapAccess<'de>>(self, map: M) -> Result<Self::Value, M::Error> {
+                raw_entries(map)
             }
         }
         deserializer.deserialize_map(Visitor(std::marker::PhantomData))
     }
+}
+
+/// A template's `Resources`: its entries, borrowed, when it is an object.
+enum ResourcesValue<'a> {
+    Entries(RawEntries<'a>),
+    NotAnObject,
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for ResourcesValue<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> serde::de::Visitor<'de> for Visitor<'a> {
+            type Value = ResourcesValue<'a>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_map<M: serde::de::MapAccess<'de>>(self, map: M) -> Result<Self::Value, M::Error> {
+                raw_entries(map).map(ResourcesValue::Entries)
+            }
+            fn visit_seq<S: serde::de::SeqAccess<'de>>(self, mut seq: S) -> Result<Self::Value, S::Error> {
+                while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+                Ok(ResourcesValue::NotAnObject)
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+                Ok(ResourcesValue::NotAnObject)
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+                Ok(ResourcesValue::NotAnObject)
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+                Ok(ResourcesValue::NotAnObject)
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+                Ok(ResourcesValue::NotAnObject)
+            }
+            fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
+                Ok(ResourcesValue::NotAnObject)
+            }
+            fn visit_unit<E>(self) -> Result<Self::Value, E> {
+                Ok(ResourcesValue::NotAnObject)
+            }
+        }
+        deserializer.deserialize_any(Visitor(std::marker::PhantomData))
+    }
+}
+
+fn raw_entries<'de, M: serde::de::MapAccess<'de>>(mut map: M) -> Result<RawEntries<'de>, M::Error> {
+    let mut entries = Vec::new();
+    while let Some(key) = map.next_key::<Key<'de>>()? {
+        entries.push((key.0, map.next_value::<&'de RawValue>()?));
+    }
+    Ok(RawEntries(entries))
 }
 
 #[derive(Deserialize)]
@@ -451,9 +504,9 @@ fn recognise_json(source: &SourceText, bom: usize) -> Result<Vec<Document>, Stri
         serde_json::from_slice::<serde::de::IgnoredAny>(body).map_err(|e| json_error(&e))?;
         return Ok(Vec::new());
     }
-    let top: TopJson<'_> = serde_json::from_slice(body).map_err(|e| json_error(&e))?;
+    let mut top: TopJson<'_> = serde_json::from_slice(body).map_err(|e| json_error(&e))?;
     let cursor = &mut json::Cursor::default();
-    if let Some(resources) = top.resources {
+    if let Some(resources) = top.resources.take() {
         return Ok(vec![Document::Template(json_template(source, text, cursor, &top, resources, None)?)]);
     }
     if let Some(body_raw) = top.template_body {
@@ -483,8 +536,8 @@ fn get_template_json(
 ) -> Result<Vec<Document>, String> {
     let raw = body.get();
     if raw.starts_with('{') {
-        let top: TopJson<'_> = serde_json::from_str(raw).map_err(|e| json_error(&e))?;
-        return match top.resources {
+        let mut top: TopJson<'_> = serde_json::from_str(raw).map_err(|e| json_error(&e))?;
+        return match top.resources.take() {
             Some(resources) => {
                 let wrapper = Some(Wrapper::Object);
                 Ok(vec![Document::Template(json_template(source, text, cursor, &top, resources, wrapper)?)])
@@ -523,7 +576,7 @@ fn json_template(
     text: &[u8],
     cursor: &mut json::Cursor,
     top: &TopJson<'_>,
-    resources: &RawValue,
+    resources: ResourcesValue<'_>,
     wrapper: Option<Wrapper>,
 ) -> Result<Template, String> {
     let mut template = Template {
@@ -533,10 +586,9 @@ fn json_template(
         metadata: top.metadata.map(|r| positioned(text, cursor, r)).transpose()?,
         ..empty_template(source, Format::Json, wrapper)
     };
-    if !resources.get().starts_with('{') {
+    let ResourcesValue::Entries(entries) = resources else {
         return Ok(template);
-    }
-    let entries: RawEntries<'_> = serde_json::from_str(resources.get()).map_err(|e| json_error(&e))?;
+    };
     add_json_resources(&mut template, text, cursor, entries)?;
     Ok(template)
 }
@@ -641,7 +693,7 @@ fn is_cluster_config(api_version: Option<&str>, kind: Option<&str>) -> bool {
 
 fn recognise_yaml(source: &SourceText, text: &str, at: Option<Pos>) -> Result<Vec<Document>, String> {
     let mut docs = Vec::new();
-    for node in yaml::parse_stream(text)? {
+    for node in yaml::parse_stream_with(text, yaml::Build::Templates)? {
         if let Some(doc) = yaml_document(source, node, at) {
             docs.push(doc);
         }

@@ -50,12 +50,57 @@ const SHORT_FORMS: &[(&str, &str)] = &[
     ("ToJsonString", "Fn::ToJsonString"),
 ];
 
-/// Parses every document of a YAML stream.
+/// How much of a stream the reader turns into [`Node`]s.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Build {
+    /// Every node (Guard rules see whole templates).
+    #[default]
+    Everything,
+    /// Everything but the inside of template resources whose `Type` is
+    /// not one later stages read ([`super::is_relevant_type`]): once such
+    /// a resource's `Type` has been seen, the rest of it is validated and
+    /// counted but not built. Those resources keep the entries before and
+    /// including `Type`, which is all the loader looks at.
+    Templates,
+}
+
+/// Parses every document of a YAML stream into whole trees.
 pub fn parse_stream(text: &str) -> Result<Vec<Node>, String> {
-    let mut builder = Builder::default();
+    parse_stream_with(text, Build::Everything)
+}
+
+/// Parses every document of a YAML stream, building what `build` asks.
+pub fn parse_stream_with(text: &str, build: Build) -> Result<Vec<Node>, String> {
+    match run(text, build) {
+        Ok(documents) => Ok(documents),
+        // An alias in a built part named an anchor in a skipped part: the
+        // skipped part is needed after all, so build everything.
+        Err(Stop::Rebuild) => match run(text, Build::Everything) {
+            Ok(documents) => Ok(documents),
+            Err(Stop::Error(e)) => Err(e),
+            Err(Stop::Rebuild) => Err("invalid YAML: alias to an unbuilt anchor".to_owned()),
+        },
+        Err(Stop::Error(e)) => Err(e),
+    }
+}
+
+/// Why building stopped.
+enum Stop {
+    Error(String),
+    Rebuild,
+}
+
+impl From<String> for Stop {
+    fn from(e: String) -> Self {
+        Self::Error(e)
+    }
+}
+
+fn run(text: &str, build: Build) -> Result<Vec<Node>, Stop> {
+    let mut builder = Builder { build, ..Builder::default() };
     for event in Parser::new_from_str(text) {
         let (event, span) = event.map_err(|e| scan_error(&e))?;
-        builder.on_event(event, span)?;
+        builder.on_event(event, pos_of(&span))?;
     }
     Ok(builder.documents)
 }
@@ -82,23 +127,51 @@ fn pos_of(span: &Span) -> Pos {
 
 enum Frame {
     Seq { pos: Pos, anchor: usize, tag: Option<Tag>, items: Vec<Node> },
-    Map { pos: Pos, anchor: usize, tag: Option<Tag>, entries: Vec<Entry>, key: Option<(String, Pos)> },
+    Map { pos: Pos, anchor: usize, tag: Option<Tag>, entries: Vec<Entry>, key: Option<(String, Pos)>, role: Role },
+}
+
+/// Where a mapping sits in a would-be template, for [`Build::Templates`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    Root,
+    /// The object `TemplateBody` of `get-template` output.
+    Body,
+    Resources,
+    Resource,
+    Other,
+}
+
+/// The rest of a resource being validated without being built.
+#[derive(Default)]
+struct Skip {
+    /// For each collection open inside the skipped part: its anchor and
+    /// the node count when it opened.
+    open: Vec<(usize, usize)>,
 }
 
 #[derive(Default)]
 struct Builder {
+    build: Build,
     stack: Vec<Frame>,
     anchors: HashMap<usize, Node>,
+    /// Anchors inside skipped parts, with the nodes they stand for.
+    skipped_anchors: HashMap<usize, usize>,
+    skip: Option<Skip>,
     documents: Vec<Node>,
     nodes: usize,
     alias_nodes: usize,
 }
 
 impl Builder {
-    fn on_event(&mut self, event: Event<'_>, span: Span) -> Result<(), String> {
-        let pos = pos_of(&span);
+    fn on_event(&mut self, event: Event<'_>, pos: Pos) -> Result<(), Stop> {
+        if self.skip.is_some() {
+            return self.on_skipped(event, pos);
+        }
         match event {
-            Event::DocumentStart(_) => self.anchors.clear(),
+            Event::DocumentStart(_) => {
+                self.anchors.clear();
+                self.skipped_anchors.clear();
+            }
             Event::Scalar(text, style, anchor, tag) => {
                 let tag = tag.map(|t| t.into_owned());
                 let value = scalar_value(&text, style, tag.as_ref());
@@ -113,7 +186,8 @@ impl Builder {
             Event::MappingStart(anchor, tag) => {
                 self.open(pos)?;
                 let tag = tag.map(|t| t.into_owned());
-                self.stack.push(Frame::Map { pos, anchor, tag, entries: Vec::new(), key: None });
+                let role = self.role_of_next();
+                self.stack.push(Frame::Map { pos, anchor, tag, entries: Vec::new(), key: None, role });
             }
             Event::SequenceEnd | Event::MappingEnd => match self.stack.pop() {
                 Some(Frame::Seq { pos, anchor, tag, items }) => {
@@ -123,28 +197,23 @@ impl Builder {
                     self.complete(Node::new(pos, Value::Map(entries)), anchor, tag)?;
                 }
                 None => {
-                    return Err(format!(
+                    return Err(Stop::Error(format!(
                         "invalid YAML: unbalanced collection end at line {} column {}",
                         pos.line, pos.column
-                    ));
+                    )));
                 }
             },
             Event::Alias(id) => {
-                let node = self
-                    .anchors
-                    .get(&id)
-                    .ok_or_else(|| format!("invalid YAML: unknown alias at line {} column {}", pos.line, pos.column))?;
+                let Some(node) = self.anchors.get(&id) else {
+                    return Err(if self.skipped_anchors.contains_key(&id) {
+                        Stop::Rebuild
+                    } else {
+                        unknown_alias(pos).into()
+                    });
+                };
                 let size = node.size();
-                self.alias_nodes = self.alias_nodes.saturating_add(size);
-                if self.alias_nodes > MAX_ALIAS_NODES {
-                    return Err(format!(
-                        "YAML aliases expand to more than {MAX_ALIAS_NODES} nodes (an alias expansion bomb?) \
-                         at line {} column {}",
-                        pos.line, pos.column
-                    ));
-                }
                 let node = node.clone();
-                self.count(size, pos)?;
+                self.expand(size, pos)?;
                 self.complete(node, 0, None)?;
             }
             Event::StreamStart | Event::StreamEnd | Event::DocumentEnd | Event::Nothing => {}
@@ -152,8 +221,81 @@ impl Builder {
         Ok(())
     }
 
+    /// An event inside the skipped rest of a resource: checked against the
+    /// same limits as a built one, anchors remembered by size.
+    fn on_skipped(&mut self, event: Event<'_>, pos: Pos) -> Result<(), Stop> {
+        match event {
+            Event::Scalar(_, _, anchor, _) => {
+                self.count(1, pos)?;
+                if anchor != 0 {
+                    self.skipped_anchors.insert(anchor, 1);
+                }
+            }
+            Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
+                let before = self.nodes;
+                self.open(pos)?;
+                if let Some(skip) = &mut self.skip {
+                    skip.open.push((anchor, before));
+                }
+            }
+            Event::SequenceEnd | Event::MappingEnd => match self.skip.as_mut().and_then(|s| s.open.pop()) {
+                Some((anchor, before)) => {
+                    if anchor != 0 {
+                        self.skipped_anchors.insert(anchor, self.nodes - before);
+                    }
+                }
+                // The end of the resource itself: build again from here.
+                None => {
+                    self.skip = None;
+                    return self.on_event(event, pos);
+                }
+            },
+            Event::Alias(id) => {
+                let size = match (self.anchors.get(&id), self.skipped_anchors.get(&id)) {
+                    (Some(node), _) => node.size(),
+                    (None, Some(&size)) => size,
+                    (None, None) => return Err(unknown_alias(pos).into()),
+                };
+                self.expand(size, pos)?;
+            }
+            Event::StreamStart | Event::StreamEnd | Event::DocumentStart(_) | Event::DocumentEnd | Event::Nothing => {}
+        }
+        Ok(())
+    }
+
+    /// An alias adds a copy of `size` nodes, within the alias budget.
+    fn expand(&mut self, size: usize, pos: Pos) -> Result<(), String> {
+        self.alias_nodes = self.alias_nodes.saturating_add(size);
+        if self.alias_nodes > MAX_ALIAS_NODES {
+            return Err(format!(
+                "YAML aliases expand to more than {MAX_ALIAS_NODES} nodes (an alias expansion bomb?) \
+                 at line {} column {}",
+                pos.line, pos.column
+            ));
+        }
+        self.count(size, pos)
+    }
+
+    /// The role of a mapping about to open, from its parent and key.
+    fn role_of_next(&self) -> Role {
+        if self.build == Build::Everything {
+            return Role::Other;
+        }
+        match self.stack.last() {
+            None => Role::Root,
+            Some(Frame::Map { role, key: Some((key, _)), .. }) => match (role, key.as_str()) {
+                (Role::Root, "TemplateBody") => Role::Body,
+                (Role::Root | Role::Body, "Resources") => Role::Resources,
+                (Role::Resources, _) => Role::Resource,
+                _ => Role::Other,
+            },
+            Some(_) => Role::Other,
+        }
+    }
+
     fn open(&mut self, pos: Pos) -> Result<(), String> {
-        if self.stack.len() >= MAX_DEPTH {
+        let depth = self.stack.len() + self.skip.as_ref().map_or(0, |s| s.open.len());
+        if depth >= MAX_DEPTH {
             return Err(format!(
                 "YAML nested deeper than {MAX_DEPTH} levels (the most eksguard reads) at line {} column {}",
                 pos.line, pos.column
@@ -184,7 +326,7 @@ impl Builder {
         match self.stack.last_mut() {
             None => self.documents.push(node),
             Some(Frame::Seq { items, .. }) => items.push(node),
-            Some(Frame::Map { entries, key, .. }) => match key.take() {
+            Some(Frame::Map { entries, key, role, .. }) => match key.take() {
                 None => {
                     let text = match node.value {
                         Value::String(s) | Value::Number(s) => s,
@@ -199,11 +341,25 @@ impl Builder {
                     };
                     *key = Some((text, node.pos));
                 }
-                Some((key, key_pos)) => entries.push(Entry { key, key_pos, value: node }),
+                Some((key, key_pos)) => {
+                    // A resource of a type nothing reads: the rest of it
+                    // is only validated.
+                    let skip_rest = *role == Role::Resource
+                        && key == "Type"
+                        && node.as_str().is_some_and(|t| !super::is_relevant_type(t));
+                    entries.push(Entry { key, key_pos, value: node });
+                    if skip_rest {
+                        self.skip = Some(Skip::default());
+                    }
+                }
             },
         }
         Ok(())
     }
+}
+
+fn unknown_alias(pos: Pos) -> String {
+    format!("invalid YAML: unknown alias at line {} column {}", pos.line, pos.column)
 }
 
 fn scalar_value(text: &str, style: ScalarStyle, tag: Option<&Tag>) -> Value {
@@ -320,6 +476,71 @@ mod tests {
         let deep_block: String = (0..400).map(|i| format!("{}k:\n", " ".repeat(i))).collect();
         let err = parse_stream(&deep_block).expect_err("too deep");
         assert!(err.contains("nested deeper"), "{err}");
+    }
+
+    const MIXED: &str = "\
+Resources:
+  Bucket:
+    Type: AWS::S3::Bucket
+    Properties: {BucketName: b, Tags: [{Key: k, Value: v}]}
+  Cluster:
+    Type: AWS::EKS::Cluster
+    Properties: {Name: c}
+  Late:
+    Properties: {X: 1}
+    Type: AWS::SNS::Topic
+";
+
+    #[test]
+    fn templates_mode_builds_only_what_the_loader_reads() {
+        let whole = one(MIXED);
+        let mut docs = parse_stream_with(MIXED, Build::Templates).expect("valid");
+        let doc = docs.remove(0);
+        // The bucket keeps its Type and nothing after it.
+        let bucket = doc.pointer("/Resources/Bucket").expect("bucket");
+        assert_eq!(bucket.get("Type").and_then(Node::as_str), Some("AWS::S3::Bucket"));
+        assert!(bucket.get("Properties").is_none());
+        // EKS resources, and resources whose Type comes last, are whole.
+        assert_eq!(doc.pointer("/Resources/Cluster"), whole.pointer("/Resources/Cluster"));
+        assert_eq!(doc.pointer("/Resources/Late"), whole.pointer("/Resources/Late"));
+        // Outside Resources everything is built.
+        let other = "Outputs: {O: {Value: {Type: AWS::S3::Bucket, Properties: 1}}}\nResources: {}\n";
+        assert_eq!(parse_stream_with(other, Build::Templates).expect("valid"), parse_stream(other).expect("valid"));
+    }
+
+    #[test]
+    fn templates_mode_builds_again_when_an_alias_needs_a_skipped_anchor() {
+        let text = "\
+Resources:
+  Bucket:
+    Type: AWS::S3::Bucket
+    Properties: &props {BucketName: b}
+  Entry:
+    Type: AWS::EKS::AccessEntry
+    Properties: *props
+";
+        assert_eq!(parse_stream_with(text, Build::Templates).expect("valid"), parse_stream(text).expect("valid"));
+    }
+
+    #[test]
+    fn templates_mode_keeps_the_limits_in_skipped_parts() {
+        let mut bomb = String::from("Resources:\n  R:\n    Type: AWS::S3::Bucket\n    Properties:\n");
+        bomb.push_str("      a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..9 {
+            let refs = vec![format!("*a{}", i - 1); 10].join(", ");
+            bomb.push_str(&format!("      a{i}: &a{i} [{refs}]\n"));
+        }
+        let err = parse_stream_with(&bomb, Build::Templates).expect_err("bomb");
+        assert!(err.contains("alias expansion bomb"), "{err}");
+
+        let unknown = "Resources:\n  R:\n    Type: AWS::S3::Bucket\n    Properties: *nope\n";
+        assert!(parse_stream_with(unknown, Build::Templates).is_err());
+
+        let mut deep = String::from("Resources:\n  R:\n    Type: AWS::S3::Bucket\n    Properties: ");
+        deep.push_str(&"[".repeat(300));
+        deep.push_str(&"]".repeat(300));
+        let err = parse_stream_with(&deep, Build::Templates).expect_err("too deep");
+        assert!(err.contains("nested") || err.contains("recursion"), "{err}");
     }
 
     #[test]
