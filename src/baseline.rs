@@ -148,13 +148,12 @@ mod tests {
                 line,
                 column: 3,
                 source_line: None,
-                quote: false,
             },
             stack: None,
             cluster: Some("demo".to_owned()),
             resource: Some("E".to_owned()),
             related: Vec::new(),
-            remediation: String::new(),
+            remediation: "".into(),
         }
     }
 

@@ -177,7 +177,7 @@ pub fn correlate(facts: Vec<Facts>) -> Model {
     let mut exports: HashMap<&str, (usize, &ExportValue)> = HashMap::new();
     for (stack, s) in model.stacks.iter().enumerate() {
         for e in &s.exports {
-            exports.entry(e.name.as_str()).or_insert((stack, &e.value));
+            exports.entry(&e.name).or_insert((stack, &e.value));
         }
     }
 
@@ -204,11 +204,10 @@ pub fn correlate(facts: Vec<Facts>) -> Model {
                     Some((_, ExportValue::Text(name))) => {
                         by_name_target(name, "no scanned stack or describe-cluster output defines it")
                     }
-                    Some((_, ExportValue::Unknown)) => Target::Missing {
+                    None => Target::Missing {
                         name: None,
-                        why: format!("the export {export} has a value that cannot be worked out"),
+                        why: format!("no scanned stack exports {export} (with a value that can be worked out)"),
                     },
-                    None => Target::Missing { name: None, why: format!("no scanned stack exports {export}") },
                 },
                 TargetRef::Unresolved { why } => {
                     Target::Missing { name: None, why: format!("its ClusterName cannot be worked out: {why}") }
@@ -229,7 +228,7 @@ mod tests {
     use crate::facts::{AuthMode, ExportFact, Location, ModeSource, StackRole, Via};
 
     fn loc(path: &str) -> Location {
-        Location { path: Arc::from(path), pointer: "".into(), line: 1, column: 1, source_line: None, quote: false }
+        Location { path: Arc::from(path), pointer: "".into(), line: 1, column: 1, source_line: None }
     }
 
     fn mode(m: AuthMode, source: ModeSource) -> ModeFact {

@@ -65,7 +65,7 @@ pub fn discover_with(paths: &[String], context: bool, options: DiscoverOptions, 
             walk(path, context, options, found, &mut seen);
         } else if meta.is_file() {
             let input =
-                Input { path: Arc::from(arg.as_str()), source: Source::File(path.to_owned()), explicit: true, context };
+                Input { path: Arc::from(arg.as_str()), source: Source::file(path, arg), explicit: true, context };
             push(found, &mut seen, input);
         } else {
             found.skipped.push((Arc::from(arg.as_str()), special_reason(&meta.file_type())));
@@ -110,10 +110,8 @@ fn walk(root: &Path, context: bool, options: DiscoverOptions, found: &mut Discov
                         followed.push(Followed::of(entry, display, root));
                         continue;
                     }
-                    // A sweep keeps one path per file until the end.
-                    let mut file = entry.into_path();
-                    file.shrink_to_fit();
-                    let input = Input { path: display, source: Source::File(file), explicit: false, context };
+                    let source = Source::file(entry.path(), &display);
+                    let input = Input { path: display, source, explicit: false, context };
                     push(found, seen, input);
                 } else {
                     found.skipped.push((display, special_reason(&file_type)));
@@ -184,7 +182,8 @@ fn once_each(followed: Vec<Followed>, context: bool, found: &mut Discovery, seen
                 continue;
             }
         }
-        let input = Input { path: f.display.clone(), source: Source::File(f.path.clone()), explicit: false, context };
+        let source = Source::file(&f.path, &f.display);
+        let input = Input { path: f.display.clone(), source, explicit: false, context };
         push(found, seen, input);
     }
     for f in followed {

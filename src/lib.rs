@@ -192,37 +192,39 @@ fn scan_in_pool(config: &ScanConfig, progress: &dyn Progress) -> Report {
 /// loaded, see [`load::SourceText::rereadable`]).
 fn quote_findings(findings: &mut [rules::Finding], inputs: &[load::Input], options: &LoadOptions) {
     use std::collections::{BTreeMap, BTreeSet};
-    let mut wanted: BTreeMap<&str, BTreeSet<u32>> = BTreeMap::new();
+    use std::sync::Arc;
+    let files: BTreeMap<&str, &load::Input> =
+        inputs.iter().filter(|i| matches!(i.source, load::Source::File(_))).map(|i| (&*i.path, i)).collect();
+    let mut wanted: BTreeMap<Arc<str>, BTreeSet<u32>> = BTreeMap::new();
     for f in findings.iter() {
         for l in std::iter::once(&f.location).chain(f.related.iter().map(|r| &r.location)) {
-            if l.quote {
-                wanted.entry(&l.path).or_default().insert(l.line);
+            if l.source_line.is_none() && files.contains_key(&*l.path) {
+                wanted.entry(l.path.clone()).or_default().insert(l.line);
             }
         }
     }
     if wanted.is_empty() {
         return;
     }
-    let by_path: BTreeMap<&str, &load::Input> = inputs.iter().map(|i| (&*i.path, i)).collect();
-    let quoted: BTreeMap<(String, u32), Box<str>> = wanted
+    let quoted: BTreeMap<(Arc<str>, u32), Box<str>> = wanted
         .into_par_iter()
         .flat_map_iter(|(path, lines)| {
             let lines: Vec<u32> = lines.into_iter().collect();
-            let texts = match by_path.get(path) {
+            let texts = match files.get(&*path) {
                 Some(input) => load::quote_lines(input, options, &lines),
                 None => vec![None; lines.len()],
             };
             lines
                 .into_iter()
                 .zip(texts)
-                .filter_map(|(line, text)| Some(((path.to_owned(), line), facts::quote_line(&text?))))
+                .filter_map(|(line, text)| Some(((path.clone(), line), facts::quote_line(&text?))))
                 .collect::<Vec<_>>()
         })
         .collect();
     for f in findings.iter_mut() {
         for l in std::iter::once(&mut f.location).chain(f.related.iter_mut().map(|r| &mut r.location)) {
-            if std::mem::take(&mut l.quote) {
-                l.source_line = quoted.get(&(l.path.to_string(), l.line)).cloned();
+            if l.source_line.is_none() {
+                l.source_line = quoted.get(&(l.path.clone(), l.line)).cloned();
             }
         }
     }

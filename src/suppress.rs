@@ -64,13 +64,12 @@ mod tests {
                 line,
                 column: 1,
                 source_line: None,
-                quote: false,
             },
             stack: None,
             cluster: None,
             resource: None,
             related: Vec::new(),
-            remediation: String::new(),
+            remediation: "".into(),
         }
     }
 

@@ -12,7 +12,7 @@ use eksguard::{correlate, rules};
 /// Runs one input's documents through the rest of the pipeline.
 pub fn run(path: &str, bytes: &[u8]) {
     let path: Arc<str> = Arc::from(path);
-    let outcome = load::recognise(&path, Arc::from(bytes), true);
+    let outcome = load::recognise(&path, bytes.to_vec(), true);
     let Outcome::Documents(docs) = outcome else { return };
     documents(&docs);
 }

@@ -368,7 +368,7 @@ mod tests {
     fn stacks(text: &str, version: Option<&str>) -> Vec<StackFacts> {
         let options =
             FactOptions { eksctl_version: version.map(|v| v.parse().expect("version")), ..FactOptions::default() };
-        match recognise(&Arc::from("cluster.yaml"), Arc::from(text.as_bytes()), true) {
+        match recognise(&Arc::from("cluster.yaml"), text.as_bytes().to_vec(), true) {
             Outcome::Documents(docs) => match &docs[0] {
                 Document::ClusterConfig(c) => extract(c, &options),
                 other => panic!("{other:?}"),

@@ -82,14 +82,12 @@ pub struct Location {
     pub line: u32,
     pub column: u32,
     /// The source line, for text output; not part of the JSON contract.
-    /// Filled for findings only, after the rules ran (see `quote`).
+    /// Standard input and archive entries are quoted when read; a file's
+    /// lines are quoted for findings only, after the rules ran, by reading
+    /// it again: a sweep does not keep a copy of a line for each of its
+    /// many locations.
     #[serde(skip)]
     pub source_line: Option<Box<str>>,
-    /// `line` of `path` is to be quoted into `source_line` once the
-    /// location is known to be shown: a sweep does not keep a copy of a
-    /// line for each of its many locations, only for findings'.
-    #[serde(skip)]
-    pub quote: bool,
 }
 
 impl fmt::Display for Location {
@@ -143,7 +141,6 @@ impl<'a> Locator<'a> {
             pointer: pointer.into_boxed_str(),
             line: pos.line,
             column: pos.column,
-            quote: source_line.is_none() && self.source.rereadable,
             source_line,
         }
     }
@@ -439,18 +436,17 @@ pub fn access_policies(
 /// An export a stack offers to `Fn::ImportValue`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExportFact {
-    pub name: String,
+    pub name: Box<str>,
     pub value: ExportValue,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ExportValue {
-    Text(String),
+    Text(Box<str>),
     /// `Ref` to the cluster at this index of the same stack's clusters.
     Cluster {
         index: usize,
     },
-    Unknown,
 }
 
 /// What eksctl made a stack for, by its name and description.

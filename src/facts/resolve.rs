@@ -159,6 +159,8 @@ impl Scope<'_> {
             rest = &after[end + 1..];
         }
         out.push_str(rest);
+        // Facts keep these (cluster names, export names) for the whole scan.
+        out.shrink_to_fit();
         Resolution::Text { text: out, via: Via::Computed }
     }
 

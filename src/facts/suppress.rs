@@ -151,7 +151,7 @@ mod tests {
         let text = "apiVersion: eksctl.io/v1alpha5\nkind: ClusterConfig\nmetadata:\n  name: c\nnodeGroups:\n  \
                     # eksguard: ignore EKS001\n  - name: a\n    instanceType: m5.large\n  - name: b # eksguard: ignore EKS011\n\
                     managedNodeGroups:\n  - name: m\n";
-        let Outcome::Documents(docs) = recognise(&Arc::from("c.yaml"), Arc::from(text.as_bytes()), true) else {
+        let Outcome::Documents(docs) = recognise(&Arc::from("c.yaml"), text.as_bytes().to_vec(), true) else {
             panic!("not recognised")
         };
         let Document::ClusterConfig(config) = &docs[0] else { panic!("not a ClusterConfig") };
@@ -164,7 +164,7 @@ mod tests {
     }
 
     fn template(text: &str) -> Template {
-        match recognise(&Arc::from("t.yaml"), Arc::from(text.as_bytes()), true) {
+        match recognise(&Arc::from("t.yaml"), text.as_bytes().to_vec(), true) {
             Outcome::Documents(mut d) => match d.remove(0) {
                 Document::Template(t) => t,
                 other => panic!("{other:?}"),

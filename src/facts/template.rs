@@ -238,12 +238,14 @@ fn exports(template: &Template, scope: &Scope<'_>) -> Vec<ExportFact> {
     outputs
         .iter()
         .filter_map(|output| {
-            let name = scope.text(output.value.pointer("/Export/Name")?)?;
-            let value = match output.value.get("Value").map(|v| scope.resolve(v)) {
-                Some(Resolution::Text { text, .. }) => ExportValue::Text(text),
-                Some(Resolution::Cluster { index }) => ExportValue::Cluster { index },
-                _ => ExportValue::Unknown,
+            // Only an export whose value is known can name a cluster; a
+            // sweep meets many others (VPC ids, ARNs) and keeps none.
+            let value = match output.value.get("Value").map(|v| scope.resolve(v))? {
+                Resolution::Text { text, .. } => ExportValue::Text(text.into_boxed_str()),
+                Resolution::Cluster { index } => ExportValue::Cluster { index },
+                _ => return None,
             };
+            let name = scope.text(output.value.pointer("/Export/Name")?)?.into_boxed_str();
             Some(ExportFact { name, value })
         })
         .collect::<Vec<_>>()
@@ -286,7 +288,7 @@ mod tests {
     }
 
     fn facts_with(path: &str, text: &str, options: &FactOptions) -> StackFacts {
-        match recognise(&Arc::from(path), Arc::from(text.as_bytes()), true) {
+        match recognise(&Arc::from(path), text.as_bytes().to_vec(), true) {
             Outcome::Documents(docs) => match &docs[0] {
                 Document::Template(t) => extract(t, options),
                 other => panic!("{other:?}"),

@@ -164,7 +164,7 @@ impl Sink {
         let outcome = if detect(&bytes).is_some() {
             Outcome::Skipped("an archive inside an archive (not opened)".to_owned())
         } else {
-            recognise(&path, Arc::from(bytes), has_data_extension(entry))
+            recognise(&path, bytes, has_data_extension(entry))
         };
         self.units.push(Loaded { path, outcome });
     }

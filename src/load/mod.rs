@@ -22,7 +22,7 @@ pub mod yaml;
 
 use std::borrow::Cow;
 use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 use serde::Deserialize;
@@ -33,8 +33,18 @@ use node::{Node, Pos, Value};
 /// Where the bytes of an input come from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Source {
-    File(PathBuf),
+    /// A file at [`Input::path`]; `Some` holds its real path when its name
+    /// is not UTF-8 (the display path then shows replacement characters).
+    /// A sweep keeps one path per file, not two.
+    File(Option<Box<Path>>),
     Stdin,
+}
+
+impl Source {
+    /// A file at `path`, as discovery met it, for an input shown as `shown`.
+    pub fn file(path: &Path, shown: &str) -> Self {
+        Self::File((path.to_str() != Some(shown)).then(|| path.into()))
+    }
 }
 
 /// One input found by discovery.
@@ -48,6 +58,17 @@ pub struct Input {
     pub explicit: bool,
     /// Given with `--context`: only `describe-cluster` output is expected.
     pub context: bool,
+}
+
+impl Input {
+    /// Where a file input is read from; `None` for standard input.
+    pub fn file_path(&self) -> Option<&Path> {
+        match &self.source {
+            Source::File(Some(real)) => Some(real),
+            Source::File(None) => Some(Path::new(&*self.path)),
+            Source::Stdin => None,
+        }
+    }
 }
 
 /// Limits the loader enforces on every input.
@@ -92,7 +113,7 @@ pub enum Document {
 #[derive(Debug, Clone)]
 pub struct SourceText {
     pub path: Arc<str>,
-    pub bytes: Arc<[u8]>,
+    pub bytes: Arc<Vec<u8>>,
     /// The input is a file that [`quote_lines`] can read again, so that
     /// locations need not copy their source line now.
     pub rereadable: bool,
@@ -177,7 +198,7 @@ pub fn load(input: &Input, options: &LoadOptions) -> Vec<Loaded> {
                 return archive::load(&input.path, &bytes, kind, input.explicit, &options.archive);
             }
             let expected = input.explicit || has_data_extension(&input.path);
-            recognise_as(&input.path, Arc::from(bytes), expected, matches!(input.source, Source::File(_)))
+            recognise_as(&input.path, bytes, expected, matches!(input.source, Source::File(_)))
         }
         Err(ReadFailure::Skip(reason)) => Outcome::Skipped(reason),
         Err(ReadFailure::Error(message)) => Outcome::Error(message),
@@ -205,7 +226,8 @@ fn read_input(input: &Input, options: &LoadOptions) -> Result<Vec<u8>, ReadFailu
             }
             Ok(bytes)
         }
-        Source::File(path) => {
+        Source::File(_) => {
+            let path = input.file_path().unwrap_or(Path::new(""));
             let file = open_regular(path).map_err(|e| ReadFailure::Error(io_reason(&e)))?;
             let meta = file.metadata().map_err(|e| ReadFailure::Error(io_reason(&e)))?;
             // Discovery only passes regular files; this catches one swapped
@@ -278,7 +300,7 @@ pub fn stack_name_of(path: &str) -> String {
 
 /// Recognises the documents in `bytes`. `expected` says whether text that
 /// is neither JSON nor YAML is an error or merely not ours.
-pub fn recognise(path: &Arc<str>, bytes: Arc<[u8]>, expected: bool) -> Outcome {
+pub fn recognise(path: &Arc<str>, bytes: Vec<u8>, expected: bool) -> Outcome {
     recognise_as(path, bytes, expected, false)
 }
 
@@ -299,18 +321,20 @@ pub fn quote_lines(input: &Input, options: &LoadOptions, lines: &[u32]) -> Vec<O
     lines.iter().map(|&l| index.line_text(&bytes, l).map(str::to_owned)).collect()
 }
 
-fn recognise_as(path: &Arc<str>, bytes: Arc<[u8]>, expected: bool, rereadable: bool) -> Outcome {
-    let body = bytes.strip_prefix(b"\xEF\xBB\xBF".as_slice()).unwrap_or(&bytes);
+fn recognise_as(path: &Arc<str>, bytes: Vec<u8>, expected: bool, rereadable: bool) -> Outcome {
+    let bom = if bytes.starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
+    let body = &bytes[bom..];
     let head = &body[..body.len().min(8192)];
     if memchr::memchr(0, head).is_some() {
         return Outcome::Skipped("binary file (NUL bytes)".to_owned());
     }
-    let Some(first) = body.iter().find(|b| !b.is_ascii_whitespace()) else {
+    let Some(&first) = body.iter().find(|b| !b.is_ascii_whitespace()) else {
         return Outcome::Skipped("empty file".to_owned());
     };
-    let source = SourceText { path: path.clone(), bytes: bytes.clone(), rereadable };
-    let bom = bytes.len() - body.len();
-    let result = if *first == b'{' || *first == b'[' {
+    // Shared, not copied, with the documents read from it.
+    let source = SourceText { path: path.clone(), bytes: Arc::new(bytes), rereadable };
+    let body = &source.bytes[bom..];
+    let result = if first == b'{' || first == b'[' {
         recognise_json(&source, bom)
     } else {
         match std::str::from_utf8(body) {
@@ -319,7 +343,7 @@ fn recognise_as(path: &Arc<str>, bytes: Arc<[u8]>, expected: bool, rereadable: b
         }
     };
     match result {
-        Ok(docs) if docs.is_empty() => Outcome::Skipped(not_recognised(*first)),
+        Ok(docs) if docs.is_empty() => Outcome::Skipped(not_recognised(first)),
         Ok(docs) => Outcome::Documents(docs),
         Err(message) if expected => Outcome::Error(message),
         Err(message) => Outcome::Skipped(format!("not JSON or YAML ({message})")),
@@ -549,8 +573,11 @@ fn get_template_json(
         return Ok(Vec::new());
     };
     let at = cursor.pos_at(text, offset_in(text, body));
-    let inner_source =
-        SourceText { path: source.path.clone(), bytes: Arc::from(inner.as_bytes()), rereadable: source.rereadable };
+    let inner_source = SourceText {
+        path: source.path.clone(),
+        bytes: Arc::new(inner.as_bytes().to_vec()),
+        rereadable: source.rereadable,
+    };
     let docs = if inner.trim_start().starts_with('{') {
         recognise_json(&inner_source, 0)
     } else {
@@ -785,7 +812,7 @@ mod tests {
     use super::*;
 
     fn run(text: &str) -> Outcome {
-        recognise(&Arc::from("t.json"), Arc::from(text.as_bytes()), true)
+        recognise(&Arc::from("t.json"), text.as_bytes().to_vec(), true)
     }
 
     fn template(outcome: Outcome) -> Template {
@@ -857,7 +884,7 @@ mod tests {
             other => panic!("{other:?}"),
         }
         // Not ours when it was only met in a walk and has no data extension.
-        let outcome = recognise(&Arc::from("notes.txt"), Arc::from(b"{ nope".as_slice()), false);
+        let outcome = recognise(&Arc::from("notes.txt"), b"{ nope".to_vec(), false);
         assert!(matches!(outcome, Outcome::Skipped(_)));
     }
 
@@ -873,9 +900,9 @@ mod tests {
     fn bom_and_invalid_utf8() {
         let mut bytes = b"\xEF\xBB\xBF".to_vec();
         bytes.extend_from_slice(JSON.as_bytes());
-        let t = template(recognise(&Arc::from("t.json"), Arc::from(bytes), true));
+        let t = template(recognise(&Arc::from("t.json"), bytes.to_vec(), true));
         assert_eq!(t.resources.len(), 1);
-        let bad = recognise(&Arc::from("t.yaml"), Arc::from(b"a: \xff\xfe\n".as_slice()), true);
+        let bad = recognise(&Arc::from("t.yaml"), b"a: \xff\xfe\n".to_vec(), true);
         assert!(matches!(bad, Outcome::Error(m) if m.starts_with("not valid UTF-8")));
     }
 
@@ -901,7 +928,7 @@ mod tests {
         assert_eq!(t.resources[0].resource_type, "AWS::EKS::AccessEntry");
         assert_eq!(t.resources[0].key_pos, Pos { line: 2, column: 63 });
         let yaml = "Resources:\n  E: {Type: AWS::EKS::Cluster}\n  E: {Type: AWS::EKS::AccessEntry}\n";
-        let t = template(recognise(&Arc::from("t.yaml"), Arc::from(yaml.as_bytes()), true));
+        let t = template(recognise(&Arc::from("t.yaml"), yaml.as_bytes().to_vec(), true));
         assert_eq!(t.resource_count, 1);
         assert_eq!(t.resources[0].resource_type, "AWS::EKS::AccessEntry");
         assert_eq!(t.resources[0].key_pos, Pos { line: 3, column: 3 });

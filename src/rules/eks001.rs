@@ -1,5 +1,8 @@
 //! EKS001 access-entry-on-config-map-cluster.
 
+use std::collections::HashMap;
+use std::sync::Arc;
+
 use crate::correlate::{Model, Target};
 use crate::eksctl;
 use crate::facts::{AccessEntryFact, AuthMode, EksctlCommand, ModeSource, Prediction, StackFacts, StackRole};
@@ -11,6 +14,9 @@ pub const CFN_ERROR: &str =
     "The cluster's authentication mode must be set to one of [API, API_AND_CONFIG_MAP] to perform this operation.";
 
 pub fn check(model: &Model, out: &mut Vec<Finding>) {
+    // One remediation text per kind and cluster, shared by its findings: a
+    // sweep finds many entries on one cluster.
+    let mut remediations: HashMap<(Remediation, usize), Arc<str>> = HashMap::new();
     for e in &model.entries {
         let Target::Cluster { cluster, definition } = e.target else { continue };
         let Some(effective) = model.effective(cluster, definition) else { continue };
@@ -62,17 +68,30 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
             });
         }
         let defaulted = matches!(mode.source, ModeSource::NoAccessConfig | ModeSource::NoAuthenticationMode);
-        let remediation = match (&stack.role, &stack.prediction) {
-            (StackRole::EksctlAccessEntry { .. }, Some(_)) => eksctl::predicted_accessentry_remediation(),
-            (_, Some(p)) => eksctl::predicted_nodegroup_remediation(p.outposts),
+        let kind = match (&stack.role, &stack.prediction) {
+            (StackRole::EksctlAccessEntry { .. }, Some(_)) => Remediation::PredictedAccessEntry,
+            (_, Some(p)) => Remediation::PredictedNodegroup { outposts: p.outposts },
             _ => match &stack.role {
                 StackRole::EksctlNodeGroup { managed: false, .. } if is_node_entry(&entry.entry_type) => {
-                    eksctl::nodegroup_remediation(shown)
+                    Remediation::Nodegroup
                 }
-                StackRole::EksctlAccessEntry { .. } => eksctl::accessentry_stack_remediation(shown),
-                _ => eksctl::template_remediation(shown, defaulted),
+                StackRole::EksctlAccessEntry { .. } => Remediation::AccessEntryStack,
+                _ => Remediation::Template { defaulted },
             },
         };
+        let remediation = remediations
+            .entry((kind, cluster))
+            .or_insert_with(|| {
+                match kind {
+                    Remediation::PredictedAccessEntry => eksctl::predicted_accessentry_remediation(),
+                    Remediation::PredictedNodegroup { outposts } => eksctl::predicted_nodegroup_remediation(outposts),
+                    Remediation::Nodegroup => eksctl::nodegroup_remediation(shown),
+                    Remediation::AccessEntryStack => eksctl::accessentry_stack_remediation(shown),
+                    Remediation::Template { defaulted } => eksctl::template_remediation(shown, defaulted),
+                }
+                .into()
+            })
+            .clone();
         out.push(Finding {
             rule: "EKS001",
             name: "access-entry-on-config-map-cluster",
@@ -86,6 +105,16 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
             remediation,
         });
     }
+}
+
+/// Which remediation an EKS001 finding gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Remediation {
+    PredictedAccessEntry,
+    PredictedNodegroup { outposts: bool },
+    Nodegroup,
+    AccessEntryStack,
+    Template { defaulted: bool },
 }
 
 /// The message for a stack predicted from a ClusterConfig.

@@ -92,7 +92,7 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
             cluster,
             resource: Some(entry.logical_id.clone()),
             related,
-            remediation,
+            remediation: remediation.into(),
         });
     }
 }

@@ -32,7 +32,8 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
                 "Set AccessConfig.BootstrapClusterCreatorAdminPermissions to true (or drop it: it defaults to \
                      true), or move `{shown}` to AccessConfig.AuthenticationMode API_AND_CONFIG_MAP or API and grant \
                      administrators access with access entries."
-            ),
+            )
+            .into(),
         });
     }
 }

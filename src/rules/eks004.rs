@@ -60,7 +60,8 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
                  separate STANDARD access entry for another principal.",
                 set.join(", "),
                 entry.entry_type
-            ),
+            )
+            .into(),
         });
     }
 }

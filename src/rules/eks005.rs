@@ -26,12 +26,13 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
                 remediation: if group == "system:masters" {
                     "For cluster administrators, drop the group and associate the access policy \
                      arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy with cluster scope."
-                        .to_owned()
+                        .into()
                 } else {
                     format!(
                         "Use a group name of your own (without `system:`) and bind it to the role you need with a \
                          RoleBinding or ClusterRoleBinding, or associate an EKS access policy instead of `{group}`."
                     )
+                    .into()
                 },
             });
         }

@@ -85,7 +85,7 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
                               access policies into one entry and delete the other (eksctl: list the principal once \
                               in accessConfig.accessEntries, and do not add an entry for a nodegroup role that \
                               eksctl already maps)."
-                    .to_owned(),
+                    .into(),
             });
         }
     }

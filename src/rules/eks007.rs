@@ -29,7 +29,7 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
             cluster: c.name.clone(),
             resource: Some(c.logical_id.clone()),
             related: vec![config_map_mode(&effective)],
-            remediation: REMEDIATION.to_owned(),
+            remediation: REMEDIATION.into(),
         });
     }
     for e in &model.entries {
@@ -67,7 +67,7 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
                     effective.mode.source.describe()
                 ),
             }],
-            remediation: REMEDIATION.to_owned(),
+            remediation: REMEDIATION.into(),
         });
     }
 }

@@ -63,7 +63,7 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
                     cluster: super::target_name(model, e),
                     resource: Some(entry.logical_id.clone()),
                     related: Vec::new(),
-                    remediation: kind.remediation().to_owned(),
+                    remediation: kind.remediation().into(),
                 });
             }
         }

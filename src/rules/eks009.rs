@@ -42,7 +42,7 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
                 "Scan one definition of `{name}` at a time (stale copies of a template often cause this), or pass \
                  the live state with `aws eks describe-cluster --name {name} > {name}.json` and `--context {name}.json`, \
                  which wins over templates."
-            ),
+            ).into(),
         });
     }
 }

@@ -47,7 +47,8 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
                     "Use one of {ALLOWED} (spelt exactly so, in capitals). API_AND_CONFIG_MAP accepts both access \
                      entries and the aws-auth ConfigMap and is eksctl's default; the mode can later move only \
                      towards API."
-                ),
+                )
+                .into(),
             });
         }
     }

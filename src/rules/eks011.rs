@@ -47,7 +47,8 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
                  (or set EKSGUARD_EKSCTL_VERSION) with the output of `eksctl version`.",
                 a.releases,
                 eksctl::predicted_nodegroup_remediation(p.outposts)
-            ),
+            )
+            .into(),
         });
     }
 }

@@ -258,7 +258,7 @@ fn evaluate_one(rules: &GuardRules, t: &Prepared, facts: &FactIndex) -> (Vec<Fin
                     cluster: None,
                     resource: logical_id,
                     related: Vec::new(),
-                    remediation: format!("See Guard rule `{name}` in {}.", file.path),
+                    remediation: format!("See Guard rule `{name}` in {}.", file.path).into(),
                 });
             }
         }

@@ -85,7 +85,8 @@ pub struct Finding {
     pub cluster: Option<String>,
     pub resource: Option<String>,
     pub related: Vec<Related>,
-    pub remediation: String,
+    /// Shared: a sweep repeats one remediation for many findings.
+    pub remediation: std::sync::Arc<str>,
 }
 
 impl Finding {
