@@ -225,9 +225,11 @@ fn run_scan(args: ScanArgs) -> Result<ExitCode, String> {
         facts: FactOptions {
             parameters: args.parameters.into_iter().collect::<BTreeMap<_, _>>(),
             eksctl_version: args.eksctl_version,
+            ..FactOptions::default()
         },
         rules,
         guard,
+        skip_source_lines: matches!(args.format, Format::Json | Format::Junit | Format::Github),
     };
     let baseline = args
         .baseline

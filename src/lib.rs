@@ -47,6 +47,9 @@ pub struct ScanConfig {
     /// Users' Guard rules (`--guard-rules`); templates are re-read for
     /// them only when present.
     pub guard: Option<std::sync::Arc<rules::guard::GuardRules>>,
+    /// The report will be shown without source lines (JSON, JUnit, GitHub
+    /// annotations): files with findings are not read again to quote them.
+    pub skip_source_lines: bool,
 }
 
 /// What became of one input unit after loading and fact extraction.
@@ -167,7 +170,9 @@ fn scan_in_pool(config: &ScanConfig, progress: &dyn Progress) -> Report {
     }
     errors.sort();
     let (mut findings, suppressed) = suppress::apply(findings, &model.suppressions);
-    quote_findings(&mut findings, &found.inputs, &config.load);
+    if !config.skip_source_lines {
+        quote_findings(&mut findings, &found.inputs, &config.load);
+    }
     summary.suppressed = suppressed;
     summary.skipped = skipped.len();
     summary.errors = errors.len();
@@ -175,15 +180,13 @@ fn scan_in_pool(config: &ScanConfig, progress: &dyn Progress) -> Report {
     summary.clusters = model.clusters.len();
     summary.access_entries = model.entries.len();
     summary.findings = Counts::of(&findings);
-    Report {
-        version: report::REPORT_VERSION,
-        summary,
-        clusters: report::cluster_summaries(&model),
-        findings,
-        errors,
-        skipped,
-        checked,
-    }
+    let clusters = report::cluster_summaries(&model);
+    // A sweep's model and inputs are many small allocations: free them
+    // beside the rendering rather than before it (inline if no thread can
+    // start).
+    let inputs = found.inputs;
+    let _ = std::thread::Builder::new().name("eksguard-free".to_owned()).spawn(move || drop((model, inputs)));
+    Report { version: report::REPORT_VERSION, summary, clusters, findings, errors, skipped, checked }
 }
 
 /// Fills the source lines of the locations findings show, reading again

@@ -48,7 +48,7 @@ fn text<'a>(root: &'a Node, pointer: &str) -> Option<(&'a str, &'a Node)> {
 /// The stacks eksctl is predicted to create from `doc`.
 pub fn extract(doc: &ClusterConfigDoc, options: &FactOptions) -> Vec<StackFacts> {
     let root = &doc.document;
-    let locator = Locator::new(&doc.source, None);
+    let locator = Locator::new(&doc.source, None).sharing(&options.pointers);
     let command = command_of(root);
     let version = options.eksctl_version;
     let (behaviour, releases) = eksctl::behaviour(version);
@@ -325,10 +325,10 @@ fn config_entry(
         entry_type: type_node.and_then(Node::as_str).filter(|s| !s.is_empty()).unwrap_or("STANDARD").to_owned(),
         type_location: type_node.map(|n| at(&["type"], n)),
         kubernetes_groups,
-        kubernetes_groups_location: groups_node.map(|n| at(&["kubernetesGroups"], n)),
-        username: str_at("username"),
+        kubernetes_groups_location: groups_node.map(|n| Box::new(at(&["kubernetesGroups"], n))),
+        username: str_at("username").map(Box::new),
         access_policies,
-        access_policies_location: policies_node.map(|n| at(&["accessPolicies"], n)),
+        access_policies_location: policies_node.map(|n| Box::new(at(&["accessPolicies"], n))),
     }
 }
 

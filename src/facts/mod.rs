@@ -14,9 +14,9 @@ pub mod resolve;
 pub mod suppress;
 pub mod template;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use serde::Serialize;
 
@@ -33,6 +33,26 @@ pub struct FactOptions {
     /// `--eksctl-version`: the eksctl release whose behaviour ClusterConfig
     /// predictions follow; current eksctl when `None`.
     pub eksctl_version: Option<Version>,
+    /// The pointers of the scan's locations, shared.
+    pub pointers: Pointers,
+}
+
+/// Shares the text of JSON pointers among a scan's locations: a sweep meets
+/// the same few (`/Resources/AccessEntry/Properties/ClusterName`) in every
+/// stack, and keeps one copy of each rather than one per location.
+#[derive(Debug, Clone, Default)]
+pub struct Pointers(Arc<Mutex<HashSet<Arc<str>>>>);
+
+impl Pointers {
+    pub fn intern(&self, pointer: &str) -> Arc<str> {
+        let mut set = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(shared) = set.get(pointer) {
+            return shared.clone();
+        }
+        let shared: Arc<str> = Arc::from(pointer);
+        set.insert(shared.clone());
+        shared
+    }
 }
 
 /// Everything learnt from one document.
@@ -78,7 +98,7 @@ pub fn extract(document: &Document, options: &FactOptions) -> Vec<Facts> {
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub struct Location {
     pub path: Arc<str>,
-    pub pointer: Box<str>,
+    pub pointer: Arc<str>,
     pub line: u32,
     pub column: u32,
     /// The source line, for text output; not part of the JSON contract.
@@ -104,13 +124,19 @@ pub struct Locator<'a> {
     /// Built on the first quote, so that quoting many lines of a big
     /// document does not rescan it each time.
     lines: std::cell::OnceCell<json::LineIndex>,
+    pointers: Option<&'a Pointers>,
 }
 
 const MAX_SOURCE_LINE: usize = 240;
 
 impl<'a> Locator<'a> {
     pub fn new(source: &'a SourceText, wrapper: Option<Wrapper>) -> Self {
-        Self { source, wrapper, lines: std::cell::OnceCell::new() }
+        Self { source, wrapper, lines: std::cell::OnceCell::new(), pointers: None }
+    }
+
+    /// Shares the pointers of the locations it makes through `pointers`.
+    pub fn sharing(self, pointers: &'a Pointers) -> Self {
+        Self { pointers: Some(pointers), ..self }
     }
 
     /// The location of the node at `pos`, reached by `tokens` from the
@@ -138,7 +164,10 @@ impl<'a> Locator<'a> {
         };
         Location {
             path: self.source.path.clone(),
-            pointer: pointer.into_boxed_str(),
+            pointer: match self.pointers {
+                Some(shared) => shared.intern(&pointer),
+                None => Arc::from(pointer),
+            },
             line: pos.line,
             column: pos.column,
             source_line,
@@ -347,10 +376,12 @@ pub struct AccessEntryFact {
     pub entry_type: String,
     pub type_location: Option<Location>,
     pub kubernetes_groups: Vec<(String, Location)>,
-    pub kubernetes_groups_location: Option<Location>,
-    pub username: Option<(String, Location)>,
+    /// Rare on the entries a sweep meets (node entries set none of these),
+    /// so kept out of line.
+    pub kubernetes_groups_location: Option<Box<Location>>,
+    pub username: Option<Box<(String, Location)>>,
     pub access_policies: Vec<AccessPolicyFact>,
-    pub access_policies_location: Option<Location>,
+    pub access_policies_location: Option<Box<Location>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -540,4 +571,21 @@ pub struct AffectedPrediction {
 pub struct LiveCluster {
     pub name: String,
     pub mode: ModeFact,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pointers_are_shared_across_threads() {
+        let pointers = Pointers::default();
+        let a = pointers.intern("/Resources/AccessEntry/Properties/ClusterName");
+        let b = std::thread::scope(|s| {
+            s.spawn(|| pointers.clone().intern("/Resources/AccessEntry/Properties/ClusterName")).join()
+        })
+        .expect("thread");
+        assert!(Arc::ptr_eq(&a, &b));
+        assert!(!Arc::ptr_eq(&a, &pointers.intern("/Resources/Other")));
+    }
 }

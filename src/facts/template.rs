@@ -19,7 +19,7 @@ fn is_access_entry_type(resource_type: &str) -> bool {
 
 /// Extracts the facts of `template`.
 pub fn extract(template: &Template, options: &FactOptions) -> StackFacts {
-    let locator = Locator::new(&template.source, template.wrapper);
+    let locator = Locator::new(&template.source, template.wrapper).sharing(&options.pointers);
     let clusters: Vec<_> = template.resources.iter().filter(|r| r.resource_type == CLUSTER_TYPE).collect();
     let mut scope = Scope {
         stack_name: &template.stack_name,
@@ -209,7 +209,7 @@ fn entry_fact(
                 .collect()
         })
         .unwrap_or_default();
-    let username = prop("Username").and_then(|n| Some((scope.text(n)?, at(&["Username"], n))));
+    let username = prop("Username").and_then(|n| Some(Box::new((scope.text(n)?, at(&["Username"], n)))));
     let policies_node = prop("AccessPolicies");
     let text = |n: &Node| scope.text(n);
     let access_policies = super::access_policies(policies_node, &super::CFN_POLICY_KEYS, &text, &text, &at);
@@ -224,10 +224,10 @@ fn entry_fact(
         entry_type,
         type_location: type_node.map(|n| at(&["Type"], n)),
         kubernetes_groups,
-        kubernetes_groups_location: groups_node.map(|n| at(&["KubernetesGroups"], n)),
+        kubernetes_groups_location: groups_node.map(|n| Box::new(at(&["KubernetesGroups"], n))),
         username,
         access_policies,
-        access_policies_location: policies_node.map(|n| at(&["AccessPolicies"], n)),
+        access_policies_location: policies_node.map(|n| Box::new(at(&["AccessPolicies"], n))),
     }
 }
 
@@ -334,7 +334,9 @@ mod tests {
   "C": {"Type": "AWS::EKS::Cluster", "Properties": {"AccessConfig": {"AuthenticationMode": "API"}}},
   "Local": {"Type": "AWS::EKS::AccessEntry", "Properties": {"ClusterName": {"Ref": "C"}, "PrincipalArn": {"Fn::GetAtt": ["Role", "Arn"]}, "Type": "EC2_LINUX"}},
   "Imported": {"Type": "AWS::EKS::AccessEntry", "Properties": {"ClusterName": {"Fn::ImportValue": "eksctl-demo-cluster::ClusterName"}, "PrincipalArn": "arn:aws:iam::1:role/r", "KubernetesGroups": ["a", "system:masters"]}}
-}, "Outputs": {"Name": {"Value": {"Ref": "C"}, "Export": {"Name": {"Fn::Sub": "${AWS::StackName}::ClusterName"}}}}}"#;
+}, "Outputs": {"Name": {"Value": {"Ref": "C"}, "Export": {"Name": {"Fn::Sub": "${AWS::StackName}::ClusterName"}}},
+  "Arn": {"Value": {"Fn::GetAtt": ["C", "Arn"]}, "Export": {"Name": {"Fn::Sub": "${AWS::StackName}::ARN"}}},
+  "Mode": {"Value": "Single", "Export": {"Name": "nat-mode"}}}}"#;
         let f = facts("eksctl-demo-nodegroup-ng-1.json", text);
         assert_eq!(
             f.role,
@@ -351,12 +353,17 @@ mod tests {
         assert_eq!(imported.entry_type, "STANDARD");
         assert_eq!(imported.kubernetes_groups[1].0, "system:masters");
         assert_eq!(&*imported.kubernetes_groups[1].1.pointer, "/Resources/Imported/Properties/KubernetesGroups/1");
+        // An export whose value cannot be worked out cannot name a cluster,
+        // and is not kept.
         assert_eq!(
             f.exports,
-            vec![ExportFact {
-                name: "eksctl-demo-nodegroup-ng-1::ClusterName".into(),
-                value: ExportValue::Cluster { index: 0 }
-            }]
+            vec![
+                ExportFact {
+                    name: "eksctl-demo-nodegroup-ng-1::ClusterName".into(),
+                    value: ExportValue::Cluster { index: 0 }
+                },
+                ExportFact { name: "nat-mode".into(), value: ExportValue::Text("Single".into()) },
+            ]
         );
     }
 

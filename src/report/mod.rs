@@ -133,11 +133,19 @@ impl ModeSummary {
 
 /// Summaries of every cluster of the model, sorted by name.
 pub fn cluster_summaries(model: &Model) -> Vec<ClusterSummary> {
-    let mut out: Vec<_> = model
-        .clusters
-        .iter()
-        .enumerate()
-        .map(|(i, c)| {
+    // Sorted as indices, so that a sweep's many summaries are built once,
+    // in order, rather than moved about.
+    let key = |i: usize| {
+        let c = &model.clusters[i];
+        let first = c.definitions.first().map(|d| &model.definition(*d).mode.location);
+        (&c.name, first.map(|l| (&l.path, l.line)))
+    };
+    let mut order: Vec<usize> = (0..model.clusters.len()).collect();
+    order.sort_by(|&a, &b| key(a).cmp(&key(b)));
+    order
+        .into_iter()
+        .map(|i| {
+            let c = &model.clusters[i];
             let effective = model.effective(i, None);
             ClusterSummary {
                 name: c.name.clone(),
@@ -152,12 +160,7 @@ pub fn cluster_summaries(model: &Model) -> Vec<ClusterSummary> {
                 conflict: c.conflict,
             }
         })
-        .collect();
-    out.sort_by(|a, b| {
-        (&a.name, a.definitions.first().map(|d| (&d.path, d.line)))
-            .cmp(&(&b.name, b.definitions.first().map(|d| (&d.path, d.line))))
-    });
-    out
+        .collect()
 }
 
 impl Report {

@@ -20,17 +20,17 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
         if !entry.kubernetes_groups.is_empty() {
             set.push("KubernetesGroups");
             if let Some(l) = &entry.kubernetes_groups_location {
-                related.push(Related { location: l.clone(), message: "KubernetesGroups".to_owned() });
+                related.push(Related { location: (**l).clone(), message: "KubernetesGroups".to_owned() });
             }
         }
-        if let Some((_, l)) = &entry.username {
+        if let Some(username) = &entry.username {
             set.push("Username");
-            related.push(Related { location: l.clone(), message: "Username".to_owned() });
+            related.push(Related { location: username.1.clone(), message: "Username".to_owned() });
         }
         if !entry.access_policies.is_empty() {
             set.push("AccessPolicies");
             if let Some(l) = &entry.access_policies_location {
-                related.push(Related { location: l.clone(), message: "AccessPolicies".to_owned() });
+                related.push(Related { location: (**l).clone(), message: "AccessPolicies".to_owned() });
             }
         }
         if set.is_empty() {

@@ -255,17 +255,25 @@ impl RuleSettings {
     }
 }
 
-/// Runs every enabled rule over the model; findings come back sorted.
+/// Runs every enabled rule over the model, in parallel; findings come back
+/// sorted, the same whatever the number of threads.
 pub fn evaluate(model: &Model, settings: &RuleSettings) -> Vec<Finding> {
-    let mut findings = Vec::new();
-    for rule in REGISTRY.iter().filter(|r| settings.enabled(r)) {
-        let start = findings.len();
-        (rule.check)(model, &mut findings);
-        let severity = settings.severity_of(rule);
-        for f in &mut findings[start..] {
-            f.severity = severity;
-        }
-    }
+    use rayon::prelude::*;
+    let enabled: Vec<&Rule> = REGISTRY.iter().filter(|r| settings.enabled(r)).collect();
+    let per_rule: Vec<Vec<Finding>> = enabled
+        .par_iter()
+        .map(|rule| {
+            let mut found = Vec::new();
+            (rule.check)(model, &mut found);
+            let severity = settings.severity_of(rule);
+            for f in &mut found {
+                f.severity = severity;
+            }
+            found
+        })
+        .collect();
+    let mut findings = Vec::with_capacity(per_rule.iter().map(Vec::len).sum());
+    per_rule.into_iter().for_each(|found| findings.extend(found));
     sort(&mut findings);
     findings
 }
