@@ -29,6 +29,9 @@ pub struct Discovery {
     pub inputs: Vec<Input>,
     pub skipped: Vec<(Arc<str>, String)>,
     pub errors: Vec<(Arc<str>, String)>,
+    /// When set, every input is also sent here as it is found, with its
+    /// index in `inputs`, so that loading can start before the walk ends.
+    pub stream: Option<std::sync::mpsc::SyncSender<(usize, Input)>>,
 }
 
 /// How to walk directories.
@@ -86,6 +89,11 @@ struct Seen {
 
 fn push(found: &mut Discovery, seen: &mut Seen, input: Input) {
     if seen.paths.insert((input.path.clone(), input.context)) {
+        if let Some(stream) = &found.stream {
+            // A closed stream means nobody is loading any more; the input is
+            // still listed.
+            let _ = stream.send((found.inputs.len(), input.clone()));
+        }
         found.inputs.push(input);
     }
 }

@@ -99,49 +99,51 @@ pub fn scan_with(config: &ScanConfig, progress: &dyn Progress) -> Result<Report,
     Ok(pool.install(|| scan_in_pool(config, progress)))
 }
 
+/// How far discovery may run ahead of the workers.
+const STREAMED_INPUTS: usize = 1024;
+
 fn scan_in_pool(config: &ScanConfig, progress: &dyn Progress) -> Report {
-    let mut found = discover::Discovery::default();
-    let walk = discover::DiscoverOptions { follow_links: config.follow_links };
-    discover::discover_with(&config.paths, false, walk, &mut found);
-    discover::discover_with(&config.contexts, true, walk, &mut found);
-    found.inputs.shrink_to_fit();
-    progress.start(found.inputs.len());
-
-    let units: Vec<Unit> = found
-        .inputs
-        .par_iter()
-        .flat_map_iter(|input| {
-            let units: Vec<Unit> = load::load(input, &config.load)
-                .into_iter()
-                .map(|loaded| analyse(loaded, input.context, &config.facts, config.guard.is_some()))
-                .collect();
-            progress.input_done(
-                units
-                    .iter()
-                    .map(|u| {
-                        if let Unit::Analysed { documents: d, .. } = u {
-                            d.templates + d.cluster_configs + d.contexts
-                        } else {
-                            0
-                        }
-                    })
-                    .sum(),
-            );
-            units
-        })
-        .collect();
-
+    // Discovery walks on its own thread and streams the inputs it finds to
+    // the workers, so that reading starts with the first file, not after
+    // the last directory.
+    let (stream, found_inputs) = std::sync::mpsc::sync_channel(STREAMED_INPUTS);
+    let (found, mut units) = std::thread::scope(|scope| {
+        let discovery = scope.spawn(move || {
+            let mut found = discover::Discovery { stream: Some(stream), ..discover::Discovery::default() };
+            let walk = discover::DiscoverOptions { follow_links: config.follow_links };
+            discover::discover_with(&config.paths, false, walk, &mut found);
+            discover::discover_with(&config.contexts, true, walk, &mut found);
+            // Closes the stream: the workers stop after the last input.
+            found.stream = None;
+            found.inputs.shrink_to_fit();
+            progress.start(found.inputs.len());
+            found
+        });
+        // Tagged with the input's index and the unit's place in it (an
+        // archive holds many).
+        let units: Vec<((usize, usize), Unit)> = found_inputs
+            .into_iter()
+            .par_bridge()
+            .flat_map_iter(|(index, input)| {
+                load_input(&input, config, progress).into_iter().enumerate().map(move |(k, u)| ((index, k), u))
+            })
+            .collect();
+        let found = discovery.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (found, units)
+    });
+    // Back in input order, whatever order the workers took them in.
+    units.sort_unstable_by_key(|(at, _)| *at);
     let mut errors: Vec<InputError> =
         found.errors.into_iter().map(|(path, message)| InputError { path, message }).collect();
     let mut skipped: Vec<Skipped> = found.skipped.into_iter().map(|(path, reason)| Skipped { path, reason }).collect();
     let mut summary = Summary::default();
     // Sized to fit: at the end of a sweep facts are most of the memory.
     let mut all_facts = Vec::with_capacity(
-        units.iter().map(|u| if let Unit::Analysed { facts, .. } = u { facts.len() } else { 0 }).sum(),
+        units.iter().map(|(_, u)| if let Unit::Analysed { facts, .. } = u { facts.len() } else { 0 }).sum(),
     );
     let mut checked = Vec::new();
     let mut guard_inputs = Vec::new();
-    for unit in units {
+    for (_, unit) in units {
         match unit {
             Unit::Analysed { path, documents, facts, guard } => {
                 checked.push(path);
@@ -231,6 +233,27 @@ fn quote_findings(findings: &mut [rules::Finding], inputs: &[load::Input], optio
             }
         }
     }
+}
+
+/// Loads one input and extracts the facts of what it holds.
+fn load_input(input: &load::Input, config: &ScanConfig, progress: &dyn Progress) -> Vec<Unit> {
+    let units: Vec<Unit> = load::load(input, &config.load)
+        .into_iter()
+        .map(|loaded| analyse(loaded, input.context, &config.facts, config.guard.is_some()))
+        .collect();
+    let documents =
+        units
+            .iter()
+            .map(|u| {
+                if let Unit::Analysed { documents: d, .. } = u {
+                    d.templates + d.cluster_configs + d.contexts
+                } else {
+                    0
+                }
+            })
+            .sum();
+    progress.input_done(documents);
+    units
 }
 
 fn analyse(loaded: load::Loaded, context_only: bool, options: &FactOptions, for_guard: bool) -> Unit {
