@@ -294,6 +294,11 @@ fn analyse(loaded: load::Loaded, context_only: bool, options: &FactOptions, for_
                 }
                 facts.extend(facts::extract(doc, options));
             }
+            drop(docs);
+            // Copied once the document and its bytes are freed, so that what
+            // a sweep keeps fills the space they left rather than sitting
+            // between it and the next input's allocations.
+            let facts = facts.clone();
             Unit::Analysed { path, documents, facts, guard }
         }
     }
