@@ -26,7 +26,8 @@ pub const BASELINE_VERSION: u32 = 1;
 pub fn fingerprint(f: &Finding) -> String {
     let path = f.location.path.strip_prefix("./").unwrap_or(&f.location.path);
     let mut hash = Fnv::default();
-    for part in [f.rule, path, &f.location.pointer, f.cluster.as_deref().unwrap_or("")] {
+    let pointer = f.location.pointer.to_string();
+    for part in [f.rule, path, &pointer, f.cluster.as_deref().unwrap_or("")] {
         hash.write(part.as_bytes());
         hash.write(&[0]);
     }

@@ -27,7 +27,9 @@ pub fn silences(s: &Suppression, f: &Finding) -> bool {
     }
     match &s.scope {
         Scope::File => true,
-        Scope::Resource(id) => f.resource.as_deref() == Some(id.as_str()) || under_resource(&f.location.pointer, id),
+        Scope::Resource(id) => {
+            f.resource.as_deref() == Some(id.as_str()) || under_resource(&f.location.pointer.to_string(), id)
+        }
         Scope::Lines { start, end } => (*start..=*end).contains(&f.location.line),
     }
 }

@@ -112,8 +112,8 @@ pub fn extract(doc: &ClusterConfigDoc, options: &FactOptions) -> Vec<StackFacts>
                 name_via: name.as_ref().map(|_| Via::Literal),
                 location: name_location.clone(),
                 mode: mode.clone(),
-                bootstrap_admin,
-                remote_network,
+                bootstrap_admin: bootstrap_admin.map(Box::new),
+                remote_network: remote_network.map(Box::new),
             }],
             entries: Vec::new(),
             exports: Vec::new(),
@@ -410,7 +410,10 @@ managedNodeGroups:
         assert_eq!((cluster.mode.location.line, cluster.mode.location.column), (7, 23));
         let e = &s[1].entries[0];
         assert_eq!(e.entry_type, "EC2_LINUX");
-        assert_eq!((e.location.line, e.location.column, &*e.location.pointer), (9, 11, "/nodeGroups/0/name"));
+        assert_eq!(
+            (e.location.line, e.location.column, e.location.pointer.to_string().as_str()),
+            (9, 11, "/nodeGroups/0/name")
+        );
         assert_eq!(e.target, TargetRef::Name { name: "demo".into(), via: Via::Literal });
         assert!(s[2].entries.is_empty());
         let p = s[1].prediction.as_ref().expect("predicted");
@@ -451,7 +454,7 @@ managedNodeGroups:
         assert_eq!(at("0.175.0").mode, Some(AuthMode::ApiAndConfigMap));
         assert_eq!(at("0.176.0").mode, Some(AuthMode::ConfigMap));
         assert_eq!(at("0.176.0").source, ModeSource::EksctlDefault { outposts: true });
-        assert_eq!(&*at("0.176.0").location.pointer, "/metadata");
+        assert_eq!(at("0.176.0").location.pointer.to_string().as_str(), "/metadata");
         assert_eq!(at("0.166.0").source, ModeSource::EksctlWithoutAccessConfig);
         // Current eksctl defaults to CONFIG_MAP here, but the affected
         // releases defaulted to API_AND_CONFIG_MAP: nothing to warn about.
@@ -469,7 +472,7 @@ managedNodeGroups:
         assert_eq!(e.entry_type, "STANDARD");
         assert_eq!(e.kubernetes_groups[0].0, "g");
         assert_eq!(e.access_policies[0].scope_type.as_ref().map(|s| s.0.as_str()), Some("namespace"));
-        assert_eq!(&*e.location.pointer, "/accessConfig/accessEntries/0/principalARN");
+        assert_eq!(e.location.pointer.to_string().as_str(), "/accessConfig/accessEntries/0/principalARN");
         assert_eq!(stacks(text, Some("0.160.0")).len(), 1);
     }
 

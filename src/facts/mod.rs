@@ -37,21 +37,90 @@ pub struct FactOptions {
     pub pointers: Pointers,
 }
 
-/// Shares the text of JSON pointers among a scan's locations: a sweep meets
-/// the same few (`/Resources/AccessEntry/Properties/ClusterName`) in every
-/// stack, and keeps one copy of each rather than one per location.
+/// Shares the text of JSON pointers among a scan's locations: see
+/// [`Pointer`]. One copy of each half is kept, not one per location.
 #[derive(Debug, Clone, Default)]
 pub struct Pointers(Arc<Mutex<HashSet<Arc<str>>>>);
 
 impl Pointers {
-    pub fn intern(&self, pointer: &str) -> Arc<str> {
+    /// `pointer`, its halves shared with every other location's.
+    pub fn pointer(&self, pointer: &str) -> Pointer {
+        let (head, tail) = Pointer::split(pointer);
+        Pointer { head: self.intern(head), tail: self.intern(tail) }
+    }
+
+    fn intern(&self, text: &str) -> Arc<str> {
         let mut set = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(shared) = set.get(pointer) {
+        if let Some(shared) = set.get(text) {
             return shared.clone();
         }
-        let shared: Arc<str> = Arc::from(pointer);
+        let shared: Arc<str> = Arc::from(text);
         set.insert(shared.clone());
         shared
+    }
+}
+
+/// A JSON pointer, held as two shared halves: its first three reference
+/// tokens (`/Resources/<id>/Properties`: one per resource) and the rest
+/// (`/ClusterName`: the same in every stack). A sweep keeps a few
+/// locations per access entry; this way they share their text rather than
+/// each holding a copy. It compares, hashes, prints and serialises as the
+/// whole pointer.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct Pointer {
+    head: Arc<str>,
+    tail: Arc<str>,
+}
+
+impl Pointer {
+    /// Where a pointer is cut: before its fourth reference token. The cut
+    /// depends only on the text, so equal pointers have equal halves.
+    fn split(pointer: &str) -> (&str, &str) {
+        let cut = pointer.match_indices('/').nth(3).map_or(pointer.len(), |(i, _)| i);
+        pointer.split_at(cut)
+    }
+
+    fn bytes(&self) -> impl Iterator<Item = u8> + '_ {
+        self.head.bytes().chain(self.tail.bytes())
+    }
+}
+
+impl From<&str> for Pointer {
+    fn from(pointer: &str) -> Self {
+        let (head, tail) = Self::split(pointer);
+        Self { head: Arc::from(head), tail: Arc::from(tail) }
+    }
+}
+
+impl fmt::Display for Pointer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.head)?;
+        f.write_str(&self.tail)
+    }
+}
+
+impl fmt::Debug for Pointer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.to_string(), f)
+    }
+}
+
+/// As the whole pointer's text: byte by byte, like `str`.
+impl Ord for Pointer {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.bytes().cmp(other.bytes())
+    }
+}
+
+impl PartialOrd for Pointer {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Serialize for Pointer {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
     }
 }
 
@@ -98,7 +167,7 @@ pub fn extract(document: &Document, options: &FactOptions) -> Vec<Facts> {
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub struct Location {
     pub path: Arc<str>,
-    pub pointer: Arc<str>,
+    pub pointer: Pointer,
     pub line: u32,
     pub column: u32,
     /// The source line, for text output; not part of the JSON contract.
@@ -165,8 +234,8 @@ impl<'a> Locator<'a> {
         Location {
             path: self.source.path.clone(),
             pointer: match self.pointers {
-                Some(shared) => shared.intern(&pointer),
-                None => Arc::from(pointer),
+                Some(shared) => shared.pointer(&pointer),
+                None => Pointer::from(pointer.as_str()),
             },
             line: pos.line,
             column: pos.column,
@@ -334,10 +403,11 @@ pub struct ClusterFact {
     pub name_via: Option<Via>,
     pub location: Location,
     pub mode: ModeFact,
-    /// `AccessConfig.BootstrapClusterCreatorAdminPermissions`, when set.
-    pub bootstrap_admin: Option<(bool, Location)>,
+    /// `AccessConfig.BootstrapClusterCreatorAdminPermissions`, when set
+    /// (boxed, like `remote_network`: most clusters have neither).
+    pub bootstrap_admin: Option<Box<(bool, Location)>>,
     /// `RemoteNetworkConfig` (hybrid nodes), when present.
-    pub remote_network: Option<Location>,
+    pub remote_network: Option<Box<Location>>,
 }
 
 /// Which cluster an access entry names.
@@ -578,14 +648,40 @@ mod tests {
     use super::*;
 
     #[test]
-    fn pointers_are_shared_across_threads() {
+    fn pointers_share_their_halves_across_threads() {
         let pointers = Pointers::default();
-        let a = pointers.intern("/Resources/AccessEntry/Properties/ClusterName");
+        let a = pointers.pointer("/Resources/AccessEntry/Properties/ClusterName");
         let b = std::thread::scope(|s| {
-            s.spawn(|| pointers.clone().intern("/Resources/AccessEntry/Properties/ClusterName")).join()
+            s.spawn(|| pointers.clone().pointer("/Resources/AccessEntry/Properties/ClusterName")).join()
         })
         .expect("thread");
-        assert!(Arc::ptr_eq(&a, &b));
-        assert!(!Arc::ptr_eq(&a, &pointers.intern("/Resources/Other")));
+        assert!(Arc::ptr_eq(&a.head, &b.head) && Arc::ptr_eq(&a.tail, &b.tail));
+        let other = pointers.pointer("/Resources/Other/Properties/ClusterName");
+        assert!(Arc::ptr_eq(&a.tail, &other.tail));
+        assert_eq!(a.to_string(), "/Resources/AccessEntry/Properties/ClusterName");
+    }
+
+    #[test]
+    fn pointers_compare_and_print_as_their_text() {
+        let texts = [
+            "",
+            "/a",
+            "/Resources/A",
+            "/Resources/A/Properties",
+            "/Resources/A/Properties/X",
+            "/Resources/A~1B/x",
+            "/Resources/AB/Properties/X/0",
+            "/Resources/A/Properties/X/1",
+            "/TemplateBody/Resources/A/Type",
+        ];
+        let pointers: Vec<Pointer> = texts.iter().map(|t| Pointer::from(*t)).collect();
+        for (a, pa) in texts.iter().zip(&pointers) {
+            assert_eq!(pa.to_string(), *a);
+            assert_eq!(serde_json::to_value(pa).expect("json"), serde_json::json!(a));
+            for (b, pb) in texts.iter().zip(&pointers) {
+                assert_eq!(pa.cmp(pb), a.cmp(b), "{a} vs {b}");
+                assert_eq!(pa == pb, a == b);
+            }
+        }
     }
 }

@@ -106,8 +106,8 @@ pub fn extract(template: &Template, options: &FactOptions) -> StackFacts {
                 name_via,
                 location,
                 mode,
-                bootstrap_admin,
-                remote_network,
+                bootstrap_admin: bootstrap_admin.map(Box::new),
+                remote_network: remote_network.map(Box::new),
             }
         })
         .collect();
@@ -310,7 +310,7 @@ mod tests {
         assert_eq!(c.mode.mode, Some(AuthMode::ConfigMap));
         assert_eq!(c.mode.source, ModeSource::NoAccessConfig);
         assert_eq!((c.mode.location.line, c.mode.location.column), (3, 3));
-        assert_eq!(&*c.mode.location.pointer, "/Resources/ControlPlane");
+        assert_eq!(c.mode.location.pointer.to_string().as_str(), "/Resources/ControlPlane");
     }
 
     #[test]
@@ -319,7 +319,10 @@ mod tests {
         let c = facts("s.yaml", text).clusters.remove(0);
         assert_eq!(c.mode.mode, Some(AuthMode::ConfigMap));
         assert_eq!(c.mode.source, ModeSource::Parameter { name: "Mode".into(), overridden: false });
-        assert_eq!(&*c.mode.location.pointer, "/Resources/C/Properties/AccessConfig/AuthenticationMode");
+        assert_eq!(
+            c.mode.location.pointer.to_string().as_str(),
+            "/Resources/C/Properties/AccessConfig/AuthenticationMode"
+        );
         assert_eq!(c.mode.location.line, 9);
         let options =
             FactOptions { parameters: [("Mode".to_owned(), "API".to_owned())].into(), ..FactOptions::default() };
@@ -352,7 +355,10 @@ mod tests {
         assert_eq!(imported.target, TargetRef::Import { export: "eksctl-demo-cluster::ClusterName".into() });
         assert_eq!(imported.entry_type, "STANDARD");
         assert_eq!(imported.kubernetes_groups[1].0, "system:masters");
-        assert_eq!(&*imported.kubernetes_groups[1].1.pointer, "/Resources/Imported/Properties/KubernetesGroups/1");
+        assert_eq!(
+            imported.kubernetes_groups[1].1.pointer.to_string(),
+            "/Resources/Imported/Properties/KubernetesGroups/1"
+        );
         // An export whose value cannot be worked out cannot name a cluster,
         // and is not kept.
         assert_eq!(

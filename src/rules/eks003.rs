@@ -10,7 +10,7 @@ pub const API_ERROR: &str =
 
 pub fn check(model: &Model, out: &mut Vec<Finding>) {
     for (s, c, effective) in model.config_map_definitions() {
-        let Some((false, at)) = &c.bootstrap_admin else { continue };
+        let Some((false, at)) = c.bootstrap_admin.as_deref() else { continue };
         let shown = c.name.as_deref().unwrap_or("(unnamed)");
         out.push(Finding {
             rule: "EKS003",

@@ -12,7 +12,7 @@ const REMEDIATION: &str = "Hybrid nodes need the authentication mode API or API_
 
 pub fn check(model: &Model, out: &mut Vec<Finding>) {
     for (s, c, effective) in model.config_map_definitions() {
-        let Some(at) = &c.remote_network else { continue };
+        let Some(at) = c.remote_network.as_deref() else { continue };
         let shown = c.name.as_deref().unwrap_or("(unnamed)");
         out.push(Finding {
             rule: "EKS007",
