@@ -185,7 +185,7 @@ pub fn correlate(facts: Vec<Facts>) -> Model {
         Some(&cluster) => Target::Cluster { cluster, definition: None },
         None => Target::Missing { name: Some(name.to_owned()), why: why.to_owned() },
     };
-    let mut entries = Vec::new();
+    let mut entries = Vec::with_capacity(model.stacks.iter().map(|s| s.entries.len()).sum());
     for (stack, s) in model.stacks.iter().enumerate() {
         for (index, e) in s.entries.iter().enumerate() {
             let target = match &e.target {

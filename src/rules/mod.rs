@@ -268,7 +268,12 @@ pub fn evaluate(model: &Model, settings: &RuleSettings) -> Vec<Finding> {
             let severity = settings.severity_of(rule);
             for f in &mut found {
                 f.severity = severity;
+                // Kept to the end of the scan: a sweep has many.
+                f.message.shrink_to_fit();
+                f.related.shrink_to_fit();
+                f.related.iter_mut().for_each(|r| r.message.shrink_to_fit());
             }
+            found.shrink_to_fit();
             found
         })
         .collect();
