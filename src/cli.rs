@@ -230,6 +230,7 @@ fn run_scan(args: ScanArgs) -> Result<ExitCode, String> {
         rules,
         guard,
         skip_source_lines: matches!(args.format, Format::Json | Format::Junit | Format::Github),
+        skip_checked_list: !matches!(args.format, Format::Junit),
     };
     let baseline = args
         .baseline

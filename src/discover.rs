@@ -29,9 +29,30 @@ pub struct Discovery {
     pub inputs: Vec<Input>,
     pub skipped: Vec<(Arc<str>, String)>,
     pub errors: Vec<(Arc<str>, String)>,
-    /// When set, every input is also sent here as it is found, with its
-    /// index in `inputs`, so that loading can start before the walk ends.
-    pub stream: Option<std::sync::mpsc::SyncSender<(usize, Input)>>,
+    /// When set, the inputs are also sent here as they are found, in
+    /// batches, with their index in `inputs`, so that loading can start
+    /// before the walk ends; see [`Discovery::end_stream`].
+    pub stream: Option<std::sync::mpsc::SyncSender<Vec<(usize, Input)>>>,
+    batch: Vec<(usize, Input)>,
+}
+
+/// Inputs sent to the stream at a time.
+const BATCH: usize = 64;
+
+impl Discovery {
+    /// Discovery that also streams its inputs to `stream`.
+    pub fn streaming(stream: std::sync::mpsc::SyncSender<Vec<(usize, Input)>>) -> Self {
+        Self { stream: Some(stream), ..Self::default() }
+    }
+
+    /// Sends what is left and closes the stream.
+    pub fn end_stream(&mut self) {
+        if let Some(stream) = self.stream.take() {
+            if !self.batch.is_empty() {
+                let _ = stream.send(std::mem::take(&mut self.batch));
+            }
+        }
+    }
 }
 
 /// How to walk directories.
@@ -90,9 +111,12 @@ struct Seen {
 fn push(found: &mut Discovery, seen: &mut Seen, input: Input) {
     if seen.paths.insert((input.path.clone(), input.context)) {
         if let Some(stream) = &found.stream {
-            // A closed stream means nobody is loading any more; the input is
-            // still listed.
-            let _ = stream.send((found.inputs.len(), input.clone()));
+            found.batch.push((found.inputs.len(), input.clone()));
+            if found.batch.len() == BATCH {
+                // A closed stream means nobody is loading any more; the
+                // inputs are still listed.
+                let _ = stream.send(std::mem::take(&mut found.batch));
+            }
         }
         found.inputs.push(input);
     }

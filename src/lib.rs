@@ -48,8 +48,12 @@ pub struct ScanConfig {
     /// them only when present.
     pub guard: Option<std::sync::Arc<rules::guard::GuardRules>>,
     /// The report will be shown without source lines (JSON, JUnit, GitHub
-    /// annotations): files with findings are not read again to quote them.
+    /// annotations): files with findings are not read again to quote them,
+    /// and the list of inputs is freed once they are read.
     pub skip_source_lines: bool,
+    /// The report will not list every input read ([`Report::checked`] is
+    /// for JUnit): a sweep does not keep the path of each one to the end.
+    pub skip_checked_list: bool,
 }
 
 /// What became of one input unit after loading and fact extraction.
@@ -99,8 +103,8 @@ pub fn scan_with(config: &ScanConfig, progress: &dyn Progress) -> Result<Report,
     Ok(pool.install(|| scan_in_pool(config, progress)))
 }
 
-/// How far discovery may run ahead of the workers.
-const STREAMED_INPUTS: usize = 1024;
+/// How far discovery may run ahead of the workers, in batches of inputs.
+const STREAMED_INPUTS: usize = 16;
 
 fn scan_in_pool(config: &ScanConfig, progress: &dyn Progress) -> Report {
     // Discovery walks on its own thread and streams the inputs it finds to
@@ -109,12 +113,12 @@ fn scan_in_pool(config: &ScanConfig, progress: &dyn Progress) -> Report {
     let (stream, found_inputs) = std::sync::mpsc::sync_channel(STREAMED_INPUTS);
     let (found, mut units) = std::thread::scope(|scope| {
         let discovery = scope.spawn(move || {
-            let mut found = discover::Discovery { stream: Some(stream), ..discover::Discovery::default() };
+            let mut found = discover::Discovery::streaming(stream);
             let walk = discover::DiscoverOptions { follow_links: config.follow_links };
             discover::discover_with(&config.paths, false, walk, &mut found);
             discover::discover_with(&config.contexts, true, walk, &mut found);
-            // Closes the stream: the workers stop after the last input.
-            found.stream = None;
+            // The workers stop after the last input.
+            found.end_stream();
             found.inputs.shrink_to_fit();
             progress.start(found.inputs.len());
             found
@@ -124,8 +128,10 @@ fn scan_in_pool(config: &ScanConfig, progress: &dyn Progress) -> Report {
         let units: Vec<((usize, usize), Unit)> = found_inputs
             .into_iter()
             .par_bridge()
-            .flat_map_iter(|(index, input)| {
-                load_input(&input, config, progress).into_iter().enumerate().map(move |(k, u)| ((index, k), u))
+            .flat_map_iter(|batch: Vec<(usize, load::Input)>| {
+                batch.into_iter().flat_map(|(index, input)| {
+                    load_input(&input, config, progress).into_iter().enumerate().map(move |(k, u)| ((index, k), u))
+                })
             })
             .collect();
         let found = discovery.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
@@ -146,7 +152,9 @@ fn scan_in_pool(config: &ScanConfig, progress: &dyn Progress) -> Report {
     for (_, unit) in units {
         match unit {
             Unit::Analysed { path, documents, facts, guard } => {
-                checked.push(path);
+                if !config.skip_checked_list {
+                    checked.push(path);
+                }
                 guard_inputs.extend(guard);
                 summary.analysed += 1;
                 summary.templates += documents.templates;
@@ -162,6 +170,14 @@ fn scan_in_pool(config: &ScanConfig, progress: &dyn Progress) -> Report {
     checked.sort();
     checked.dedup();
 
+    let inputs = if config.skip_source_lines {
+        // Nothing will be quoted: the paths of inputs without facts can go.
+        let _ = std::thread::Builder::new().name("eksguard-free".to_owned()).spawn(move || drop(found.inputs));
+        Vec::new()
+    } else {
+        found.inputs
+    };
+
     let model = correlate::correlate(all_facts);
     let mut findings = rules::evaluate(&model, &config.rules);
     if let Some(guard) = &config.guard {
@@ -173,7 +189,7 @@ fn scan_in_pool(config: &ScanConfig, progress: &dyn Progress) -> Report {
     errors.sort();
     let (mut findings, suppressed) = suppress::apply(findings, &model.suppressions);
     if !config.skip_source_lines {
-        quote_findings(&mut findings, &found.inputs, &config.load);
+        quote_findings(&mut findings, &inputs, &config.load);
     }
     summary.suppressed = suppressed;
     summary.skipped = skipped.len();
@@ -186,7 +202,6 @@ fn scan_in_pool(config: &ScanConfig, progress: &dyn Progress) -> Report {
     // A sweep's model and inputs are many small allocations: free them
     // beside the rendering rather than before it (inline if no thread can
     // start).
-    let inputs = found.inputs;
     let _ = std::thread::Builder::new().name("eksguard-free".to_owned()).spawn(move || drop((model, inputs)));
     Report { version: report::REPORT_VERSION, summary, clusters, findings, errors, skipped, checked }
 }
