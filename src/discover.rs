@@ -31,8 +31,9 @@ pub struct Discovery {
     pub errors: Vec<(Arc<str>, String)>,
     /// When set, the inputs are also sent here as they are found, in
     /// batches, with their index in `inputs`, so that loading can start
-    /// before the walk ends; see [`Discovery::end_stream`].
-    pub stream: Option<std::sync::mpsc::SyncSender<Vec<(usize, Input)>>>,
+    /// before the walk ends: see [`Discovery::streaming`] and
+    /// [`Discovery::end_stream`].
+    stream: Option<std::sync::mpsc::SyncSender<Vec<(usize, Input)>>>,
     batch: Vec<(usize, Input)>,
 }
 

@@ -172,7 +172,7 @@ fn scan_in_pool(config: &ScanConfig, progress: &dyn Progress) -> Report {
 
     let inputs = if config.skip_source_lines {
         // Nothing will be quoted: the paths of inputs without facts can go.
-        let _ = std::thread::Builder::new().name("eksguard-free".to_owned()).spawn(move || drop(found.inputs));
+        free_beside(found.inputs);
         Vec::new()
     } else {
         found.inputs
@@ -199,11 +199,15 @@ fn scan_in_pool(config: &ScanConfig, progress: &dyn Progress) -> Report {
     summary.access_entries = model.entries.len();
     summary.findings = Counts::of(&findings);
     let clusters = report::cluster_summaries(&model);
-    // A sweep's model and inputs are many small allocations: free them
-    // beside the rendering rather than before it (inline if no thread can
-    // start).
-    let _ = std::thread::Builder::new().name("eksguard-free".to_owned()).spawn(move || drop((model, inputs)));
+    free_beside((model, inputs));
     Report { version: report::REPORT_VERSION, summary, clusters, findings, errors, skipped, checked }
+}
+
+/// Frees `value` on a helper thread (inline if none can start): a sweep's
+/// model and inputs are many small allocations, and freeing them need not
+/// hold up the rest of the scan or the rendering.
+fn free_beside<T: Send + 'static>(value: T) {
+    let _ = std::thread::Builder::new().name("eksguard-free".to_owned()).spawn(move || drop(value));
 }
 
 /// Fills the source lines of the locations findings show, reading again

@@ -46,18 +46,19 @@ impl Pointers {
     /// `pointer`, its halves shared with every other location's.
     pub fn pointer(&self, pointer: &str) -> Pointer {
         let (head, tail) = Pointer::split(pointer);
-        Pointer { head: self.intern(head), tail: self.intern(tail) }
-    }
-
-    fn intern(&self, text: &str) -> Arc<str> {
+        // One lock for both halves: every location of a sweep comes here.
         let mut set = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(shared) = set.get(text) {
-            return shared.clone();
-        }
-        let shared: Arc<str> = Arc::from(text);
-        set.insert(shared.clone());
-        shared
+        Pointer { head: intern(&mut set, head), tail: intern(&mut set, tail) }
     }
+}
+
+fn intern(set: &mut HashSet<Arc<str>>, text: &str) -> Arc<str> {
+    if let Some(shared) = set.get(text) {
+        return shared.clone();
+    }
+    let shared: Arc<str> = Arc::from(text);
+    set.insert(shared.clone());
+    shared
 }
 
 /// A JSON pointer, held as two shared halves: its first three reference
