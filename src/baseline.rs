@@ -15,43 +15,11 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::finding::{Finding, fingerprint};
 use crate::report::{Counts, Report};
-use crate::rules::Finding;
 
 /// Version of the baseline file format.
 pub const BASELINE_VERSION: u32 = 1;
-
-/// A finding's fingerprint: 16 hex digits, stable across runs, machines
-/// and line shifts.
-pub fn fingerprint(f: &Finding) -> String {
-    let path = f.location.path.strip_prefix("./").unwrap_or(&f.location.path);
-    let mut hash = Fnv::default();
-    let pointer = f.location.pointer.to_string();
-    for part in [f.rule, path, &pointer, f.cluster.as_deref().unwrap_or("")] {
-        hash.write(part.as_bytes());
-        hash.write(&[0]);
-    }
-    format!("{:016x}", hash.0)
-}
-
-/// 64-bit FNV-1a: tiny, fixed forever, and good enough to tell findings
-/// apart (this is not a security boundary).
-struct Fnv(u64);
-
-impl Default for Fnv {
-    fn default() -> Self {
-        Self(0xcbf2_9ce4_8422_2325)
-    }
-}
-
-impl Fnv {
-    fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.0 ^= u64::from(*b);
-            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
-        }
-    }
-}
 
 /// One recorded finding. Only `fingerprint` is matched; the rest is there
 /// for people reading the file.
@@ -134,8 +102,8 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
-    use crate::facts::Location;
-    use crate::rules::Severity;
+    use crate::finding::Location;
+    use crate::finding::Severity;
 
     fn finding(path: &str, line: u32) -> Finding {
         Finding {

@@ -15,11 +15,12 @@ use eksguard::baseline::Baseline;
 use eksguard::config;
 use eksguard::eksctl::Version;
 use eksguard::facts::FactOptions;
+use eksguard::finding::Severity;
 use eksguard::load::LoadOptions;
 use eksguard::load::archive::ArchiveLimits;
 use eksguard::report::{self, Report};
 use eksguard::rules::guard::GuardRules;
-use eksguard::rules::{self, RuleSettings, Severity};
+use eksguard::rules::{self, RuleSettings};
 use eksguard::{ScanConfig, scan};
 
 /// Catches EKS deploy-time failures in eksctl-generated CloudFormation

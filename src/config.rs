@@ -20,7 +20,8 @@ use std::path::Path;
 
 use serde::Deserialize;
 
-use crate::rules::{self, RuleSettings, Severity};
+use crate::finding::Severity;
+use crate::rules::{self, RuleSettings};
 
 /// The name looked for in the working directory.
 pub const CONFIG_FILE: &str = "eksguard.toml";

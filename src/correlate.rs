@@ -225,7 +225,8 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
-    use crate::facts::{AuthMode, ExportFact, Location, ModeSource, StackRole, Via};
+    use crate::facts::{AuthMode, ExportFact, ModeSource, StackRole, Via};
+    use crate::finding::Location;
 
     fn loc(path: &str) -> Location {
         Location { path: Arc::from(path), pointer: "".into(), line: 1, column: 1, source_line: None }

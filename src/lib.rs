@@ -18,6 +18,7 @@ pub mod correlate;
 pub mod discover;
 pub mod eksctl;
 pub mod facts;
+pub mod finding;
 pub mod load;
 pub mod report;
 pub mod rules;
@@ -26,8 +27,9 @@ pub mod suppress;
 use rayon::prelude::*;
 
 use facts::{FactOptions, Facts};
+use finding::{InputError, Skipped};
 use load::{Document, LoadOptions, Outcome};
-use report::{Counts, InputError, Report, Skipped, Summary};
+use report::{Counts, Report, Summary};
 use rules::RuleSettings;
 
 /// Everything a scan needs to know.
@@ -214,7 +216,7 @@ fn free_beside<T: Send + 'static>(value: T) {
 /// only the files that have findings (facts do not keep a copy of a line
 /// per location; standard input and archive entries were quoted when
 /// loaded, see [`load::SourceText::rereadable`]).
-fn quote_findings(findings: &mut [rules::Finding], inputs: &[load::Input], options: &LoadOptions) {
+fn quote_findings(findings: &mut [finding::Finding], inputs: &[load::Input], options: &LoadOptions) {
     use std::collections::{BTreeMap, BTreeSet};
     use std::sync::Arc;
     let files: BTreeMap<&str, &load::Input> =
@@ -241,7 +243,7 @@ fn quote_findings(findings: &mut [rules::Finding], inputs: &[load::Input], optio
             lines
                 .into_iter()
                 .zip(texts)
-                .filter_map(|(line, text)| Some(((path.clone(), line), facts::quote_line(&text?))))
+                .filter_map(|(line, text)| Some(((path.clone(), line), finding::quote_line(&text?))))
                 .collect::<Vec<_>>()
         })
         .collect();

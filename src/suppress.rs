@@ -7,7 +7,8 @@
 //! resource, or a JSON pointer under `/Resources/<id>`) or a line range.
 
 use crate::facts::suppress::{Scope, Suppression};
-use crate::rules::{self, Finding};
+use crate::finding::Finding;
+use crate::rules;
 
 /// Removes the suppressed findings; returns the rest and the count removed.
 pub fn apply(findings: Vec<Finding>, suppressions: &[Suppression]) -> (Vec<Finding>, usize) {
@@ -51,8 +52,8 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
-    use crate::facts::Location;
-    use crate::rules::Severity;
+    use crate::finding::Location;
+    use crate::finding::Severity;
 
     fn finding(rule: &'static str, pointer: &str, line: u32) -> Finding {
         Finding {

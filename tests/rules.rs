@@ -13,7 +13,7 @@ fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
-fn findings(dir: &str) -> Vec<eksguard::rules::Finding> {
+fn findings(dir: &str) -> Vec<eksguard::finding::Finding> {
     // Relative paths keep locations stable in snapshots.
     std::env::set_current_dir(root()).expect("cd");
     let config = ScanConfig { paths: vec![dir.to_owned()], jobs: Some(1), ..ScanConfig::default() };

@@ -76,7 +76,7 @@ fn split_names(text: &str) -> impl Iterator<Item = String> + '_ {
 
 /// Rules named by `# eksguard: ignore ...` comments on lines `start..=end`
 /// of `text`, and on the line just above `start` (a comment written before
-/// `- name: ng-1`). Lines are 1-based, as in [`crate::facts::Location`].
+/// `- name: ng-1`). Lines are 1-based, as in [`crate::finding::Location`].
 ///
 /// The ClusterConfig facts call this with the line range of a nodegroup's
 /// mapping and, when it gives names, add

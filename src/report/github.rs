@@ -8,7 +8,7 @@
 
 use std::io::{self, Write};
 
-use crate::rules::Severity;
+use crate::finding::Severity;
 
 use super::Report;
 

@@ -15,7 +15,8 @@ use std::io::{self, Write};
 
 use quick_junit::{NonSuccessKind, TestCase, TestCaseStatus, TestSuite};
 
-use crate::rules::{Finding, REGISTRY, Rule};
+use crate::finding::Finding;
+use crate::rules::{REGISTRY, Rule};
 
 use super::Report;
 

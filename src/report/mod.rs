@@ -17,7 +17,7 @@ use serde::Serialize;
 
 use crate::correlate::Model;
 use crate::facts::ModeFact;
-use crate::rules::{Finding, Severity};
+use crate::finding::{Finding, InputError, Severity, Skipped};
 
 /// Version of the JSON report contract.
 pub const REPORT_VERSION: u32 = 1;
@@ -79,18 +79,6 @@ impl Counts {
     pub fn total(&self) -> usize {
         self.error + self.warning + self.note
     }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-pub struct InputError {
-    pub path: Arc<str>,
-    pub message: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-pub struct Skipped {
-    pub path: Arc<str>,
-    pub reason: String,
 }
 
 /// A cluster as the run understood it, with every source of its mode.

@@ -5,7 +5,7 @@
 //! finding is a result with one physical location relative to `%SRCROOT%`
 //! (absolute paths become `file://` URIs), its cross-stack evidence as
 //! related locations, and a `partialFingerprints` entry from
-//! [`crate::baseline::fingerprint`], which survives line shifts. Input
+//! [`crate::finding::fingerprint`], which survives line shifts. Input
 //! errors are tool execution notifications. Archive entries keep their
 //! `ARCHIVE!entry` path.
 
@@ -13,9 +13,8 @@ use std::io::{self, Write};
 
 use serde_json::{Value, json};
 
-use crate::baseline::fingerprint;
-use crate::facts::Location;
-use crate::rules::{REGISTRY, Rule, Severity};
+use crate::finding::{Location, Severity, fingerprint};
+use crate::rules::{REGISTRY, Rule};
 
 use super::Report;
 

@@ -7,7 +7,7 @@ use std::io::{self, Write};
 
 use anstyle::{AnsiColor, Style};
 
-use crate::rules::Severity;
+use crate::finding::Severity;
 
 use super::Report;
 

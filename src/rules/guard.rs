@@ -20,10 +20,10 @@ use std::sync::{Arc, Mutex, OnceLock};
 use serde_json::{Map, Value as Json, json};
 
 use crate::correlate::{Model, Target};
-use crate::facts::{Location, Locator};
+use crate::facts::Locator;
+use crate::finding::{InputError, Location};
 use crate::load::node::{Node, Value};
 use crate::load::{Template, Wrapper, json as json_reader, yaml};
-use crate::report::InputError;
 
 use super::{Finding, Severity};
 

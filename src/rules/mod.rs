@@ -19,88 +19,9 @@ mod eks010;
 mod eks011;
 pub mod guard;
 
-use std::collections::BTreeMap;
-use std::fmt;
-use std::str::FromStr;
-
-use serde::Serialize;
-
 use crate::correlate::Model;
-use crate::facts::Location;
-
-/// How bad a finding is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    Note,
-    Warning,
-    Error,
-}
-
-impl Severity {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Note => "note",
-            Self::Warning => "warning",
-            Self::Error => "error",
-        }
-    }
-}
-
-impl fmt::Display for Severity {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for Severity {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s.to_ascii_lowercase().as_str() {
-            "note" | "info" => Ok(Self::Note),
-            "warning" | "warn" => Ok(Self::Warning),
-            "error" => Ok(Self::Error),
-            other => Err(format!("unknown severity `{other}` (expected error, warning or note)")),
-        }
-    }
-}
-
-/// A second place that supports a finding, with what it shows.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-pub struct Related {
-    #[serde(flatten)]
-    pub location: Location,
-    pub message: String,
-}
-
-/// One problem found.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Finding {
-    pub rule: &'static str,
-    pub name: &'static str,
-    pub severity: Severity,
-    pub message: String,
-    pub location: Location,
-    pub stack: Option<String>,
-    pub cluster: Option<String>,
-    pub resource: Option<String>,
-    pub related: Vec<Related>,
-    /// Shared: a sweep repeats one remediation for many findings.
-    pub remediation: std::sync::Arc<str>,
-}
-
-impl Finding {
-    fn sort_key(&self) -> impl Ord + '_ {
-        (
-            &self.location.path,
-            self.location.line,
-            self.location.column,
-            self.rule,
-            &self.location.pointer,
-            &self.message,
-        )
-    }
-}
+use crate::finding::{Finding, Related, Severity};
+use std::collections::BTreeMap;
 
 /// What a rule checks with: the model and a place to put findings. The
 /// severity is filled in from the settings afterwards.

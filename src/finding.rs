@@ -1,0 +1,305 @@
+//! The shared vocabulary, at the bottom of the pipeline.
+//!
+//! Takes nothing from any stage; gives the plain data every stage speaks:
+//! [`Location`]s (with their shared [`Pointer`]s), [`Finding`]s with their
+//! [`Severity`] and [`Related`] locations, a finding's [`fingerprint`],
+//! and the account of inputs that were not read ([`InputError`]) or not
+//! analysed ([`Skipped`]). Every stage imports from here; this module
+//! imports from none of them.
+
+use std::collections::HashSet;
+use std::fmt;
+use std::str::FromStr;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use serde::Serialize;
+
+/// A place in an input: file, JSON pointer, 1-based line and column.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct Location {
+    pub path: Arc<str>,
+    pub pointer: Pointer,
+    pub line: u32,
+    pub column: u32,
+    /// The source line, for text output; not part of the JSON contract.
+    /// Standard input and archive entries are quoted when read; a file's
+    /// lines are quoted for findings only, after the rules ran, by reading
+    /// it again: a sweep does not keep a copy of a line for each of its
+    /// many locations.
+    #[serde(skip)]
+    pub source_line: Option<Box<str>>,
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}:{}", self.path, self.line, self.column)
+    }
+}
+
+/// Shares the text of JSON pointers among a scan's locations: see
+/// [`Pointer`]. One copy of each half is kept, not one per location.
+#[derive(Debug, Clone, Default)]
+pub struct Pointers(Arc<Mutex<HashSet<Arc<str>>>>);
+
+impl Pointers {
+    /// `pointer`, its halves shared with every other location's.
+    pub fn pointer(&self, pointer: &str) -> Pointer {
+        let (head, tail) = Pointer::split(pointer);
+        // One lock for both halves: every location of a sweep comes here.
+        let mut set = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        Pointer { head: intern(&mut set, head), tail: intern(&mut set, tail) }
+    }
+}
+
+fn intern(set: &mut HashSet<Arc<str>>, text: &str) -> Arc<str> {
+    if let Some(shared) = set.get(text) {
+        return shared.clone();
+    }
+    let shared: Arc<str> = Arc::from(text);
+    set.insert(shared.clone());
+    shared
+}
+
+/// A JSON pointer, held as two shared halves: its first three reference
+/// tokens (`/Resources/<id>/Properties`: one per resource) and the rest
+/// (`/ClusterName`: the same in every stack). A sweep keeps a few
+/// locations per access entry; this way they share their text rather than
+/// each holding a copy. It compares, hashes, prints and serialises as the
+/// whole pointer.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct Pointer {
+    head: Arc<str>,
+    tail: Arc<str>,
+}
+
+impl Pointer {
+    /// Where a pointer is cut: before its fourth reference token. The cut
+    /// depends only on the text, so equal pointers have equal halves.
+    fn split(pointer: &str) -> (&str, &str) {
+        let cut = pointer.match_indices('/').nth(3).map_or(pointer.len(), |(i, _)| i);
+        pointer.split_at(cut)
+    }
+
+    fn bytes(&self) -> impl Iterator<Item = u8> + '_ {
+        self.head.bytes().chain(self.tail.bytes())
+    }
+}
+
+impl From<&str> for Pointer {
+    fn from(pointer: &str) -> Self {
+        let (head, tail) = Self::split(pointer);
+        Self { head: Arc::from(head), tail: Arc::from(tail) }
+    }
+}
+
+impl fmt::Display for Pointer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.head)?;
+        f.write_str(&self.tail)
+    }
+}
+
+impl fmt::Debug for Pointer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.to_string(), f)
+    }
+}
+
+/// As the whole pointer's text: byte by byte, like `str`.
+impl Ord for Pointer {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.bytes().cmp(other.bytes())
+    }
+}
+
+impl PartialOrd for Pointer {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Serialize for Pointer {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+const MAX_SOURCE_LINE: usize = 240;
+
+/// A source line as text output shows it: without trailing blanks, cut
+/// at [`MAX_SOURCE_LINE`] bytes.
+pub fn quote_line(line: &str) -> Box<str> {
+    let mut l = line.trim_end().to_owned();
+    if l.len() > MAX_SOURCE_LINE {
+        let mut cut = MAX_SOURCE_LINE;
+        while !l.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        l.truncate(cut);
+        l.push('…');
+    }
+    l.into_boxed_str()
+}
+
+/// How bad a finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Note,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Note => "note",
+            Self::Warning => "warning",
+            Self::Error => "error",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Severity {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().as_str() {
+            "note" | "info" => Ok(Self::Note),
+            "warning" | "warn" => Ok(Self::Warning),
+            "error" => Ok(Self::Error),
+            other => Err(format!("unknown severity `{other}` (expected error, warning or note)")),
+        }
+    }
+}
+
+/// A second place that supports a finding, with what it shows.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Related {
+    #[serde(flatten)]
+    pub location: Location,
+    pub message: String,
+}
+
+/// One problem found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    pub rule: &'static str,
+    pub name: &'static str,
+    pub severity: Severity,
+    pub message: String,
+    pub location: Location,
+    pub stack: Option<String>,
+    pub cluster: Option<String>,
+    pub resource: Option<String>,
+    pub related: Vec<Related>,
+    /// Shared: a sweep repeats one remediation for many findings.
+    pub remediation: std::sync::Arc<str>,
+}
+
+impl Finding {
+    pub(crate) fn sort_key(&self) -> impl Ord + '_ {
+        (
+            &self.location.path,
+            self.location.line,
+            self.location.column,
+            self.rule,
+            &self.location.pointer,
+            &self.message,
+        )
+    }
+}
+
+/// A finding's fingerprint: 16 hex digits, stable across runs, machines
+/// and line shifts.
+pub fn fingerprint(f: &Finding) -> String {
+    let path = f.location.path.strip_prefix("./").unwrap_or(&f.location.path);
+    let mut hash = Fnv::default();
+    let pointer = f.location.pointer.to_string();
+    for part in [f.rule, path, &pointer, f.cluster.as_deref().unwrap_or("")] {
+        hash.write(part.as_bytes());
+        hash.write(&[0]);
+    }
+    format!("{:016x}", hash.0)
+}
+
+/// 64-bit FNV-1a: tiny, fixed forever, and good enough to tell findings
+/// apart (this is not a security boundary).
+struct Fnv(u64);
+
+impl Default for Fnv {
+    fn default() -> Self {
+        Self(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Fnv {
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 ^= u64::from(*b);
+            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+}
+
+/// An input that could not be read or analysed, with why.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct InputError {
+    pub path: Arc<str>,
+    pub message: String,
+}
+
+/// An input that was read but holds nothing eksguard analyses, with why.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Skipped {
+    pub path: Arc<str>,
+    pub reason: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pointers_share_their_halves_across_threads() {
+        let pointers = Pointers::default();
+        let a = pointers.pointer("/Resources/AccessEntry/Properties/ClusterName");
+        let b = std::thread::scope(|s| {
+            s.spawn(|| pointers.clone().pointer("/Resources/AccessEntry/Properties/ClusterName")).join()
+        })
+        .expect("thread");
+        assert!(Arc::ptr_eq(&a.head, &b.head) && Arc::ptr_eq(&a.tail, &b.tail));
+        let other = pointers.pointer("/Resources/Other/Properties/ClusterName");
+        assert!(Arc::ptr_eq(&a.tail, &other.tail));
+        assert_eq!(a.to_string(), "/Resources/AccessEntry/Properties/ClusterName");
+    }
+
+    #[test]
+    fn pointers_compare_and_print_as_their_text() {
+        let texts = [
+            "",
+            "/a",
+            "/Resources/A",
+            "/Resources/A/Properties",
+            "/Resources/A/Properties/X",
+            "/Resources/A~1B/x",
+            "/Resources/AB/Properties/X/0",
+            "/Resources/A/Properties/X/1",
+            "/TemplateBody/Resources/A/Type",
+        ];
+        let pointers: Vec<Pointer> = texts.iter().map(|t| Pointer::from(*t)).collect();
+        for (a, pa) in texts.iter().zip(&pointers) {
+            assert_eq!(pa.to_string(), *a);
+            assert_eq!(serde_json::to_value(pa).expect("json"), serde_json::json!(a));
+            for (b, pb) in texts.iter().zip(&pointers) {
+                assert_eq!(pa.cmp(pb), a.cmp(b), "{a} vs {b}");
+                assert_eq!(pa == pb, a == b);
+            }
+        }
+    }
+}
