@@ -141,6 +141,12 @@ pub fn quote_line(line: &str) -> Box<str> {
     l.into_boxed_str()
 }
 
+/// A cluster's or nodegroup's name as messages show it: `(unnamed)` when
+/// the inputs do not say.
+pub fn shown(name: Option<&str>) -> &str {
+    name.unwrap_or("(unnamed)")
+}
+
 /// How bad a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]

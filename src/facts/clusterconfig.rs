@@ -57,7 +57,7 @@ pub fn extract(doc: &ClusterConfigDoc, options: &FactOptions) -> Vec<StackFacts>
         root.entry("metadata").map_or_else(|| locator.at(&[], root.pos), |e| locator.at(&["metadata"], e.key_pos));
     let name_node = text(root, "/metadata/name");
     let name = name_node.map(|(n, _)| n.to_owned());
-    let shown = name.clone().unwrap_or_else(|| "(unnamed)".to_owned());
+    let shown = crate::finding::shown(name.as_deref()).to_owned();
     let name_location = name_node.map_or_else(|| metadata.clone(), |(_, n)| locator.at(&["metadata", "name"], n.pos));
     let outposts = text(root, "/outpost/controlPlaneOutpostARN").is_some();
     let etcd = text(root, "/outpost/etcdInstanceType").is_some();

@@ -7,13 +7,23 @@ use crate::correlate::{Model, Target};
 use crate::eksctl;
 use crate::facts::{AccessEntryFact, AuthMode, EksctlCommand, ModeSource, Prediction, StackFacts, StackRole};
 
-use super::{Finding, Related, Severity};
+use super::{Related, Rule, Severity, Sink, Violation};
+
+/// This rule's registry entry.
+pub const RULE: Rule = Rule {
+    id: "EKS001",
+    name: "access-entry-on-config-map-cluster",
+    severity: Severity::Error,
+    summary: "An access entry targets a cluster whose authentication mode is CONFIG_MAP",
+    doc: include_str!("../../rules/EKS001.md"),
+    check,
+};
 
 /// CloudFormation's answer when the cluster does not accept access entries.
 pub const CFN_ERROR: &str =
     "The cluster's authentication mode must be set to one of [API, API_AND_CONFIG_MAP] to perform this operation.";
 
-pub fn check(model: &Model, out: &mut Vec<Finding>) {
+pub fn check(model: &Model, out: &mut Sink<'_>) {
     // One remediation text per kind and cluster, shared by its findings: a
     // sweep finds many entries on one cluster.
     let mut remediations: HashMap<(Remediation, usize), Arc<str>> = HashMap::new();
@@ -31,7 +41,7 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
             continue;
         }
         let name = model.clusters[cluster].name.clone();
-        let shown = name.as_deref().unwrap_or("(unnamed)");
+        let shown = crate::finding::shown(name.as_deref());
         let mode = effective.mode;
         let mut provenance = mode.source.describe();
         if mode.source == ModeSource::Live {
@@ -48,10 +58,7 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
                 entry.logical_id, stack.stack_name
             ),
         };
-        let mut related = vec![Related {
-            location: mode.location.clone(),
-            message: format!("cluster `{shown}` authentication mode CONFIG_MAP: {}", mode.source.describe()),
-        }];
+        let mut related = vec![super::config_map_related(Some(shown), mode)];
         if let Some(t) = effective.template {
             related.push(Related {
                 location: t.location.clone(),
@@ -92,10 +99,7 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
                 .into()
             })
             .clone();
-        out.push(Finding {
-            rule: "EKS001",
-            name: "access-entry-on-config-map-cluster",
-            severity: Severity::Error,
+        out.push(Violation {
             message,
             location: entry.location.clone(),
             stack: Some(stack.stack_name.clone()),
@@ -146,7 +150,7 @@ fn predicted_message(
                 Some(role) => format!("{}, naming iam.instanceRoleARN {}", entry.entry_type, role.key),
                 None => entry.entry_type.clone(),
             },
-            p.nodegroup.as_deref().unwrap_or("(unnamed)"),
+            crate::finding::shown(p.nodegroup.as_deref()),
             stack.stack_name
         ),
     }

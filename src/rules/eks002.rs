@@ -2,9 +2,19 @@
 
 use crate::correlate::{Model, Target};
 
-use super::{Finding, Related, Severity};
+use super::{Related, Rule, Severity, Sink, Violation};
 
-pub fn check(model: &Model, out: &mut Vec<Finding>) {
+/// This rule's registry entry.
+pub const RULE: Rule = Rule {
+    id: "EKS002",
+    name: "access-entry-cluster-unresolved",
+    severity: Severity::Warning,
+    summary: "An access entry's cluster, or that cluster's mode, is not known from the inputs",
+    doc: include_str!("../../rules/EKS002.md"),
+    check,
+};
+
+pub fn check(model: &Model, out: &mut Sink<'_>) {
     for e in &model.entries {
         let stack = model.stack(e.stack);
         let entry = model.entry(e);
@@ -30,7 +40,7 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
                     continue;
                 }
                 let c = &model.clusters[*cluster];
-                let shown = c.name.as_deref().unwrap_or("(unnamed)");
+                let shown = crate::finding::shown(c.name.as_deref());
                 let (why, related) = if c.conflict && definition.is_none() {
                     let related = c
                         .definitions
@@ -82,10 +92,7 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
                      `--parameter KEY=VALUE` for the parameter the ClusterName depends on."
                 .to_owned(),
         };
-        out.push(Finding {
-            rule: "EKS002",
-            name: "access-entry-cluster-unresolved",
-            severity: Severity::Warning,
+        out.push(Violation {
             message,
             location: entry.target_location.clone(),
             stack: Some(stack.stack_name.clone()),

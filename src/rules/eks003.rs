@@ -2,20 +2,27 @@
 
 use crate::correlate::Model;
 
-use super::{Finding, Severity, config_map_mode};
+use super::{Rule, Severity, Sink, Violation, config_map_mode};
+
+/// This rule's registry entry.
+pub const RULE: Rule = Rule {
+    id: "EKS003",
+    name: "config-map-without-bootstrap-admin",
+    severity: Severity::Error,
+    summary: "A CONFIG_MAP cluster sets BootstrapClusterCreatorAdminPermissions to false",
+    doc: include_str!("../../rules/EKS003.md"),
+    check,
+};
 
 /// CreateCluster's answer.
 pub const API_ERROR: &str =
     "bootstrapClusterCreatorAdminPermissions must be true if cluster authentication mode is set to CONFIG_MAP";
 
-pub fn check(model: &Model, out: &mut Vec<Finding>) {
+pub fn check(model: &Model, out: &mut Sink<'_>) {
     for (s, c, effective) in model.config_map_definitions() {
         let Some((false, at)) = c.bootstrap_admin.as_deref() else { continue };
-        let shown = c.name.as_deref().unwrap_or("(unnamed)");
-        out.push(Finding {
-            rule: "EKS003",
-            name: "config-map-without-bootstrap-admin",
-            severity: Severity::Error,
+        let shown = crate::finding::shown(c.name.as_deref());
+        out.push(Violation {
             message: format!(
                 "cluster `{shown}` sets AccessConfig.BootstrapClusterCreatorAdminPermissions to false while its \
                      authentication mode is CONFIG_MAP ({}); EKS rejects the cluster (\"{API_ERROR}\") and stack `{}` \

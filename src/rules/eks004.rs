@@ -2,14 +2,24 @@
 
 use crate::correlate::Model;
 
-use super::{Finding, Related, Severity};
+use super::{Related, Rule, Severity, Sink, Violation};
+
+/// This rule's registry entry.
+pub const RULE: Rule = Rule {
+    id: "EKS004",
+    name: "node-entry-with-kubernetes-permissions",
+    severity: Severity::Error,
+    summary: "A node access entry sets KubernetesGroups, Username or AccessPolicies",
+    doc: include_str!("../../rules/EKS004.md"),
+    check,
+};
 
 /// Access entry types for nodes: EKS sets their username and groups
 /// itself and accepts neither Kubernetes groups, a username nor access
 /// policies for them.
 pub const NODE_TYPES: &[&str] = &["EC2", "EC2_LINUX", "EC2_WINDOWS", "FARGATE_LINUX", "HYBRID_LINUX", "HYPERPOD_LINUX"];
 
-pub fn check(model: &Model, out: &mut Vec<Finding>) {
+pub fn check(model: &Model, out: &mut Sink<'_>) {
     for e in &model.entries {
         let entry = model.entry(e);
         if !NODE_TYPES.contains(&entry.entry_type.as_str()) {
@@ -38,10 +48,7 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
         }
         let stack = model.stack(e.stack);
         let location = entry.type_location.clone().unwrap_or_else(|| entry.location.clone());
-        out.push(Finding {
-            rule: "EKS004",
-            name: "node-entry-with-kubernetes-permissions",
-            severity: Severity::Error,
+        out.push(Violation {
             message: format!(
                 "access entry `{}` has Type {} and sets {}; EKS manages the Kubernetes identity of node entries and \
                  rejects these properties, so stack `{}` fails",

@@ -2,17 +2,24 @@
 
 use crate::correlate::Model;
 
-use super::{Finding, Severity};
+use super::{Rule, Severity, Sink, Violation};
 
-pub fn check(model: &Model, out: &mut Vec<Finding>) {
+/// This rule's registry entry.
+pub const RULE: Rule = Rule {
+    id: "EKS005",
+    name: "reserved-kubernetes-group",
+    severity: Severity::Error,
+    summary: "An access entry names a Kubernetes group that starts with system:",
+    doc: include_str!("../../rules/EKS005.md"),
+    check,
+};
+
+pub fn check(model: &Model, out: &mut Sink<'_>) {
     for e in &model.entries {
         let entry = model.entry(e);
         let stack = model.stack(e.stack);
         for (group, location) in entry.kubernetes_groups.iter().filter(|(g, _)| g.starts_with("system:")) {
-            out.push(Finding {
-                rule: "EKS005",
-                name: "reserved-kubernetes-group",
-                severity: Severity::Error,
+            out.push(Violation {
                 message: format!(
                     "access entry `{}` puts its principal in Kubernetes group `{group}`; names starting with \
                      `system:` are reserved and EKS rejects them, so stack `{}` fails",

@@ -4,7 +4,17 @@ use std::collections::BTreeMap;
 
 use crate::correlate::{EntryRef, Model, Target};
 
-use super::{Finding, Related, Severity};
+use super::{Related, Rule, Severity, Sink, Violation};
+
+/// This rule's registry entry.
+pub const RULE: Rule = Rule {
+    id: "EKS006",
+    name: "duplicate-access-entry",
+    severity: Severity::Error,
+    summary: "Two access entries for the same principal on the same cluster",
+    doc: include_str!("../../rules/EKS006.md"),
+    check,
+};
 
 /// Which cluster an entry is for, as far as it can be told: a known
 /// cluster, or a name that no input defines. Such a name may stand for
@@ -16,7 +26,7 @@ enum ClusterKey {
     Named(String, usize),
 }
 
-pub fn check(model: &Model, out: &mut Vec<Finding>) {
+pub fn check(model: &Model, out: &mut Sink<'_>) {
     let mut groups: BTreeMap<(ClusterKey, &str, Option<usize>), Vec<&EntryRef>> = BTreeMap::new();
     for e in &model.entries {
         let cluster = match &e.target {
@@ -45,7 +55,7 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
             let entry = model.entry(e);
             let stack = &model.stack(e.stack).stack_name;
             let cluster = super::target_name(model, e);
-            let shown = cluster.as_deref().unwrap_or("(unnamed)");
+            let shown = crate::finding::shown(cluster.as_deref());
             let consequence = if e.stack == first.stack {
                 format!("stack `{stack}` fails because the entry already exists")
             } else {
@@ -66,10 +76,7 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
                 ),
             }];
             related.sort();
-            out.push(Finding {
-                rule: "EKS006",
-                name: "duplicate-access-entry",
-                severity: Severity::Error,
+            out.push(Violation {
                 message: format!(
                     "access entry `{}` is for principal `{principal}` on cluster `{shown}`, like access entry `{}` \
                      in stack `{first_stack}`; an IAM principal can have only one access entry per cluster, so \

@@ -3,21 +3,28 @@
 use crate::correlate::{Model, Target};
 use crate::facts::AuthMode;
 
-use super::{Finding, Related, Severity, config_map_mode};
+use super::{Rule, Severity, Sink, Violation, config_map_mode};
+
+/// This rule's registry entry.
+pub const RULE: Rule = Rule {
+    id: "EKS007",
+    name: "hybrid-nodes-on-config-map-cluster",
+    severity: Severity::Error,
+    summary: "Hybrid nodes (RemoteNetworkConfig or a HYBRID_LINUX entry) on a CONFIG_MAP cluster",
+    doc: include_str!("../../rules/EKS007.md"),
+    check,
+};
 
 const REMEDIATION: &str = "Hybrid nodes need the authentication mode API or API_AND_CONFIG_MAP: set \
                            AccessConfig.AuthenticationMode accordingly (an existing cluster can be moved with `aws \
                            eks update-cluster-config --access-config authenticationMode=API_AND_CONFIG_MAP`; the \
                            change is one-way).";
 
-pub fn check(model: &Model, out: &mut Vec<Finding>) {
+pub fn check(model: &Model, out: &mut Sink<'_>) {
     for (s, c, effective) in model.config_map_definitions() {
         let Some(at) = c.remote_network.as_deref() else { continue };
-        let shown = c.name.as_deref().unwrap_or("(unnamed)");
-        out.push(Finding {
-            rule: "EKS007",
-            name: "hybrid-nodes-on-config-map-cluster",
-            severity: Severity::Error,
+        let shown = crate::finding::shown(c.name.as_deref());
+        out.push(Violation {
             message: format!(
                 "cluster `{shown}` sets RemoteNetworkConfig (hybrid nodes) while its authentication mode is \
                      CONFIG_MAP ({}); hybrid nodes-enabled clusters do not support CONFIG_MAP, so stack `{}` fails",
@@ -43,12 +50,9 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
             continue;
         }
         let stack = model.stack(e.stack);
-        let name = model.clusters[cluster].name.clone();
-        let shown = name.clone().unwrap_or_else(|| "(unnamed)".to_owned());
-        out.push(Finding {
-            rule: "EKS007",
-            name: "hybrid-nodes-on-config-map-cluster",
-            severity: Severity::Error,
+        let name = model.clusters[cluster].name.as_deref();
+        let shown = crate::finding::shown(name);
+        out.push(Violation {
             message: format!(
                 "access entry `{}` of Type HYBRID_LINUX targets cluster `{shown}`, whose authentication mode is \
                  CONFIG_MAP ({}); hybrid nodes cannot join a CONFIG_MAP cluster and stack `{}` fails",
@@ -58,15 +62,9 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
             ),
             location: entry.type_location.clone().unwrap_or_else(|| entry.location.clone()),
             stack: Some(stack.stack_name.clone()),
-            cluster: name,
+            cluster: name.map(str::to_owned),
             resource: Some(entry.logical_id.clone()),
-            related: vec![Related {
-                location: effective.mode.location.clone(),
-                message: format!(
-                    "cluster `{shown}` authentication mode CONFIG_MAP: {}",
-                    effective.mode.source.describe()
-                ),
-            }],
+            related: vec![super::config_map_related(Some(shown), effective.mode)],
             remediation: REMEDIATION.into(),
         });
     }

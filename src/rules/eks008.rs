@@ -2,7 +2,17 @@
 
 use crate::correlate::Model;
 
-use super::{Finding, Severity};
+use super::{Rule, Severity, Sink, Violation};
+
+/// This rule's registry entry.
+pub const RULE: Rule = Rule {
+    id: "EKS008",
+    name: "invalid-access-policy",
+    severity: Severity::Error,
+    summary: "An access policy ARN is not an EKS cluster access policy, or its scope is inconsistent",
+    doc: include_str!("../../rules/EKS008.md"),
+    check,
+};
 
 /// Is `arn` an EKS cluster access policy,
 /// `arn:<partition>:eks::aws:cluster-access-policy/<name>`?
@@ -17,7 +27,7 @@ pub fn is_cluster_access_policy(arn: &str) -> bool {
     !partition.is_empty() && !name.is_empty() && !name.contains('/')
 }
 
-pub fn check(model: &Model, out: &mut Vec<Finding>) {
+pub fn check(model: &Model, out: &mut Sink<'_>) {
     for e in &model.entries {
         let entry = model.entry(e);
         let stack = model.stack(e.stack);
@@ -49,10 +59,7 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
                 }
             }
             for (what, at, kind) in problems {
-                out.push(Finding {
-                    rule: "EKS008",
-                    name: "invalid-access-policy",
-                    severity: Severity::Error,
+                out.push(Violation {
                     message: format!(
                         "access entry `{}` AccessPolicies item {i}: {what}; EKS rejects the association and stack \
                          `{}` fails",

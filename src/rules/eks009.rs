@@ -2,9 +2,19 @@
 
 use crate::correlate::Model;
 
-use super::{Finding, Related, Severity};
+use super::{Related, Rule, Severity, Sink, Violation};
 
-pub fn check(model: &Model, out: &mut Vec<Finding>) {
+/// This rule's registry entry.
+pub const RULE: Rule = Rule {
+    id: "EKS009",
+    name: "conflicting-cluster-definitions",
+    severity: Severity::Warning,
+    summary: "Templates define one cluster name with different authentication modes",
+    doc: include_str!("../../rules/EKS009.md"),
+    check,
+};
+
+pub fn check(model: &Model, out: &mut Sink<'_>) {
     for c in model.clusters.iter().filter(|c| c.conflict) {
         let Some(name) = &c.name else { continue };
         let mut defs = c.definitions.iter().map(|d| (d, model.definition(*d)));
@@ -22,10 +32,7 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
                 ),
             })
             .collect::<Vec<_>>();
-        out.push(Finding {
-            rule: "EKS009",
-            name: "conflicting-cluster-definitions",
-            severity: Severity::Warning,
+        out.push(Violation {
             message: format!(
                 "cluster `{name}` is defined {} times with different authentication modes (here {}, {}); access \
                  entries that name it cannot be checked against one mode",

@@ -3,16 +3,26 @@
 use crate::correlate::Model;
 use crate::facts::{AuthMode, ModeSource};
 
-use super::{Finding, Severity};
+use super::{Rule, Severity, Sink, Violation};
+
+/// This rule's registry entry.
+pub const RULE: Rule = Rule {
+    id: "EKS010",
+    name: "invalid-authentication-mode",
+    severity: Severity::Error,
+    summary: "A cluster's authentication mode is not CONFIG_MAP, API_AND_CONFIG_MAP or API",
+    doc: include_str!("../../rules/EKS010.md"),
+    check,
+};
 
 /// The values EKS accepts for a cluster's authentication mode.
 pub const ALLOWED: &str = "CONFIG_MAP, API_AND_CONFIG_MAP or API";
 
-pub fn check(model: &Model, out: &mut Vec<Finding>) {
+pub fn check(model: &Model, out: &mut Sink<'_>) {
     for stack in &model.stacks {
         for cluster in &stack.clusters {
             let Some(AuthMode::Invalid(value)) = &cluster.mode.mode else { continue };
-            let shown = cluster.name.as_deref().unwrap_or("(unnamed)");
+            let shown = crate::finding::shown(cluster.name.as_deref());
             let (what, consequence) = match (&cluster.mode.source, &stack.prediction) {
                 (ModeSource::ClusterConfig, Some(p)) => (
                     "accessConfig.authenticationMode",
@@ -31,10 +41,7 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
                 ModeSource::Literal | ModeSource::ClusterConfig => String::new(),
                 other => format!(" ({})", other.describe()),
             };
-            out.push(Finding {
-                rule: "EKS010",
-                name: "invalid-authentication-mode",
-                severity: Severity::Error,
+            out.push(Violation {
                 message: format!(
                     "cluster `{shown}` has {what} `{value}`{provenance}, which is not one of {ALLOWED}; {consequence}"
                 ),

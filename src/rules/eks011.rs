@@ -5,9 +5,19 @@ use crate::eksctl;
 use crate::facts::TargetRef;
 
 use super::eks001::CFN_ERROR;
-use super::{Finding, Related, Severity};
+use super::{Rule, Severity, Sink, Violation};
 
-pub fn check(model: &Model, out: &mut Vec<Finding>) {
+/// This rule's registry entry.
+pub const RULE: Rule = Rule {
+    id: "EKS011",
+    name: "fails-on-affected-eksctl-releases",
+    severity: Severity::Warning,
+    summary: "Without --eksctl-version: eksctl 0.167.0 to 0.175.x would create a failing nodegroup stack from this ClusterConfig",
+    doc: include_str!("../../rules/EKS011.md"),
+    check,
+};
+
+pub fn check(model: &Model, out: &mut Sink<'_>) {
     for stack in &model.stacks {
         let Some(p) = &stack.prediction else { continue };
         let Some(a) = &p.affected else { continue };
@@ -15,11 +25,8 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
             TargetRef::Name { name, .. } => Some(name.clone()),
             _ => None,
         };
-        let shown = cluster.clone().unwrap_or_else(|| "(unnamed)".to_owned());
-        out.push(Finding {
-            rule: "EKS011",
-            name: "fails-on-affected-eksctl-releases",
-            severity: Severity::Warning,
+        let shown = crate::finding::shown(cluster.as_deref());
+        out.push(Violation {
             message: format!(
                 "no --eksctl-version given, so {} is modelled and this nodegroup is fine with it; but `{}` \
                  with eksctl {} would put access entry `{}` ({}) for nodegroup `{}` into stack `{}`, and cluster \
@@ -30,18 +37,15 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
                 a.releases,
                 a.entry.logical_id,
                 a.entry.entry_type,
-                p.nodegroup.as_deref().unwrap_or("(unnamed)"),
+                crate::finding::shown(p.nodegroup.as_deref()),
                 stack.stack_name,
                 a.mode.source.describe()
             ),
             location: a.entry.location.clone(),
             stack: Some(stack.stack_name.clone()),
-            cluster,
+            cluster: cluster.clone(),
             resource: Some(a.entry.logical_id.clone()),
-            related: vec![Related {
-                location: a.mode.location.clone(),
-                message: format!("cluster `{shown}` authentication mode CONFIG_MAP: {}", a.mode.source.describe()),
-            }],
+            related: vec![super::config_map_related(Some(shown), &a.mode)],
             remediation: format!(
                 "If this config may meet eksctl {}: {} To check one release exactly, pass `--eksctl-version X.Y.Z` \
                  (or set EKSGUARD_EKSCTL_VERSION) with the output of `eksctl version`.",

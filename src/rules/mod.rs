@@ -23,9 +23,59 @@ use crate::correlate::Model;
 use crate::finding::{Finding, Related, Severity};
 use std::collections::BTreeMap;
 
-/// What a rule checks with: the model and a place to put findings. The
-/// severity is filled in from the settings afterwards.
-pub type Check = fn(&Model, &mut Vec<Finding>);
+/// What a rule found, in its own words: everything a [`Finding`] says
+/// but which rule found it and how bad it is, which the rule's registry
+/// entry and the settings give.
+#[derive(Debug, Clone)]
+pub struct Violation {
+    pub message: String,
+    pub location: crate::finding::Location,
+    pub stack: Option<String>,
+    pub cluster: Option<String>,
+    pub resource: Option<String>,
+    pub related: Vec<Related>,
+    pub remediation: std::sync::Arc<str>,
+}
+
+/// Where a rule reports its [`Violation`]s: bound to the rule's registry
+/// entry and effective severity, it makes them [`Finding`]s.
+#[derive(Debug)]
+pub struct Sink<'r> {
+    rule: &'r Rule,
+    severity: Severity,
+    found: Vec<Finding>,
+}
+
+impl<'r> Sink<'r> {
+    /// A sink for `rule`'s findings at `severity`.
+    pub fn new(rule: &'r Rule, severity: Severity) -> Self {
+        Self { rule, severity, found: Vec::new() }
+    }
+
+    /// Reports one violation as a finding of this rule.
+    pub fn push(&mut self, v: Violation) {
+        self.found.push(Finding {
+            rule: self.rule.id,
+            name: self.rule.name,
+            severity: self.severity,
+            message: v.message,
+            location: v.location,
+            stack: v.stack,
+            cluster: v.cluster,
+            resource: v.resource,
+            related: v.related,
+            remediation: v.remediation,
+        });
+    }
+
+    /// The findings reported so far.
+    pub fn into_findings(self) -> Vec<Finding> {
+        self.found
+    }
+}
+
+/// What a rule checks with: the model and the sink for what it finds.
+pub type Check = fn(&Model, &mut Sink<'_>);
 
 /// A built-in rule.
 #[derive(Debug, Clone, Copy)]
@@ -41,106 +91,36 @@ pub struct Rule {
 
 /// Every built-in rule, in id order.
 pub static REGISTRY: &[Rule] = &[
-    Rule {
-        id: "EKS001",
-        name: "access-entry-on-config-map-cluster",
-        severity: Severity::Error,
-        summary: "An access entry targets a cluster whose authentication mode is CONFIG_MAP",
-        doc: include_str!("../../rules/EKS001.md"),
-        check: eks001::check,
-    },
-    Rule {
-        id: "EKS002",
-        name: "access-entry-cluster-unresolved",
-        severity: Severity::Warning,
-        summary: "An access entry's cluster, or that cluster's mode, is not known from the inputs",
-        doc: include_str!("../../rules/EKS002.md"),
-        check: eks002::check,
-    },
-    Rule {
-        id: "EKS003",
-        name: "config-map-without-bootstrap-admin",
-        severity: Severity::Error,
-        summary: "A CONFIG_MAP cluster sets BootstrapClusterCreatorAdminPermissions to false",
-        doc: include_str!("../../rules/EKS003.md"),
-        check: eks003::check,
-    },
-    Rule {
-        id: "EKS004",
-        name: "node-entry-with-kubernetes-permissions",
-        severity: Severity::Error,
-        summary: "A node access entry sets KubernetesGroups, Username or AccessPolicies",
-        doc: include_str!("../../rules/EKS004.md"),
-        check: eks004::check,
-    },
-    Rule {
-        id: "EKS005",
-        name: "reserved-kubernetes-group",
-        severity: Severity::Error,
-        summary: "An access entry names a Kubernetes group that starts with system:",
-        doc: include_str!("../../rules/EKS005.md"),
-        check: eks005::check,
-    },
-    Rule {
-        id: "EKS006",
-        name: "duplicate-access-entry",
-        severity: Severity::Error,
-        summary: "Two access entries for the same principal on the same cluster",
-        doc: include_str!("../../rules/EKS006.md"),
-        check: eks006::check,
-    },
-    Rule {
-        id: "EKS007",
-        name: "hybrid-nodes-on-config-map-cluster",
-        severity: Severity::Error,
-        summary: "Hybrid nodes (RemoteNetworkConfig or a HYBRID_LINUX entry) on a CONFIG_MAP cluster",
-        doc: include_str!("../../rules/EKS007.md"),
-        check: eks007::check,
-    },
-    Rule {
-        id: "EKS008",
-        name: "invalid-access-policy",
-        severity: Severity::Error,
-        summary: "An access policy ARN is not an EKS cluster access policy, or its scope is inconsistent",
-        doc: include_str!("../../rules/EKS008.md"),
-        check: eks008::check,
-    },
-    Rule {
-        id: "EKS009",
-        name: "conflicting-cluster-definitions",
-        severity: Severity::Warning,
-        summary: "Templates define one cluster name with different authentication modes",
-        doc: include_str!("../../rules/EKS009.md"),
-        check: eks009::check,
-    },
-    Rule {
-        id: "EKS010",
-        name: "invalid-authentication-mode",
-        severity: Severity::Error,
-        summary: "A cluster's authentication mode is not CONFIG_MAP, API_AND_CONFIG_MAP or API",
-        doc: include_str!("../../rules/EKS010.md"),
-        check: eks010::check,
-    },
-    Rule {
-        id: "EKS011",
-        name: "fails-on-affected-eksctl-releases",
-        severity: Severity::Warning,
-        summary: "Without --eksctl-version: eksctl 0.167.0 to 0.175.x would create a failing nodegroup stack from this ClusterConfig",
-        doc: include_str!("../../rules/EKS011.md"),
-        check: eks011::check,
-    },
+    eks001::RULE,
+    eks002::RULE,
+    eks003::RULE,
+    eks004::RULE,
+    eks005::RULE,
+    eks006::RULE,
+    eks007::RULE,
+    eks008::RULE,
+    eks009::RULE,
+    eks010::RULE,
+    eks011::RULE,
 ];
 
-/// The name of the cluster an access entry targets, when known.
 /// The related location every CONFIG_MAP finding carries: where the mode
-/// came from.
+/// came from. With `cluster`, the message names the cluster.
 fn config_map_mode(effective: &crate::correlate::Effective<'_>) -> Related {
+    config_map_related(None, effective.mode)
+}
+
+/// Where a cluster's CONFIG_MAP mode came from, as a related location;
+/// `cluster` (shown as the finding shows it) is named when given.
+fn config_map_related(cluster: Option<&str>, mode: &crate::facts::ModeFact) -> Related {
+    let named = cluster.map(|c| format!("cluster `{c}` ")).unwrap_or_default();
     Related {
-        location: effective.mode.location.clone(),
-        message: format!("authentication mode CONFIG_MAP: {}", effective.mode.source.describe()),
+        location: mode.location.clone(),
+        message: format!("{named}authentication mode CONFIG_MAP: {}", mode.source.describe()),
     }
 }
 
+/// The name of the cluster an access entry targets, when known.
 fn target_name(model: &Model, e: &crate::correlate::EntryRef) -> Option<String> {
     match &e.target {
         crate::correlate::Target::Cluster { cluster, .. } => model.clusters[*cluster].name.clone(),
@@ -184,11 +164,10 @@ pub fn evaluate(model: &Model, settings: &RuleSettings) -> Vec<Finding> {
     let per_rule: Vec<Vec<Finding>> = enabled
         .par_iter()
         .map(|rule| {
-            let mut found = Vec::new();
-            (rule.check)(model, &mut found);
-            let severity = settings.severity_of(rule);
+            let mut sink = Sink::new(rule, settings.severity_of(rule));
+            (rule.check)(model, &mut sink);
+            let mut found = sink.into_findings();
             for f in &mut found {
-                f.severity = severity;
                 // Kept to the end of the scan: a sweep has many.
                 f.message.shrink_to_fit();
                 f.related.shrink_to_fit();
