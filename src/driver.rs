@@ -1,0 +1,310 @@
+//! The driver: runs the stages in order.
+//!
+//! Takes a [`ScanConfig`]; gives the [`Report`]. Discovery streams inputs
+//! from its own thread to a worker pool that loads each one and extracts
+//! its facts (and, with Guard rules, prepares its template); the driver
+//! then correlates every input's facts, runs the rules, takes suppressed
+//! findings out and re-reads the files that have findings to quote their
+//! lines, and counts every input once in the summary.
+
+use rayon::prelude::*;
+
+use crate::facts::{self, FactOptions, Facts};
+use crate::finding::{InputError, Skipped};
+use crate::load::{Document, LoadOptions, Outcome};
+use crate::report::{Counts, Report, Summary};
+use crate::rules::RuleSettings;
+use crate::{correlate, discover, finding, load, report, rules, suppress};
+
+/// Everything a scan needs to know.
+#[derive(Debug, Clone, Default)]
+pub struct ScanConfig {
+    /// Files, directories or `-`.
+    pub paths: Vec<String>,
+    /// `describe-cluster` output given with `--context`.
+    pub contexts: Vec<String>,
+    /// Worker threads; all cores when `None`.
+    pub jobs: Option<usize>,
+    /// Follow symbolic links met in directory walks (`--follow-links`).
+    pub follow_links: bool,
+    pub load: LoadOptions,
+    pub facts: FactOptions,
+    pub rules: RuleSettings,
+    /// Users' Guard rules (`--guard-rules`); templates are re-read for
+    /// them only when present.
+    pub guard: Option<std::sync::Arc<rules::guard::GuardRules>>,
+    /// The report will be shown without source lines (JSON, JUnit, GitHub
+    /// annotations): files with findings are not read again to quote them,
+    /// and the list of inputs is freed once they are read.
+    pub skip_source_lines: bool,
+    /// The report will not list every input read ([`Report::checked`] is
+    /// for JUnit): a sweep does not keep the path of each one to the end.
+    pub skip_checked_list: bool,
+}
+
+/// What became of one input unit after loading and fact extraction.
+enum Unit {
+    Analysed { path: std::sync::Arc<str>, documents: DocCounts, facts: Vec<Facts>, guard: Vec<rules::guard::Prepared> },
+    Skipped(Skipped),
+    Error(InputError),
+}
+
+#[derive(Default, Clone, Copy)]
+struct DocCounts {
+    templates: usize,
+    cluster_configs: usize,
+    contexts: usize,
+}
+
+/// What a scan tells its caller as it goes (a progress bar). Called from
+/// worker threads; the default methods do nothing.
+pub trait Progress: Sync {
+    /// Discovery is done: `inputs` files (an archive is one) will be read.
+    fn start(&self, inputs: usize) {
+        let _ = inputs;
+    }
+    /// One input was read and analysed; it held `documents` documents.
+    fn input_done(&self, documents: usize) {
+        let _ = documents;
+    }
+}
+
+/// No progress reporting.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoProgress;
+
+impl Progress for NoProgress {}
+
+/// Runs a whole scan and returns its report.
+pub fn scan(config: &ScanConfig) -> Result<Report, String> {
+    scan_with(config, &NoProgress)
+}
+
+/// [`scan`], telling `progress` how it goes.
+pub fn scan_with(config: &ScanConfig, progress: &dyn Progress) -> Result<Report, String> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(config.jobs.unwrap_or(0))
+        .build()
+        .map_err(|e| format!("cannot start worker threads: {e}"))?;
+    Ok(pool.install(|| scan_in_pool(config, progress)))
+}
+
+/// How far discovery may run ahead of the workers, in batches of inputs.
+const STREAMED_INPUTS: usize = 16;
+
+fn scan_in_pool(config: &ScanConfig, progress: &dyn Progress) -> Report {
+    // Discovery walks on its own thread and streams the inputs it finds to
+    // the workers, so that reading starts with the first file, not after
+    // the last directory.
+    let (stream, found_inputs) = std::sync::mpsc::sync_channel(STREAMED_INPUTS);
+    let (found, mut units) = std::thread::scope(|scope| {
+        let discovery = scope.spawn(move || {
+            let mut found = discover::Discovery::streaming(stream);
+            let walk = discover::DiscoverOptions { follow_links: config.follow_links };
+            discover::discover_with(&config.paths, false, walk, &mut found);
+            discover::discover_with(&config.contexts, true, walk, &mut found);
+            // The workers stop after the last input.
+            found.end_stream();
+            found.inputs.shrink_to_fit();
+            progress.start(found.inputs.len());
+            found
+        });
+        // Tagged with the input's index and the unit's place in it (an
+        // archive holds many).
+        let units: Vec<((usize, usize), Unit)> = found_inputs
+            .into_iter()
+            .par_bridge()
+            .flat_map_iter(|batch: Vec<(usize, load::Input)>| {
+                batch.into_iter().flat_map(|(index, input)| {
+                    load_input(&input, config, progress).into_iter().enumerate().map(move |(k, u)| ((index, k), u))
+                })
+            })
+            .collect();
+        let found = discovery.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (found, units)
+    });
+    // Back in input order, whatever order the workers took them in.
+    units.sort_unstable_by_key(|(at, _)| *at);
+    let mut errors: Vec<InputError> =
+        found.errors.into_iter().map(|(path, message)| InputError { path, message }).collect();
+    let mut skipped: Vec<Skipped> = found.skipped.into_iter().map(|(path, reason)| Skipped { path, reason }).collect();
+    let mut summary = Summary::default();
+    // Sized to fit: at the end of a sweep facts are most of the memory.
+    let mut all_facts = Vec::with_capacity(
+        units.iter().map(|(_, u)| if let Unit::Analysed { facts, .. } = u { facts.len() } else { 0 }).sum(),
+    );
+    let mut checked = Vec::new();
+    let mut guard_inputs = Vec::new();
+    for (_, unit) in units {
+        match unit {
+            Unit::Analysed { path, documents, facts, guard } => {
+                if !config.skip_checked_list {
+                    checked.push(path);
+                }
+                guard_inputs.extend(guard);
+                summary.analysed += 1;
+                summary.templates += documents.templates;
+                summary.cluster_configs += documents.cluster_configs;
+                summary.contexts += documents.contexts;
+                all_facts.extend(facts);
+            }
+            Unit::Skipped(s) => skipped.push(s),
+            Unit::Error(e) => errors.push(e),
+        }
+    }
+    skipped.sort();
+    checked.sort();
+    checked.dedup();
+
+    let inputs = if config.skip_source_lines {
+        // Nothing will be quoted: the paths of inputs without facts can go.
+        free_beside(found.inputs);
+        Vec::new()
+    } else {
+        found.inputs
+    };
+
+    let model = correlate::correlate(all_facts);
+    let mut findings = rules::evaluate(&model, &config.rules);
+    if let Some(guard) = &config.guard {
+        let (found, failed) = rules::guard::evaluate(guard, &guard_inputs, &model);
+        findings.extend(found);
+        rules::sort(&mut findings);
+        errors.extend(failed);
+    }
+    errors.sort();
+    let (mut findings, suppressed) = suppress::apply(findings, &model.suppressions);
+    if !config.skip_source_lines {
+        quote_findings(&mut findings, &inputs, &config.load);
+    }
+    summary.suppressed = suppressed;
+    summary.skipped = skipped.len();
+    summary.errors = errors.len();
+    summary.inputs = summary.analysed + summary.skipped + summary.errors;
+    summary.clusters = model.clusters.len();
+    summary.access_entries = model.entries.len();
+    summary.findings = Counts::of(&findings);
+    let clusters = report::cluster_summaries(&model);
+    free_beside((model, inputs));
+    Report { version: report::REPORT_VERSION, summary, clusters, findings, errors, skipped, checked }
+}
+
+/// Frees `value` on a helper thread (inline if none can start): a sweep's
+/// model and inputs are many small allocations, and freeing them need not
+/// hold up the rest of the scan or the rendering.
+fn free_beside<T: Send + 'static>(value: T) {
+    let _ = std::thread::Builder::new().name("eksguard-free".to_owned()).spawn(move || drop(value));
+}
+
+/// Fills the source lines of the locations findings show, reading again
+/// only the files that have findings (facts do not keep a copy of a line
+/// per location; standard input and archive entries were quoted when
+/// loaded, see [`load::SourceText::rereadable`]).
+fn quote_findings(findings: &mut [finding::Finding], inputs: &[load::Input], options: &LoadOptions) {
+    use std::collections::{BTreeMap, BTreeSet};
+    use std::sync::Arc;
+    let files: BTreeMap<&str, &load::Input> =
+        inputs.iter().filter(|i| matches!(i.source, load::Source::File(_))).map(|i| (&*i.path, i)).collect();
+    let mut wanted: BTreeMap<Arc<str>, BTreeSet<u32>> = BTreeMap::new();
+    for f in findings.iter() {
+        for l in std::iter::once(&f.location).chain(f.related.iter().map(|r| &r.location)) {
+            if l.source_line.is_none() && files.contains_key(&*l.path) {
+                wanted.entry(l.path.clone()).or_default().insert(l.line);
+            }
+        }
+    }
+    if wanted.is_empty() {
+        return;
+    }
+    let quoted: BTreeMap<(Arc<str>, u32), Box<str>> = wanted
+        .into_par_iter()
+        .flat_map_iter(|(path, lines)| {
+            let lines: Vec<u32> = lines.into_iter().collect();
+            let texts = match files.get(&*path) {
+                Some(input) => load::quote_lines(input, options, &lines),
+                None => vec![None; lines.len()],
+            };
+            lines
+                .into_iter()
+                .zip(texts)
+                .filter_map(|(line, text)| Some(((path.clone(), line), finding::quote_line(&text?))))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    for f in findings.iter_mut() {
+        for l in std::iter::once(&mut f.location).chain(f.related.iter_mut().map(|r| &mut r.location)) {
+            if l.source_line.is_none() {
+                l.source_line = quoted.get(&(l.path.clone(), l.line)).cloned();
+            }
+        }
+    }
+}
+
+/// Loads one input and extracts the facts of what it holds.
+fn load_input(input: &load::Input, config: &ScanConfig, progress: &dyn Progress) -> Vec<Unit> {
+    let units: Vec<Unit> = load::load(input, &config.load)
+        .into_iter()
+        .map(|loaded| analyse(loaded, input.context, &config.facts, config.guard.is_some()))
+        .collect();
+    let documents =
+        units
+            .iter()
+            .map(|u| {
+                if let Unit::Analysed { documents: d, .. } = u {
+                    d.templates + d.cluster_configs + d.contexts
+                } else {
+                    0
+                }
+            })
+            .sum();
+    progress.input_done(documents);
+    units
+}
+
+fn analyse(loaded: load::Loaded, context_only: bool, options: &FactOptions, for_guard: bool) -> Unit {
+    let path = loaded.path;
+    match loaded.outcome {
+        Outcome::Skipped(reason) if context_only => {
+            Unit::Error(InputError { path, message: format!("not describe-cluster output: {reason}") })
+        }
+        Outcome::Skipped(reason) => Unit::Skipped(Skipped { path, reason }),
+        Outcome::Error(message) => Unit::Error(InputError { path, message }),
+        Outcome::Documents(docs) => {
+            if context_only && docs.iter().any(|d| !matches!(d, Document::Context(_))) {
+                return Unit::Error(InputError {
+                    path,
+                    message: "given with --context but not `aws eks describe-cluster` output".to_owned(),
+                });
+            }
+            let mut documents = DocCounts::default();
+            // Sized to fit: a sweep keeps one of these per input.
+            let mut facts = Vec::with_capacity(docs.len());
+            let mut guard = Vec::new();
+            for doc in &docs {
+                if let (true, Document::Template(t)) = (for_guard, doc) {
+                    match rules::guard::prepare(t) {
+                        Ok(p) => guard.push(p),
+                        Err(message) => {
+                            return Unit::Error(InputError {
+                                path,
+                                message: format!("cannot read for Guard: {message}"),
+                            });
+                        }
+                    }
+                }
+                match doc {
+                    Document::Template(_) => documents.templates += 1,
+                    Document::ClusterConfig(_) => documents.cluster_configs += 1,
+                    Document::Context(_) => documents.contexts += 1,
+                }
+                facts.extend(facts::extract(doc, options));
+            }
+            drop(docs);
+            // Copied once the document and its bytes are freed, so that what
+            // a sweep keeps fills the space they left rather than sitting
+            // between it and the next input's allocations.
+            let facts = facts.clone();
+            Unit::Analysed { path, documents, facts, guard }
+        }
+    }
+}
