@@ -179,7 +179,7 @@ fn nodegroup_dry_run_output_takes_the_mode_from_other_inputs() {
 
 #[test]
 fn invalid_mode_is_an_error_with_the_allowed_values() {
-    let out = run(&["samples/EKS010/bad"], 1);
+    let out = run(&["samples/EKS010/bad/cc-bad-mode.yaml"], 1);
     insta::assert_snapshot!("eks010_bad", out);
     assert!(out.contains("CONFIG_MAP, API_AND_CONFIG_MAP or API"));
     assert_eq!(rules_of(&json(&["samples/EKS010/good"], 0)), Vec::new());
