@@ -160,11 +160,6 @@ impl AuthMode {
             Self::Invalid(s) => s,
         }
     }
-
-    /// Can access entries be created on a cluster in this mode?
-    pub fn allows_access_entries(&self) -> bool {
-        matches!(self, Self::Api | Self::ApiAndConfigMap)
-    }
 }
 
 impl fmt::Display for AuthMode {
