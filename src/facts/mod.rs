@@ -21,7 +21,7 @@ use std::sync::Arc;
 use crate::eksctl::Version;
 use crate::finding::{Location, Pointer, Pointers, quote_line};
 use crate::load::node::{Node, Pos, escape_pointer_token};
-use crate::load::{Document, SourceText, Wrapper, json};
+use crate::load::{Document, SourceText, Wrapper, json_tree};
 
 /// Settings that change what a document means.
 #[derive(Debug, Clone, Default)]
@@ -82,7 +82,7 @@ pub struct Locator<'a> {
     wrapper: Option<Wrapper>,
     /// Built on the first quote, so that quoting many lines of a big
     /// document does not rescan it each time.
-    lines: std::cell::OnceCell<json::LineIndex>,
+    lines: std::cell::OnceCell<json_tree::LineIndex>,
     pointers: Option<&'a Pointers>,
 }
 
@@ -116,7 +116,7 @@ impl<'a> Locator<'a> {
         let source_line = if self.source.rereadable {
             None
         } else {
-            let lines = self.lines.get_or_init(|| json::LineIndex::new(&self.source.bytes));
+            let lines = self.lines.get_or_init(|| json_tree::LineIndex::new(&self.source.bytes));
             lines.line_text(&self.source.bytes, pos.line).map(quote_line)
         };
         Location {

@@ -185,7 +185,7 @@ impl Scope<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::load::yaml::parse_stream;
+    use crate::load::yaml_tree::parse_stream;
 
     fn doc(text: &str) -> Node {
         parse_stream(text).expect("yaml").remove(0)

@@ -23,7 +23,7 @@ use crate::correlate::{Model, Target};
 use crate::facts::Locator;
 use crate::finding::{InputError, Location};
 use crate::load::node::{Node, Value};
-use crate::load::{Template, Wrapper, json as json_reader, yaml};
+use crate::load::{Template, Wrapper, json_tree as json_reader, yaml_tree};
 
 use super::{Finding, Severity};
 
@@ -172,7 +172,10 @@ fn parse_any(body: &[u8]) -> Result<Node, String> {
     }
     let text = std::str::from_utf8(body).map_err(|e| e.to_string())?;
     // A stream of several templates is rare: Guard sees the first one.
-    yaml::parse_stream(text)?.into_iter().find(|n| n.as_map().is_some()).ok_or_else(|| "no YAML mapping".to_owned())
+    yaml_tree::parse_stream(text)?
+        .into_iter()
+        .find(|n| n.as_map().is_some())
+        .ok_or_else(|| "no YAML mapping".to_owned())
 }
 
 fn take(node: Node, key: &str) -> Option<Node> {

@@ -17,8 +17,8 @@ use saphyr_parser::{Event, Parser, ScalarStyle, ScanError, Span, Tag};
 
 use super::node::{Entry, Node, Pos, Value};
 
-/// Deepest nesting accepted; see [`super::json::MAX_DEPTH`].
-pub const MAX_DEPTH: usize = super::json::MAX_DEPTH;
+/// Deepest nesting accepted; see [`super::json_tree::MAX_DEPTH`].
+pub const MAX_DEPTH: usize = super::json_tree::MAX_DEPTH;
 
 /// Most nodes one stream may produce, aliases expanded.
 pub const MAX_NODES: usize = 2_000_000;

@@ -1,0 +1,154 @@
+//! The documents loading gives: recognised templates (with the parts facts
+//! need, positioned), `describe-cluster` output and eksctl ClusterConfigs,
+//! and the outcome of one unit of input. Plain data; nothing here reads.
+
+use std::sync::Arc;
+
+use super::node::{Node, Pos};
+
+/// What became of one unit of input (a file, stdin, an archive entry).
+#[derive(Debug)]
+pub struct Loaded {
+    pub path: Arc<str>,
+    pub outcome: Outcome,
+}
+
+#[derive(Debug)]
+pub enum Outcome {
+    Documents(Vec<Document>),
+    Skipped(String),
+    Error(String),
+}
+
+/// A recognised document.
+#[derive(Debug)]
+pub enum Document {
+    Template(Template),
+    Context(ClusterContext),
+    ClusterConfig(ClusterConfigDoc),
+}
+
+/// The text a document was read from, kept only while facts are extracted
+/// so that locations can quote their source line.
+#[derive(Debug, Clone)]
+pub struct SourceText {
+    pub path: Arc<str>,
+    pub bytes: Arc<Vec<u8>>,
+    /// The input is a file that [`quote_lines`] can read again, so that
+    /// locations need not copy their source line now.
+    pub rereadable: bool,
+}
+
+/// The parts of a CloudFormation template that facts need.
+#[derive(Debug)]
+pub struct Template {
+    pub source: SourceText,
+    pub stack_name: String,
+    pub format: Format,
+    /// `Some` for `aws cloudformation get-template` output.
+    pub wrapper: Option<Wrapper>,
+    pub description: Option<String>,
+    pub parameters: Option<Node>,
+    pub outputs: Option<Node>,
+    pub metadata: Option<Node>,
+    /// The resources later stages look at (EKS types), positioned.
+    pub resources: Vec<Resource>,
+    /// Every resource in the template, looked at or not.
+    pub resource_count: usize,
+    /// A bare resources map (a template fragment, as eksctl's own test data
+    /// has): resources sit at the root rather than under `Resources`.
+    pub fragment: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Json,
+    Yaml,
+}
+
+/// How a template sits inside `get-template` output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Wrapper {
+    /// `TemplateBody` is an object: positions are the file's own.
+    Object,
+    /// `TemplateBody` is a string holding the template: positions inside it
+    /// are reported at the string itself.
+    String(Pos),
+}
+
+#[derive(Debug)]
+pub struct Resource {
+    pub logical_id: String,
+    pub key_pos: Pos,
+    pub resource_type: String,
+    pub node: Node,
+}
+
+/// `aws eks describe-cluster` output.
+#[derive(Debug)]
+pub struct ClusterContext {
+    pub source: SourceText,
+    /// The `cluster` object, positioned.
+    pub cluster: Node,
+}
+
+/// An eksctl ClusterConfig (a config file or `--dry-run` output).
+#[derive(Debug)]
+pub struct ClusterConfigDoc {
+    pub source: SourceText,
+    pub document: Node,
+}
+
+/// Is `resource_type` one that later stages look at?
+pub fn is_relevant_type(resource_type: &str) -> bool {
+    resource_type.starts_with("AWS::EKS::")
+        || (resource_type.starts_with("Custom::") && resource_type.contains("AccessEntry"))
+}
+
+/// The stack name eksctl would have given this file: its name without the
+/// last extension (`eksctl-demo-cluster.json` -> `eksctl-demo-cluster`).
+pub fn stack_name_of(path: &str) -> String {
+    let name = path.rsplit(['/', '\\', '!']).next().unwrap_or(path);
+    if name == "-" {
+        return "stdin".to_owned();
+    }
+    match name.rsplit_once('.') {
+        Some((stem, _)) if !stem.is_empty() => stem.to_owned(),
+        _ => name.to_owned(),
+    }
+}
+
+pub(super) fn is_resource_type(t: &str) -> bool {
+    t.starts_with("AWS::") || t.starts_with("Custom::") || t.starts_with("Alexa::")
+}
+
+pub(super) fn empty_template(source: &SourceText, format: Format, wrapper: Option<Wrapper>) -> Template {
+    Template {
+        source: source.clone(),
+        stack_name: stack_name_of(&source.path),
+        format,
+        wrapper,
+        description: None,
+        parameters: None,
+        outputs: None,
+        metadata: None,
+        resources: Vec::new(),
+        resource_count: 0,
+        fragment: false,
+    }
+}
+
+/// The entries of a mapping with repeated keys dropped but for the last
+/// one (the one [`Node::get`] and CloudFormation use), in source order.
+pub(super) fn last_of_each<T>(entries: Vec<T>, key: impl Fn(&T) -> &str) -> Vec<T> {
+    let mut last = std::collections::HashMap::with_capacity(entries.len());
+    for (i, entry) in entries.iter().enumerate() {
+        last.insert(key(entry), i);
+    }
+    if last.len() == entries.len() {
+        return entries;
+    }
+    let keep: Vec<bool> = (0..entries.len()).map(|i| last.get(key(&entries[i])) == Some(&i)).collect();
+    drop(last);
+    entries.into_iter().zip(keep).filter_map(|(e, k)| k.then_some(e)).collect()
+}

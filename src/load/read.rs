@@ -1,0 +1,157 @@
+//! Reading an input's bytes from the disk or standard input, within the
+//! size limit: the only place in loading that touches the disk (discovery
+//! decides what is read; this reads it). Takes an [`Input`] and the
+//! [`LoadOptions`]; gives its bytes, or the reason it was skipped or could
+//! not be read. Also reads a file again for the lines findings quote.
+
+use std::io::Read;
+use std::path::Path;
+use std::sync::Arc;
+
+use super::archive;
+use super::json_tree;
+
+/// Where the bytes of an input come from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    /// A file at [`Input::path`]; `Some` holds its real path when its name
+    /// is not UTF-8 (the display path then shows replacement characters).
+    /// A sweep keeps one path per file, not two.
+    File(Option<Box<Path>>),
+    Stdin,
+}
+
+impl Source {
+    /// A file at `path`, as discovery met it, for an input shown as `shown`.
+    pub fn file(path: &Path, shown: &str) -> Self {
+        Self::File((path.to_str() != Some(shown)).then(|| path.into()))
+    }
+}
+
+/// One input found by discovery.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Input {
+    /// The path as users wrote it (relative stays relative), or `-`.
+    pub path: Arc<str>,
+    pub source: Source,
+    /// Named on the command line rather than found in a directory walk:
+    /// such an input is expected to be readable JSON or YAML.
+    pub explicit: bool,
+    /// Given with `--context`: only `describe-cluster` output is expected.
+    pub context: bool,
+}
+
+impl Input {
+    /// Where a file input is read from; `None` for standard input.
+    pub fn file_path(&self) -> Option<&Path> {
+        match &self.source {
+            Source::File(Some(real)) => Some(real),
+            Source::File(None) => Some(Path::new(&*self.path)),
+            Source::Stdin => None,
+        }
+    }
+}
+
+/// Limits the loader enforces on every input.
+#[derive(Debug, Clone, Copy)]
+pub struct LoadOptions {
+    /// Files larger than this are skipped without being read.
+    pub max_file_size: u64,
+    /// Limits on what one archive may expand to.
+    pub archive: archive::ArchiveLimits,
+}
+
+impl Default for LoadOptions {
+    fn default() -> Self {
+        Self { max_file_size: 64 * 1024 * 1024, archive: archive::ArchiveLimits::default() }
+    }
+}
+
+pub(super) enum ReadFailure {
+    Skip(String),
+    Error(String),
+}
+
+pub(super) fn read_input(input: &Input, options: &LoadOptions) -> Result<Vec<u8>, ReadFailure> {
+    let limit = options.max_file_size;
+    match &input.source {
+        Source::Stdin => {
+            let mut bytes = Vec::new();
+            std::io::stdin()
+                .lock()
+                .take(limit.saturating_add(1))
+                .read_to_end(&mut bytes)
+                .map_err(|e| ReadFailure::Error(format!("cannot read standard input: {e}")))?;
+            if bytes.len() as u64 > limit {
+                return Err(ReadFailure::Skip(format!("larger than the {limit}-byte limit (--max-file-size)")));
+            }
+            Ok(bytes)
+        }
+        Source::File(_) => {
+            let path = input.file_path().unwrap_or(Path::new(""));
+            let file = open_regular(path).map_err(|e| ReadFailure::Error(io_reason(&e)))?;
+            let meta = file.metadata().map_err(|e| ReadFailure::Error(io_reason(&e)))?;
+            // Discovery only passes regular files; this catches one swapped
+            // for a FIFO or device since, before anything is read from it.
+            if !meta.is_file() {
+                return Err(ReadFailure::Skip("not a regular file (not read)".to_owned()));
+            }
+            let len = meta.len();
+            if len > limit {
+                return Err(ReadFailure::Skip(format!(
+                    "{len} bytes, larger than the {limit}-byte limit (--max-file-size)"
+                )));
+            }
+            let mut bytes = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
+            // `take` guards against a file that grows while it is read.
+            file.take(limit.saturating_add(1))
+                .read_to_end(&mut bytes)
+                .map_err(|e| ReadFailure::Error(io_reason(&e)))?;
+            if bytes.len() as u64 > limit {
+                return Err(ReadFailure::Skip(format!("larger than the {limit}-byte limit (--max-file-size)")));
+            }
+            Ok(bytes)
+        }
+    }
+}
+
+/// Opens `path` for reading without ever blocking in `open` itself: on Unix
+/// with `O_NONBLOCK`, which makes no difference to regular files but keeps
+/// a FIFO that took a regular file's place from hanging the run.
+fn open_regular(path: &Path) -> std::io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK);
+    }
+    options.open(path)
+}
+
+/// A one-line, user-facing reason for an I/O error.
+pub fn io_reason(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file or directory".to_owned(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".to_owned(),
+        std::io::ErrorKind::InvalidData => "not valid UTF-8 text".to_owned(),
+        _ => format!("cannot read: {e}"),
+    }
+}
+
+/// Reads `lines` (1-based) of a file input again, for quoting findings'
+/// locations after the rules ran; the text of each line without its line
+/// break, `None` when the input is not a file, cannot be read, or the line
+/// is missing or not UTF-8. Only files whose locations were not quoted at
+/// load time (see [`SourceText::rereadable`]) are asked for.
+pub fn quote_lines(input: &Input, options: &LoadOptions, lines: &[u32]) -> Vec<Option<String>> {
+    let bytes = match &input.source {
+        Source::File(_) => read_input(input, options).ok(),
+        Source::Stdin => None,
+    };
+    let Some(bytes) = bytes else {
+        return vec![None; lines.len()];
+    };
+    let index = json_tree::LineIndex::new(&bytes);
+    lines.iter().map(|&l| index.line_text(&bytes, l).map(str::to_owned)).collect()
+}

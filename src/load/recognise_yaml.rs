@@ -1,0 +1,104 @@
+//! YAML recognition: takes a YAML text; gives the templates,
+//! `get-template` wrappers, `describe-cluster` output and eksctl
+//! ClusterConfigs in its documents. The text is read whole into positioned
+//! trees by [`super::yaml_tree`] (which skips building non-EKS resources).
+
+use super::document::{
+    ClusterConfigDoc, ClusterContext, Document, Format, Resource, SourceText, Template, Wrapper, empty_template,
+    is_relevant_type, is_resource_type, last_of_each,
+};
+use super::node::{self, Node, Pos, Value};
+use super::yaml_tree;
+
+pub(super) fn is_cluster_config(api_version: Option<&str>, kind: Option<&str>) -> bool {
+    api_version.is_some_and(|a| a.starts_with("eksctl.io/")) && kind == Some("ClusterConfig")
+}
+
+pub(super) fn recognise_yaml(source: &SourceText, text: &str, at: Option<Pos>) -> Result<Vec<Document>, String> {
+    let mut docs = Vec::new();
+    for node in yaml_tree::parse_stream_with(text, yaml_tree::Build::Templates)? {
+        if let Some(doc) = yaml_document(source, node, at) {
+            docs.push(doc);
+        }
+    }
+    Ok(docs)
+}
+
+fn yaml_document(source: &SourceText, node: Node, at: Option<Pos>) -> Option<Document> {
+    node.as_map()?;
+    if node.get("Resources").is_some() {
+        let wrapper = at.map(Wrapper::String);
+        return Some(Document::Template(yaml_template(source, node, wrapper)));
+    }
+    if let Some(body) = node.get("TemplateBody") {
+        if body.as_map().is_some() {
+            let mut node = node;
+            let body = take(&mut node, "TemplateBody")?;
+            return body
+                .get("Resources")
+                .is_some()
+                .then(|| Document::Template(yaml_template(source, body, Some(Wrapper::Object))));
+        }
+        return None;
+    }
+    if node.get("cluster").and_then(|c| c.get("name")).is_some() {
+        let mut node = node;
+        let cluster = take(&mut node, "cluster")?;
+        return Some(Document::Context(ClusterContext { source: source.clone(), cluster }));
+    }
+    let api = node.get("apiVersion").and_then(Node::as_str);
+    let kind = node.get("kind").and_then(Node::as_str);
+    if is_cluster_config(api, kind) {
+        return Some(Document::ClusterConfig(ClusterConfigDoc { source: source.clone(), document: node }));
+    }
+    yaml_fragment(source, node, at)
+}
+
+/// A bare map of resources (see [`json_fragment`]).
+fn yaml_fragment(source: &SourceText, node: Node, at: Option<Pos>) -> Option<Document> {
+    let entries = node.as_map()?;
+    let all_resources = !entries.is_empty()
+        && entries.iter().all(|e| e.value.get("Type").and_then(Node::as_str).is_some_and(is_resource_type));
+    if !all_resources {
+        return None;
+    }
+    let pos = node.pos;
+    let root = Node::new(pos, Value::Map(vec![node::Entry { key: "Resources".to_owned(), key_pos: pos, value: node }]));
+    let mut template = yaml_template(source, root, at.map(Wrapper::String));
+    template.fragment = true;
+    Some(Document::Template(template))
+}
+
+/// Moves the (last) value under `key` out of a mapping node.
+fn take(node: &mut Node, key: &str) -> Option<Node> {
+    let Value::Map(entries) = &mut node.value else { return None };
+    let i = entries.iter().rposition(|e| e.key == key)?;
+    Some(entries.swap_remove(i).value)
+}
+
+fn yaml_template(source: &SourceText, mut node: Node, wrapper: Option<Wrapper>) -> Template {
+    let description = node.get("Description").and_then(Node::as_str).map(str::to_owned);
+    let mut template = Template {
+        description,
+        parameters: take(&mut node, "Parameters"),
+        outputs: take(&mut node, "Outputs"),
+        metadata: take(&mut node, "Metadata"),
+        ..empty_template(source, Format::Yaml, wrapper)
+    };
+    if let Some(Node { value: Value::Map(entries), .. }) = take(&mut node, "Resources") {
+        let entries = last_of_each(entries, |e| e.key.as_str());
+        template.resource_count = entries.len();
+        for entry in entries {
+            let resource_type = entry.value.get("Type").and_then(Node::as_str).unwrap_or_default();
+            if is_relevant_type(resource_type) {
+                template.resources.push(Resource {
+                    resource_type: resource_type.to_owned(),
+                    logical_id: entry.key,
+                    key_pos: entry.key_pos,
+                    node: entry.value,
+                });
+            }
+        }
+    }
+    template
+}
