@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::io::{self, IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -18,7 +18,7 @@ use eksguard::facts::FactOptions;
 use eksguard::finding::Severity;
 use eksguard::load::LoadOptions;
 use eksguard::load::archive::ArchiveLimits;
-use eksguard::report::{self, Report};
+use eksguard::report::{self, RenderOptions, Report};
 use eksguard::rules::guard::GuardRules;
 use eksguard::rules::{self, RuleSettings};
 use eksguard::{ScanConfig, scan};
@@ -67,13 +67,53 @@ enum Format {
     Junit,
     /// GitHub Actions workflow commands (annotations).
     Github,
+    /// GitLab Code Quality report (merge request widget).
+    Gitlab,
+}
+
+impl Format {
+    /// The renderer of each format.
+    fn renderer(self) -> report::Renderer {
+        match self {
+            Format::Text => report::text::render,
+            Format::Json => report::json::render,
+            Format::Sarif => report::sarif::render,
+            Format::Junit => report::junit::render,
+            Format::Github => report::github::render,
+            Format::Gitlab => report::gitlab::render,
+        }
+    }
+
+    /// What the renderer writes may hold text from the inputs that only
+    /// its own escaping does not make safe for a terminal (JSON escapes
+    /// every control character; the others are stripped of escapes).
+    fn escapes_controls(self) -> bool {
+        matches!(self, Format::Json | Format::Sarif | Format::Gitlab)
+    }
+
+    /// The report shows source lines (they are read again for it).
+    fn quotes_source(self) -> bool {
+        matches!(self, Format::Text | Format::Sarif)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum FailOn {
     Error,
     Warning,
+    Note,
     Never,
+}
+
+impl FailOn {
+    fn threshold(self) -> Option<Severity> {
+        match self {
+            FailOn::Error => Some(Severity::Error),
+            FailOn::Warning => Some(Severity::Warning),
+            FailOn::Note => Some(Severity::Note),
+            FailOn::Never => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -97,11 +137,39 @@ struct ScanArgs {
     #[arg(long, short, value_name = "FILE")]
     output: Option<PathBuf>,
 
+    /// Also write a SARIF report to FILE (beside `--format`).
+    #[arg(long, value_name = "FILE")]
+    sarif_output: Option<PathBuf>,
+
+    /// Also write a JSON report to FILE (beside `--format`).
+    #[arg(long, value_name = "FILE")]
+    json_output: Option<PathBuf>,
+
+    /// Also write a JUnit XML report to FILE (beside `--format`).
+    #[arg(long, value_name = "FILE")]
+    junit_output: Option<PathBuf>,
+
+    /// Also write a GitLab Code Quality report to FILE (beside `--format`).
+    #[arg(long, value_name = "FILE")]
+    gitlab_output: Option<PathBuf>,
+
+    /// Read everything under DIR too (repeatable), to correlate the paths
+    /// given with the cluster stacks, exports and describe-cluster output
+    /// there; only findings in the paths given are reported (pre-commit).
+    #[arg(long, value_name = "DIR")]
+    context_root: Vec<String>,
+
+    /// The name standard input (`-`) goes by in the report and for its
+    /// stack name.
+    #[arg(long, value_name = "PATH")]
+    stdin_filename: Option<String>,
+
     /// Worker threads (default: all cores).
     #[arg(long, short, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     jobs: Option<u16>,
 
-    /// Exit with 1 when a finding is at or above this severity.
+    /// Exit with 1 when a finding is at or above this severity (`never`:
+    /// findings alone never fail).
     #[arg(long, value_enum, default_value_t = FailOn::Error)]
     fail_on: FailOn,
 
@@ -210,9 +278,23 @@ pub fn main() -> ExitCode {
 
 fn run_scan(args: ScanArgs) -> Result<ExitCode, String> {
     let (rules, guard) = rule_settings(&args)?;
+    // The main report and every `--FORMAT-output` file.
+    let mut outputs: Vec<(Format, Option<PathBuf>)> = vec![(args.format, args.output.clone())];
+    for (format, path) in [
+        (Format::Sarif, &args.sarif_output),
+        (Format::Json, &args.json_output),
+        (Format::Junit, &args.junit_output),
+        (Format::Gitlab, &args.gitlab_output),
+    ] {
+        if let Some(path) = path {
+            outputs.push((format, Some(path.clone())));
+        }
+    }
     let config = ScanConfig {
         paths: args.paths,
         contexts: args.context,
+        context_roots: args.context_root,
+        stdin_name: args.stdin_filename,
         jobs: args.jobs.map(usize::from),
         follow_links: args.follow_links,
         load: LoadOptions {
@@ -230,8 +312,8 @@ fn run_scan(args: ScanArgs) -> Result<ExitCode, String> {
         },
         rules,
         guard,
-        skip_source_lines: matches!(args.format, Format::Json | Format::Junit | Format::Github),
-        skip_checked_list: !matches!(args.format, Format::Junit),
+        skip_source_lines: !outputs.iter().any(|(f, _)| f.quotes_source()),
+        skip_checked_list: !outputs.iter().any(|(f, _)| *f == Format::Junit),
     };
     let baseline = args
         .baseline
@@ -253,43 +335,62 @@ fn run_scan(args: ScanArgs) -> Result<ExitCode, String> {
     if let Some(baseline) = &baseline {
         baseline.apply(&mut report);
     }
-    let enabled: Vec<&rules::Rule> = rules::REGISTRY.iter().filter(|r| config.rules.enabled(r)).collect();
-    if let (Format::Json, Some(path)) = (args.format, &args.output) {
-        // JSON holds no escape sequences to strip: stream it to the file
-        // rather than holding a rendered copy of a large report.
-        let write = || -> io::Result<()> {
-            let mut out = io::BufWriter::new(std::fs::File::create(path)?);
-            report::json::render(&report, &mut out)?;
-            out.flush()
-        };
-        write().map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-        return Ok(exit_code(&report, args.fail_on));
-    }
-    let mut rendered = Vec::new();
-    match args.format {
-        Format::Text => report::text::render(&report, args.verbose, &mut rendered),
-        Format::Json => report::json::render(&report, &mut rendered),
-        Format::Sarif => report::sarif::render(&report, &mut rendered),
-        Format::Junit => report::junit::render(&report, &enabled, &mut rendered),
-        Format::Github => report::github::render(&report, &mut rendered),
-    }
-    .map_err(|e| format!("cannot render the report: {e}"))?;
-
-    match &args.output {
-        Some(path) => {
-            let plain = strip(&rendered);
-            std::fs::write(path, plain).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    let options = RenderOptions {
+        verbose: args.verbose,
+        enabled: rules::REGISTRY.iter().filter(|r| config.rules.enabled(r)).map(|r| r.id).collect(),
+        fail_on: args.fail_on.threshold(),
+        base: std::env::current_dir().ok().and_then(|d| d.to_str().map(str::to_owned)),
+    };
+    for (format, path) in &outputs {
+        match path {
+            Some(path) => write_file(&report, &options, *format, path)?,
+            None => {
+                let mut rendered = Vec::new();
+                (format.renderer())(&report, &options, &mut rendered)
+                    .map_err(|e| format!("cannot render the report: {e}"))?;
+                let colors = *format == Format::Text
+                    && match args.color {
+                        Color::Always => true,
+                        Color::Never => false,
+                        Color::Auto => io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+                    };
+                if colors { write_stdout(&rendered)? } else { write_stdout(&strip(&rendered))? }
+            }
         }
-        None => {
-            let colors = match args.color {
-                Color::Always => true,
-                Color::Never => false,
-                Color::Auto => io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
-            };
-            if colors { write_stdout(&rendered)? } else { write_stdout(&strip(&rendered))? }
-        }
+    }
+    if report.summary.analysed == 0 {
+        let s = &report.summary;
+        eprintln!(
+            "eksguard: no input analysed ({}: {} skipped, {} not read){}",
+            plural(s.inputs, "input", "inputs"),
+            s.skipped,
+            s.errors,
+            if s.skipped > 0 && !args.verbose && args.format == Format::Text { "; --verbose lists them" } else { "" }
+        );
     }
     Ok(exit_code(&report, args.fail_on))
+}
+
+/// Writes one report to a file: streamed when the format escapes control
+/// characters itself, else rendered and stripped of escape sequences.
+fn write_file(report: &Report, options: &RenderOptions, format: Format, path: &Path) -> Result<(), String> {
+    let render = format.renderer();
+    let write = || -> io::Result<()> {
+        let mut out = io::BufWriter::new(std::fs::File::create(path)?);
+        if format.escapes_controls() {
+            render(report, options, &mut out)?;
+        } else {
+            let mut rendered = Vec::new();
+            render(report, options, &mut rendered)?;
+            out.write_all(&strip(&rendered))?;
+        }
+        out.flush()
+    };
+    write().map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 /// Rule settings from `eksguard.toml` and the flags, and the Guard rules.
@@ -328,12 +429,7 @@ fn exit_code(report: &Report, fail_on: FailOn) -> ExitCode {
     if !report.errors.is_empty() {
         return ExitCode::from(2);
     }
-    let threshold = match fail_on {
-        FailOn::Error => Some(Severity::Error),
-        FailOn::Warning => Some(Severity::Warning),
-        FailOn::Never => None,
-    };
-    match (threshold, report.worst()) {
+    match (fail_on.threshold(), report.worst()) {
         (Some(t), Some(w)) if w >= t => ExitCode::from(1),
         _ => ExitCode::SUCCESS,
     }
@@ -352,10 +448,18 @@ fn list_rules(format: ListFormat) -> Result<(), String> {
             s
         }
         ListFormat::Markdown => rules::doc::markdown_table(),
-        ListFormat::Text => rules::REGISTRY
-            .iter()
-            .map(|r| format!("{:<7} {:<8} {:<40} {}\n", r.id, r.severity, r.name, r.summary))
-            .collect(),
+        ListFormat::Text => {
+            let width = |f: fn(&rules::Rule) -> usize| rules::REGISTRY.iter().map(f).max().unwrap_or(0);
+            let (id, severity, name) =
+                (width(|r| r.id.len()), width(|r| r.severity.as_str().len()), width(|r| r.name.len()));
+            rules::REGISTRY
+                .iter()
+                .map(|r| {
+                    let severity_text = r.severity.as_str();
+                    format!("{:<id$}  {severity_text:<severity$}  {:<name$}  {}\n", r.id, r.name, r.summary)
+                })
+                .collect()
+        }
     };
     write_stdout(text.as_bytes())
 }

@@ -58,9 +58,11 @@ impl Discovery {
 
 /// How to walk directories.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct DiscoverOptions {
+pub struct DiscoverOptions<'a> {
     /// Follow symbolic links met in a walk (`--follow-links`).
     pub follow_links: bool,
+    /// The name standard input goes by (`--stdin-filename`); `-` when unset.
+    pub stdin_name: Option<&'a str>,
 }
 
 /// Finds the inputs under `paths` (`-` is standard input). `context` marks
@@ -70,12 +72,13 @@ pub fn discover(paths: &[String], context: bool, found: &mut Discovery) {
 }
 
 /// [`discover`] with options.
-pub fn discover_with(paths: &[String], context: bool, options: DiscoverOptions, found: &mut Discovery) {
+pub fn discover_with(paths: &[String], context: bool, options: DiscoverOptions<'_>, found: &mut Discovery) {
     let mut seen =
         Seen { paths: found.inputs.iter().map(|i| (i.path.clone(), i.context)).collect(), ..Seen::default() };
     for arg in paths {
         if arg == "-" {
-            push(found, &mut seen, Input { path: Arc::from("-"), source: Source::Stdin, explicit: true, context });
+            let path = Arc::from(options.stdin_name.unwrap_or("-"));
+            push(found, &mut seen, Input { path, source: Source::Stdin, explicit: true, context });
             continue;
         }
         let path = Path::new(arg);
@@ -96,6 +99,42 @@ pub fn discover_with(paths: &[String], context: bool, options: DiscoverOptions, 
             found.skipped.push((Arc::from(arg.as_str()), special_reason(&meta.file_type())));
         }
     }
+}
+
+/// Finds the inputs under `roots` (`--context-root`) that were not found
+/// already, to be read for correlation only: a file met here that is also
+/// one of the inputs found so far, however it was spelled, is not listed
+/// again. Returns the index of the first input found here; what cannot be
+/// walked is left out silently, as these inputs are not reported on.
+/// Paths under `.` are listed without the `./`.
+pub fn discover_background(roots: &[String], options: DiscoverOptions<'_>, found: &mut Discovery) -> usize {
+    let first = found.inputs.len();
+    let given: HashSet<std::path::PathBuf> =
+        found.inputs.iter().filter_map(|i| i.file_path()).filter_map(|p| std::fs::canonicalize(p).ok()).collect();
+    let mut seen =
+        Seen { paths: found.inputs.iter().map(|i| (i.path.clone(), i.context)).collect(), ..Seen::default() };
+    let mut walked = Discovery::default();
+    for root in roots {
+        walk(Path::new(root), false, DiscoverOptions { follow_links: false, ..options }, &mut walked, &mut seen);
+    }
+    for mut input in walked.inputs {
+        let real = input.file_path().and_then(|p| std::fs::canonicalize(p).ok());
+        if real.is_some_and(|r| given.contains(&r)) {
+            continue;
+        }
+        if let Some(short) = input.path.strip_prefix("./").filter(|s| !s.is_empty()) {
+            input.path = Arc::from(short);
+        }
+        input.explicit = false;
+        found_push(found, input);
+    }
+    first
+}
+
+/// Lists an input already known to be new.
+fn found_push(found: &mut Discovery, input: Input) {
+    let mut seen = Seen::default();
+    push(found, &mut seen, input);
 }
 
 /// What discovery has met so far.
@@ -123,7 +162,7 @@ fn push(found: &mut Discovery, seen: &mut Seen, input: Input) {
     }
 }
 
-fn walk(root: &Path, context: bool, options: DiscoverOptions, found: &mut Discovery, seen: &mut Seen) {
+fn walk(root: &Path, context: bool, options: DiscoverOptions<'_>, found: &mut Discovery, seen: &mut Seen) {
     let mut followed = Vec::new();
     let walker = WalkDir::new(root)
         .follow_links(options.follow_links)
@@ -321,7 +360,12 @@ mod tests {
         std::os::unix::fs::symlink(dir.path().join("gone"), dir.path().join("v.json")).expect("symlink");
         let root = dir.path().to_string_lossy().into_owned();
         let mut found = Discovery::default();
-        discover_with(std::slice::from_ref(&root), false, DiscoverOptions { follow_links: true }, &mut found);
+        discover_with(
+            std::slice::from_ref(&root),
+            false,
+            DiscoverOptions { follow_links: true, ..DiscoverOptions::default() },
+            &mut found,
+        );
         let rel = |p: &str| p.strip_prefix(root.as_str()).unwrap_or(p).to_owned();
         let inputs: Vec<_> = found.inputs.iter().map(|i| rel(&i.path)).collect();
         assert_eq!(inputs, ["/sub/t.json"]);

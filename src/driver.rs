@@ -23,6 +23,13 @@ pub struct ScanConfig {
     pub paths: Vec<String>,
     /// `describe-cluster` output given with `--context`.
     pub contexts: Vec<String>,
+    /// Directories read only to correlate with (`--context-root`): their
+    /// templates, ClusterConfigs and describe-cluster output inform the
+    /// model, but only findings in `paths` are reported, and their skips
+    /// and errors are not reported either.
+    pub context_roots: Vec<String>,
+    /// The name standard input goes by (`--stdin-filename`).
+    pub stdin_name: Option<String>,
     /// Worker threads; all cores when `None`.
     pub jobs: Option<usize>,
     /// Follow symbolic links met in directory walks (`--follow-links`).
@@ -100,14 +107,18 @@ fn scan_in_pool(config: &ScanConfig, progress: &dyn Progress) -> Report {
     let (found, mut units) = std::thread::scope(|scope| {
         let discovery = scope.spawn(move || {
             let mut found = discover::Discovery::streaming(stream);
-            let walk = discover::DiscoverOptions { follow_links: config.follow_links };
+            let walk = discover::DiscoverOptions {
+                follow_links: config.follow_links,
+                stdin_name: config.stdin_name.as_deref(),
+            };
             discover::discover_with(&config.paths, false, walk, &mut found);
             discover::discover_with(&config.contexts, true, walk, &mut found);
+            let background = discover::discover_background(&config.context_roots, walk, &mut found);
             // The workers stop after the last input.
             found.end_stream();
             found.inputs.shrink_to_fit();
             progress.start(found.inputs.len());
-            found
+            (found, background)
         });
         // Tagged with the input's index and the unit's place in it (an
         // archive holds many).
@@ -123,6 +134,7 @@ fn scan_in_pool(config: &ScanConfig, progress: &dyn Progress) -> Report {
         let found = discovery.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
         (found, units)
     });
+    let (found, background) = found;
     // Back in input order, whatever order the workers took them in.
     units.sort_unstable_by_key(|(at, _)| *at);
     let mut errors: Vec<InputError> =
@@ -135,7 +147,18 @@ fn scan_in_pool(config: &ScanConfig, progress: &dyn Progress) -> Report {
     );
     let mut checked = Vec::new();
     let mut guard_inputs = Vec::new();
-    for (_, unit) in units {
+    // Units read under `--context-root` only: facts, nothing reported.
+    let mut context_only = std::collections::HashSet::new();
+    for ((index, _), unit) in units {
+        if index >= background {
+            summary.context_only += 1;
+            if let Unit::Analysed { path, facts, guard, .. } = unit {
+                guard_inputs.extend(guard);
+                all_facts.extend(facts);
+                context_only.insert(path);
+            }
+            continue;
+        }
         match unit {
             Unit::Analysed { path, documents, facts, guard } => {
                 if !config.skip_checked_list {
@@ -170,7 +193,10 @@ fn scan_in_pool(config: &ScanConfig, progress: &dyn Progress) -> Report {
         let (found, failed) = rules::guard::evaluate(guard, &guard_inputs, &model);
         findings.extend(found);
         rules::sort(&mut findings);
-        errors.extend(failed);
+        errors.extend(failed.into_iter().filter(|e| !context_only.contains(&e.path)));
+    }
+    if !context_only.is_empty() {
+        findings.retain(|f| !context_only.contains(&f.location.path));
     }
     errors.sort();
     let (mut findings, suppressed) = suppress::apply(findings, &model.suppressions);
@@ -246,6 +272,18 @@ fn load_input(input: &load::Input, config: &ScanConfig, progress: &dyn Progress)
         .into_iter()
         .map(|loaded| analyse(loaded, input.context, &config.facts, config.guard.is_some()))
         .collect();
+    // Piped input that holds nothing to read is most often a command that
+    // failed upstream (`eksctl create cluster --dry-run | eksguard scan -`).
+    let units = match (&input.source, units.as_slice()) {
+        (load::Source::Stdin, [Unit::Skipped(first), rest @ ..]) if rest.iter().all(|u| matches!(u, Unit::Skipped(_))) => {
+            let message = format!(
+                "standard input holds nothing eksguard reads ({}); did the command before the pipe fail?",
+                first.reason
+            );
+            vec![Unit::Error(InputError { path: input.path.clone(), message })]
+        }
+        _ => units,
+    };
     let documents =
         units
             .iter()

@@ -36,6 +36,7 @@ pub fn documents(docs: &[load::Document]) {
         checked: Vec::new(),
     };
     let mut out = Vec::new();
-    report::text::render(&report, true, &mut out).expect("render text");
-    report::json::render(&report, &mut out).expect("render json");
+    let options = report::RenderOptions { verbose: true, ..report::RenderOptions::default() };
+    report::text::render(&report, &options, &mut out).expect("render text");
+    report::json::render(&report, &options, &mut out).expect("render json");
 }

@@ -10,9 +10,14 @@ use std::io::{self, Write};
 
 use crate::finding::Severity;
 
-use super::Report;
+use super::{RenderOptions, Report, host_path, plural};
 
-pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+/// Standard input's path, unless `--stdin-filename` names it.
+pub const STDIN_PATH: &str = "<stdin>";
+
+pub fn render(report: &Report, options: &RenderOptions, out: &mut dyn Write) -> io::Result<()> {
+    let base = options.base.as_deref();
+    let path = |p: &str| property(host_path(p, base).as_deref().unwrap_or(STDIN_PATH));
     for f in &report.findings {
         let command = match f.severity {
             Severity::Error => "error",
@@ -23,7 +28,7 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         writeln!(
             out,
             "::{command} file={},line={},col={},title={}::{}",
-            property(&l.path),
+            path(&l.path),
             l.line,
             l.column,
             property(&format!("{} {}", f.rule, f.name)),
@@ -31,20 +36,19 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         )?;
     }
     for e in &report.errors {
-        writeln!(out, "::error file={},title=eksguard input error::{}", property(&e.path), data(&e.message))?;
+        writeln!(out, "::error file={},title=eksguard input error::{}", path(&e.path), data(&e.message))?;
     }
     let s = &report.summary;
     writeln!(
         out,
-        "eksguard: {} inputs ({} analysed, {} skipped, {} errors); findings: {} errors, {} warnings, {} notes; \
-         {} suppressed, {} baselined",
-        s.inputs,
+        "eksguard: {} ({} analysed, {} skipped, {}); findings: {}, {}, {}; {} suppressed, {} baselined",
+        plural(s.inputs, "input", "inputs"),
         s.analysed,
         s.skipped,
-        s.errors,
-        s.findings.error,
-        s.findings.warning,
-        s.findings.note,
+        plural(s.errors, "error", "errors"),
+        plural(s.findings.error, "error", "errors"),
+        plural(s.findings.warning, "warning", "warnings"),
+        plural(s.findings.note, "note", "notes"),
         s.suppressed,
         s.baselined
     )

@@ -2,9 +2,9 @@
 
 use std::io::{self, Write};
 
-use super::Report;
+use super::{RenderOptions, Report};
 
-pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+pub fn render(report: &Report, _options: &RenderOptions, out: &mut dyn Write) -> io::Result<()> {
     serde_json::to_writer_pretty(&mut *out, report)?;
     out.write_all(b"\n")
 }

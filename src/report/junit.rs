@@ -2,7 +2,9 @@
 //!
 //! One test suite per built-in rule; in it one test case per (rule, file
 //! checked), failing with every finding of that rule in that file (message,
-//! location, related locations and fix). A rule that was not selected has
+//! location, related locations and fix). A finding below `--fail-on` does
+//! not fail the run, so it does not fail its case either: the case passes
+//! and shows the finding in its `system-out`. A rule that was not selected has
 //! one skipped test case instead. Inputs that could not be read make a
 //! last suite, `eksguard inputs`, with one errored case each. No times or
 //! timestamps: the same scan gives the same bytes.
@@ -16,18 +18,19 @@ use std::io::{self, Write};
 use quick_junit::{NonSuccessKind, TestCase, TestCaseStatus, TestSuite};
 
 use crate::finding::Finding;
-use crate::rules::{REGISTRY, Rule};
+use crate::rules::REGISTRY;
 
-use super::Report;
+use super::{RenderOptions, Report};
 
-/// Renders `report`; `enabled` are the rules that ran (the others are
-/// reported as skipped).
-pub fn render(report: &Report, enabled: &[&Rule], out: &mut dyn Write) -> io::Result<()> {
+/// Renders `report`; the rules not in `options.enabled` are reported as
+/// skipped.
+pub fn render(report: &Report, options: &RenderOptions, out: &mut dyn Write) -> io::Result<()> {
+    let enabled = &options.enabled;
     let mut junit = quick_junit::Report::new("eksguard");
     for rule in REGISTRY {
         let mut suite = TestSuite::new(format!("{} {}", rule.id, rule.name));
         let classname = format!("eksguard.{}", rule.id);
-        if !enabled.iter().any(|r| r.id == rule.id) {
+        if !enabled.contains(&rule.id) {
             let mut status = TestCaseStatus::skipped();
             status.set_message("rule not selected (--select/--ignore)");
             let mut case = TestCase::new(rule.id, status);
@@ -42,9 +45,12 @@ pub fn render(report: &Report, enabled: &[&Rule], out: &mut dyn Write) -> io::Re
             by_file.entry(f.location.path.as_ref()).or_default().push(f);
         }
         for (file, findings) in by_file {
-            let status = match findings.as_slice() {
+            let fails = |f: &&Finding| options.fail_on.is_some_and(|t| f.severity >= t);
+            let (failing, passing): (Vec<&Finding>, Vec<&Finding>) = findings.into_iter().partition(fails);
+            let status = match failing.as_slice() {
                 [] => TestCaseStatus::success(),
                 [first, ..] => {
+                    let findings = &failing;
                     let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
                     let worst = findings.iter().map(|f| f.severity).max().unwrap_or(first.severity);
                     let message = if findings.len() == 1 {
@@ -58,6 +64,9 @@ pub fn render(report: &Report, enabled: &[&Rule], out: &mut dyn Write) -> io::Re
             };
             let mut case = TestCase::new(file, status);
             case.set_classname(classname.clone());
+            if !passing.is_empty() {
+                case.set_system_out(format!("below --fail-on, not failing:\n{}", describe(&passing)));
+            }
             suite.add_test_case(case);
         }
         junit.add_test_suite(suite);

@@ -1,16 +1,20 @@
 //! Stage 6: render.
 //!
 //! Takes the findings and the account of every input; gives the [`Report`]
-//! and its renderings (`text`, `json`). Renderers are the only code that
+//! and its renderings (`text`, `json`, `sarif`, `junit`, `github`,
+//! `gitlab`), every one a [`Renderer`]. Renderers are the only code that
 //! writes output; they write to the `Write` they are given, so one thread
 //! or many give the same bytes.
 
 pub mod github;
+pub mod gitlab;
 pub mod json;
 pub mod junit;
 pub mod sarif;
 pub mod text;
 
+use std::borrow::Cow;
+use std::io::{self, Write};
 use std::sync::Arc;
 
 use serde::Serialize;
@@ -18,6 +22,46 @@ use serde::Serialize;
 use crate::correlate::Model;
 use crate::facts::ModeFact;
 use crate::finding::{Finding, InputError, Severity, Skipped};
+
+/// Renders a report in one format.
+pub type Renderer = fn(&Report, &RenderOptions, &mut dyn Write) -> io::Result<()>;
+
+/// What renderers may need besides the report.
+#[derive(Debug, Clone, Default)]
+pub struct RenderOptions {
+    /// Also list skipped inputs (text).
+    pub verbose: bool,
+    /// Ids of the built-in rules that ran (JUnit shows the others skipped).
+    pub enabled: Vec<&'static str>,
+    /// `--fail-on`: findings below it do not fail the run, so JUnit does
+    /// not show them as failures. `None`: nothing fails.
+    pub fail_on: Option<Severity>,
+    /// The working directory: absolute paths under it are shown relative
+    /// to it where code hosts match paths (github, SARIF, GitLab).
+    pub base: Option<String>,
+}
+
+/// How code hosts (GitHub annotations, SARIF, GitLab) want a path: relative
+/// to the working directory without `./`, never absolute for a file under
+/// it. Standard input is `None`: each format names it its own way.
+pub fn host_path<'a>(path: &'a str, base: Option<&str>) -> Option<Cow<'a, str>> {
+    if path == "-" {
+        return None;
+    }
+    let mut rest = path;
+    if let Some(base) = base.map(|b| b.trim_end_matches(['/', '\\'])).filter(|b| !b.is_empty()) {
+        if let Some(under) = rest.strip_prefix(base).and_then(|r| r.strip_prefix(['/', '\\'])) {
+            rest = under;
+        }
+    }
+    while let Some(r) = rest.strip_prefix("./").or_else(|| rest.strip_prefix(".\\")) {
+        rest = r.trim_start_matches(['/', '\\']);
+    }
+    if rest.is_empty() {
+        return Some(Cow::Borrowed(path));
+    }
+    Some(if cfg!(windows) { Cow::Owned(rest.replace('\\', "/")) } else { Cow::Borrowed(rest) })
+}
 
 /// Version of the JSON report contract.
 pub const REPORT_VERSION: u32 = 1;
@@ -54,6 +98,9 @@ pub struct Summary {
     pub suppressed: usize,
     /// Findings hidden because `--baseline` recorded them.
     pub baselined: usize,
+    /// Inputs read under `--context-root` only to correlate with: not in
+    /// `inputs`, and nothing in them is reported.
+    pub context_only: usize,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -155,5 +202,31 @@ impl Report {
     /// The highest severity among the findings.
     pub fn worst(&self) -> Option<Severity> {
         self.findings.iter().map(|f| f.severity).max()
+    }
+}
+
+/// `n one` or `n many`, as people write counts.
+pub fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn host_paths_are_relative_without_dot() {
+        let base = Some("/work/repo");
+        let shown = |p| host_path(p, base).map(Cow::into_owned);
+        assert_eq!(shown("./stacks/a.json").as_deref(), Some("stacks/a.json"));
+        assert_eq!(shown("././a.json").as_deref(), Some("a.json"));
+        assert_eq!(shown(".//a.json").as_deref(), Some("a.json"));
+        assert_eq!(shown("/work/repo/stacks/a.json").as_deref(), Some("stacks/a.json"));
+        assert_eq!(shown("/work/repository/a.json").as_deref(), Some("/work/repository/a.json"));
+        assert_eq!(shown("/tmp/a.json").as_deref(), Some("/tmp/a.json"));
+        assert_eq!(shown("../a.json").as_deref(), Some("../a.json"));
+        assert_eq!(shown("./x.tgz!t/a.yaml").as_deref(), Some("x.tgz!t/a.yaml"));
+        assert_eq!(shown("a:b.json").as_deref(), Some("a:b.json"));
+        assert_eq!(shown("-"), None);
     }
 }

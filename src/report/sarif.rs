@@ -1,22 +1,26 @@
 //! The SARIF 2.1.0 report, for GitHub code scanning and other SARIF tools.
 //!
 //! One run; `tool.driver` lists every built-in rule (short description from
-//! the registry, full description and help from `rules/<ID>.md`). Each
-//! finding is a result with one physical location relative to `%SRCROOT%`
-//! (absolute paths become `file://` URIs), its cross-stack evidence as
+//! the registry, full description and help from `rules/<ID>.md`), then the
+//! Guard rules that found something, and every result points at its rule
+//! with `ruleIndex`. Each finding is a result with one physical location
+//! relative to `%SRCROOT%`, the working directory (`./` dropped; absolute
+//! paths outside it become `file://` URIs), its cross-stack evidence as
 //! related locations, and a `partialFingerprints` entry from
 //! [`crate::finding::fingerprint`], which survives line shifts. Input
-//! errors are tool execution notifications. Archive entries keep their
-//! `ARCHIVE!entry` path.
+//! errors are tool execution notifications, and the invocation is not
+//! successful when there are any (exit code 2). Archive entries keep their
+//! `ARCHIVE!entry` path; standard input is `stdin` with a description,
+//! unless `--stdin-filename` names it.
 
 use std::io::{self, Write};
 
 use serde_json::{Value, json};
 
-use crate::finding::{Location, Severity, fingerprint};
+use crate::finding::{Finding, Location, Severity, fingerprint};
 use crate::rules::{REGISTRY, Rule};
 
-use super::Report;
+use super::{RenderOptions, Report, host_path};
 
 pub const SCHEMA_URI: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 pub const INFORMATION_URI: &str = "https://github.com/eksguard/eksguard";
@@ -24,24 +28,36 @@ pub const INFORMATION_URI: &str = "https://github.com/eksguard/eksguard";
 pub const FINGERPRINT_KEY: &str = "eksguard/v1";
 const SRCROOT: &str = "%SRCROOT%";
 
-pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, &document(report))?;
+pub fn render(report: &Report, options: &RenderOptions, out: &mut dyn Write) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, &document(report, options.base.as_deref()))?;
     out.write_all(b"\n")
 }
 
-/// The SARIF log as a JSON value.
-pub fn document(report: &Report) -> Value {
-    let rules: Vec<Value> = REGISTRY.iter().map(rule).collect();
+/// The SARIF log as a JSON value; `base` is the working directory.
+pub fn document(report: &Report, base: Option<&str>) -> Value {
+    // Guard rules are known by the findings they gave: id (the Guard rule's
+    // name) and the file it is in, from the remediation.
+    let mut guard: Vec<&Finding> =
+        report.findings.iter().filter(|f| !REGISTRY.iter().any(|r| r.id == f.rule)).collect();
+    guard.sort_by_key(|f| f.rule);
+    guard.dedup_by_key(|f| f.rule);
+    let rules: Vec<Value> = REGISTRY.iter().map(rule).chain(guard.iter().map(|f| guard_rule(f))).collect();
+    let index_of = |id: &str| {
+        REGISTRY
+            .iter()
+            .position(|r| r.id == id)
+            .or_else(|| guard.iter().position(|f| f.rule == id).map(|i| REGISTRY.len() + i))
+    };
     let results: Vec<Value> = report
         .findings
         .iter()
         .map(|f| {
-            let index = REGISTRY.iter().position(|r| r.id == f.rule);
+            let index = index_of(f.rule);
             let mut result = json!({
                 "ruleId": f.rule,
                 "level": level(f.severity),
                 "message": { "text": f.message },
-                "locations": [location(&f.location, None)],
+                "locations": [location(&f.location, None, base)],
                 "partialFingerprints": { FINGERPRINT_KEY: fingerprint(f) },
                 "properties": { "remediation": f.remediation },
             });
@@ -61,7 +77,7 @@ pub fn document(report: &Report) -> Value {
                     .related
                     .iter()
                     .enumerate()
-                    .map(|(i, r)| location(&r.location, Some((i + 1, &r.message))))
+                    .map(|(i, r)| location(&r.location, Some((i + 1, &r.message)), base))
                     .collect();
             }
             result
@@ -74,7 +90,7 @@ pub fn document(report: &Report) -> Value {
             json!({
                 "level": "error",
                 "message": { "text": format!("input error: {}", e.message) },
-                "locations": [{ "physicalLocation": { "artifactLocation": artifact(&e.path) } }],
+                "locations": [{ "physicalLocation": { "artifactLocation": artifact(&e.path, base) } }],
             })
         })
         .collect();
@@ -91,7 +107,7 @@ pub fn document(report: &Report) -> Value {
             }},
             "originalUriBaseIds": { SRCROOT: { "description": { "text": "The directory eksguard ran in." } } },
             "invocations": [{
-                "executionSuccessful": true,
+                "executionSuccessful": report.errors.is_empty(),
                 "toolExecutionNotifications": notifications,
             }],
             "results": results,
@@ -114,6 +130,18 @@ fn level(s: Severity) -> &'static str {
         Severity::Warning => "warning",
         Severity::Note => "note",
     }
+}
+
+/// A Guard rule, as far as its findings tell.
+fn guard_rule(f: &Finding) -> Value {
+    json!({
+        "id": f.rule,
+        "name": f.rule,
+        "shortDescription": { "text": format!("AWS CloudFormation Guard rule `{}`", f.rule) },
+        "help": { "text": f.remediation.as_ref() },
+        "defaultConfiguration": { "level": level(f.severity) },
+        "properties": { "tags": ["guard"] },
+    })
 }
 
 fn rule(r: &Rule) -> Value {
@@ -172,8 +200,8 @@ fn plain(markdown: &str) -> String {
     out.trim().replace('`', "").replace("**", "")
 }
 
-fn location(l: &Location, related: Option<(usize, &String)>) -> Value {
-    let mut physical = json!({ "artifactLocation": artifact(&l.path) });
+fn location(l: &Location, related: Option<(usize, &String)>, base: Option<&str>) -> Value {
+    let mut physical = json!({ "artifactLocation": artifact(&l.path, base) });
     if l.line >= 1 {
         physical["region"] = json!({ "startLine": l.line, "startColumn": l.column.max(1) });
         if let Some(line) = &l.source_line {
@@ -188,17 +216,30 @@ fn location(l: &Location, related: Option<(usize, &String)>) -> Value {
     value
 }
 
-/// A relative path becomes a URI relative to `%SRCROOT%`; an absolute one
-/// a `file://` URI; standard input stays `-`.
-fn artifact(path: &str) -> Value {
+/// A path under the working directory becomes a URI relative to
+/// `%SRCROOT%`; another absolute one a `file://` URI; standard input a
+/// placeholder that says what it is.
+fn artifact(path: &str, base: Option<&str>) -> Value {
+    let Some(path) = host_path(path, base) else {
+        return json!({
+            "uri": "stdin",
+            "description": { "text": "standard input (name it with --stdin-filename)" },
+        });
+    };
     let slashed = path.replace('\\', "/");
-    let absolute = slashed.starts_with('/') || slashed.as_bytes().get(1) == Some(&b':');
-    if absolute {
+    let b = slashed.as_bytes();
+    // `C:/x` or `C:\x`, not `a:b.json`.
+    let drive = b.len() > 2 && b[0].is_ascii_alphabetic() && b[1] == b':' && b[2] == b'/';
+    if slashed.starts_with('/') || drive {
         let prefix = if slashed.starts_with('/') { "file://" } else { "file:///" };
         return json!({ "uri": format!("{prefix}{}", encode(&slashed)) });
     }
-    let relative = slashed.trim_start_matches("./");
-    json!({ "uri": encode(relative), "uriBaseId": SRCROOT })
+    // A relative reference whose first segment holds `:` would read as a
+    // scheme (RFC 3986 4.2): `./` keeps it a path.
+    let first = slashed.split('/').next().unwrap_or_default();
+    let encoded = encode(&slashed);
+    let uri = if first.contains(':') { format!("./{encoded}") } else { encoded };
+    json!({ "uri": uri, "uriBaseId": SRCROOT })
 }
 
 /// Percent-encodes what may not appear in a URI path (RFC 3986: unreserved,
@@ -221,10 +262,15 @@ mod tests {
 
     #[test]
     fn uris_are_relative_encoded_or_file() {
+        let artifact = |p| artifact(p, Some("/work/repo"));
         assert_eq!(artifact("./a b/t.json"), json!({"uri": "a%20b/t.json", "uriBaseId": SRCROOT}));
+        assert_eq!(artifact("/work/repo/t.json"), json!({"uri": "t.json", "uriBaseId": SRCROOT}));
         assert_eq!(artifact("x.tgz!t/a.yaml"), json!({"uri": "x.tgz!t/a.yaml", "uriBaseId": SRCROOT}));
         assert_eq!(artifact("/tmp/t.json"), json!({"uri": "file:///tmp/t.json"}));
         assert_eq!(artifact("C:\\t.json"), json!({"uri": "file:///C:/t.json"}));
+        assert_eq!(artifact("a:b.json"), json!({"uri": "./a:b.json", "uriBaseId": SRCROOT}));
+        assert_eq!(artifact("d/a:b.json"), json!({"uri": "d/a:b.json", "uriBaseId": SRCROOT}));
+        assert_eq!(artifact("-")["uri"], "stdin");
         assert_eq!(encode("100%é"), "100%25%C3%A9");
     }
 

@@ -9,7 +9,7 @@ use anstyle::{AnsiColor, Style};
 
 use crate::finding::Severity;
 
-use super::Report;
+use super::{RenderOptions, Report, plural};
 
 const BOLD: Style = Style::new().bold();
 const DIM: Style = Style::new().dimmed();
@@ -24,7 +24,7 @@ fn severity_style(s: Severity) -> Style {
     }
 }
 
-pub fn render(report: &Report, verbose: bool, out: &mut dyn Write) -> io::Result<()> {
+pub fn render(report: &Report, options: &RenderOptions, out: &mut dyn Write) -> io::Result<()> {
     for f in &report.findings {
         let sev = severity_style(f.severity);
         writeln!(out, "{BOLD}{}{BOLD:#}: {sev}{}[{}]{sev:#} {}", f.location, f.severity, f.rule, f.message)?;
@@ -47,13 +47,12 @@ pub fn render(report: &Report, verbose: bool, out: &mut dyn Write) -> io::Result
         let red = severity_style(Severity::Error);
         writeln!(out, "{BOLD}{}{BOLD:#}: {red}input error:{red:#} {}", e.path, e.message)?;
     }
-    if verbose {
+    if options.verbose {
         for s in &report.skipped {
             writeln!(out, "{DIM}{}: skipped: {}{DIM:#}", s.path, s.reason)?;
         }
     }
     let s = &report.summary;
-    let plural = |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
     write!(
         out,
         "{BOLD}Summary:{BOLD:#} {} ({} analysed, {} skipped, {}); {}, {}, {}, {}; findings: {}, {}, {}",
