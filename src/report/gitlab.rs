@@ -27,7 +27,7 @@ pub fn render(report: &Report, options: &RenderOptions, out: &mut dyn Write) -> 
         .map(|f| {
             let path = host_path(&f.location.path, options.base.as_deref());
             json!({
-                "description": format!("{} Fix: {}", f.message, f.remediation),
+                "description": format!("{}{} Fix: {}", f.message, stop(&f.message), f.remediation),
                 "check_name": f.rule,
                 "fingerprint": fingerprint(f),
                 "severity": severity(f.severity),
@@ -40,6 +40,11 @@ pub fn render(report: &Report, options: &RenderOptions, out: &mut dyn Write) -> 
         .collect();
     serde_json::to_writer_pretty(&mut *out, &issues)?;
     out.write_all(b"\n")
+}
+
+/// The full stop a message needs before the fix follows it.
+fn stop(message: &str) -> &'static str {
+    if message.ends_with(['.', '!', '?', '"']) { "" } else { "." }
 }
 
 fn severity(s: Severity) -> &'static str {

@@ -58,7 +58,7 @@ pub fn render(report: &Report, options: &RenderOptions, out: &mut dyn Write) -> 
                     } else {
                         format!("{} findings; first: {}: {}", findings.len(), first.location, first.message)
                     };
-                    status.set_message(message).set_type(worst.as_str()).set_description(describe(&findings));
+                    status.set_message(message).set_type(worst.as_str()).set_description(describe(findings));
                     status
                 }
             };
