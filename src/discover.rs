@@ -335,6 +335,26 @@ mod tests {
         assert_eq!(found.errors[0].1, "no such file or directory");
     }
 
+    #[test]
+    fn background_roots_add_only_files_not_given() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        for name in ["x.json", "y.json", "sub/z.yaml"] {
+            let p = dir.path().join(name);
+            std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+            std::fs::write(p, "{}").expect("write");
+        }
+        let root = dir.path().to_string_lossy().into_owned();
+        let mut found = Discovery::default();
+        // Given under another spelling than the walk will meet it.
+        discover(&[format!("{root}/sub/../x.json")], false, &mut found);
+        let first = discover_background(std::slice::from_ref(&root), DiscoverOptions::default(), &mut found);
+        assert_eq!(first, 1);
+        let rel = |p: &str| p.strip_prefix(root.as_str()).unwrap_or(p).to_owned();
+        let background: Vec<_> = found.inputs[first..].iter().map(|i| rel(&i.path)).collect();
+        assert_eq!(background, ["/sub/z.yaml", "/y.json"]);
+        assert!(found.inputs[first..].iter().all(|i| !i.explicit && !i.context));
+    }
+
     #[cfg(unix)]
     #[test]
     fn symlinks_in_a_walk_are_skipped() {
