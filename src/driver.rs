@@ -275,7 +275,9 @@ fn load_input(input: &load::Input, config: &ScanConfig, progress: &dyn Progress)
     // Piped input that holds nothing to read is most often a command that
     // failed upstream (`eksctl create cluster --dry-run | eksguard scan -`).
     let units = match (&input.source, units.as_slice()) {
-        (load::Source::Stdin, [Unit::Skipped(first), rest @ ..]) if rest.iter().all(|u| matches!(u, Unit::Skipped(_))) => {
+        (load::Source::Stdin, [Unit::Skipped(first), rest @ ..])
+            if rest.iter().all(|u| matches!(u, Unit::Skipped(_))) =>
+        {
             let message = format!(
                 "standard input holds nothing eksguard reads ({}); did the command before the pipe fail?",
                 first.reason
