@@ -109,8 +109,13 @@ pub fn discover_with(paths: &[String], context: bool, options: DiscoverOptions<'
 /// Paths under `.` are listed without the `./`.
 pub fn discover_background(roots: &[String], options: DiscoverOptions<'_>, found: &mut Discovery) -> usize {
     let first = found.inputs.len();
-    let given: HashSet<std::path::PathBuf> =
-        found.inputs.iter().filter_map(|i| i.file_path()).filter_map(|p| std::fs::canonicalize(p).ok()).collect();
+    // Standard input named after a file (`--stdin-filename`) stands for
+    // that file: it is not read again from the disk.
+    let given: HashSet<std::path::PathBuf> = found
+        .inputs
+        .iter()
+        .filter_map(|i| std::fs::canonicalize(i.file_path().unwrap_or(Path::new(&*i.path))).ok())
+        .collect();
     let mut seen =
         Seen { paths: found.inputs.iter().map(|i| (i.path.clone(), i.context)).collect(), ..Seen::default() };
     let mut walked = Discovery::default();

@@ -182,6 +182,28 @@ fn a_file_given_and_under_the_context_root_is_read_once() {
 }
 
 #[test]
+fn stdin_named_after_a_file_under_the_context_root_stands_for_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write_json(dir.path(), "eksctl-x-cluster.json", &cluster_stack("x", "CONFIG_MAP"));
+    write_json(dir.path(), "eksctl-x-nodegroup-a.json", &nodegroup_stack("x"));
+    let staged = serde_json::to_string(&nodegroup_stack("x")).expect("json");
+    let out = eksguard()
+        .current_dir(dir.path())
+        .args(["scan", "-", "--stdin-filename", "eksctl-x-nodegroup-a.json", "--context-root", "."])
+        .args(["--format", "json"])
+        .write_stdin(staged)
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    let report: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(report["summary"]["context_only"], 1, "{report:#}");
+    let findings = report["findings"].as_array().expect("findings");
+    assert_eq!(findings.len(), 1, "{report:#}");
+    assert_eq!(findings[0]["rule"], "EKS001");
+    assert_eq!(findings[0]["location"]["path"], "eksctl-x-nodegroup-a.json");
+}
+
+#[test]
 fn hook_file_filter_matches_every_extension_eksguard_reads() {
     let files = regex::Regex::new(&unquote(&field(&hook("eksguard"), "files"))).expect("regex");
     for name in [
