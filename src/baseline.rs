@@ -146,6 +146,7 @@ mod tests {
             skipped: Vec::new(),
             clusters: Vec::new(),
             checked: Vec::new(),
+            relations: Vec::new(),
         };
         baseline.apply(&mut report);
         assert_eq!(report.findings.len(), 2);

@@ -69,6 +69,10 @@ enum Format {
     Github,
     /// GitLab Code Quality report (merge request widget).
     Gitlab,
+    /// Markdown with a Mermaid diagram (GitHub job summaries, merge-request comments).
+    Markdown,
+    /// One self-contained HTML page (archive sweeps).
+    Html,
 }
 
 impl Format {
@@ -81,19 +85,22 @@ impl Format {
             Format::Junit => report::junit::render,
             Format::Github => report::github::render,
             Format::Gitlab => report::gitlab::render,
+            Format::Markdown => report::markdown::render,
+            Format::Html => report::html::render,
         }
     }
 
     /// What the renderer writes may hold text from the inputs that only
     /// its own escaping does not make safe for a terminal (JSON escapes
-    /// every control character; the others are stripped of escapes).
+    /// every control character, Markdown and HTML replace them; the others
+    /// are stripped of escapes).
     fn escapes_controls(self) -> bool {
-        matches!(self, Format::Json | Format::Sarif | Format::Gitlab)
+        matches!(self, Format::Json | Format::Sarif | Format::Gitlab | Format::Markdown | Format::Html)
     }
 
     /// The report shows source lines (they are read again for it).
     fn quotes_source(self) -> bool {
-        matches!(self, Format::Text | Format::Sarif)
+        matches!(self, Format::Text | Format::Sarif | Format::Html)
     }
 }
 
@@ -314,6 +321,7 @@ fn run_scan(args: ScanArgs) -> Result<ExitCode, String> {
         guard,
         skip_source_lines: !outputs.iter().any(|(f, _)| f.quotes_source()),
         skip_checked_list: !outputs.iter().any(|(f, _)| *f == Format::Junit),
+        relations: outputs.iter().any(|(f, _)| matches!(f, Format::Markdown | Format::Html)),
     };
     let baseline = args
         .baseline

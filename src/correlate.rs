@@ -11,7 +11,8 @@ use std::collections::{BTreeMap, HashMap};
 
 use crate::facts::suppress::Suppression;
 use crate::facts::{
-    AccessEntryFact, AuthMode, ClusterFact, ExportValue, Facts, LiveCluster, ModeFact, StackFacts, TargetRef,
+    AccessEntryFact, AuthMode, ClusterFact, EksctlCommand, ExportValue, Facts, LiveCluster, ModeFact, StackFacts,
+    TargetRef,
 };
 
 /// A cluster definition: the `index`th cluster of stack `stack`.
@@ -108,6 +109,24 @@ impl Model {
                 (effective.mode.mode == Some(AuthMode::ConfigMap)).then_some((s, c, effective))
             })
         })
+    }
+
+    /// The cluster an entry targets and the mode that applies to it, when
+    /// CloudFormation will reject the entry: the effective mode (live state
+    /// first) is CONFIG_MAP. A stack predicted from `eksctl create
+    /// nodegroup` is never rejected: eksctl reads the live mode and leaves
+    /// the entry out on a CONFIG_MAP cluster.
+    pub fn rejected(&self, e: &EntryRef) -> Option<(usize, Effective<'_>)> {
+        let Target::Cluster { cluster, definition } = e.target else { return None };
+        let effective = self.effective(cluster, definition)?;
+        if effective.mode.mode != Some(AuthMode::ConfigMap) {
+            return None;
+        }
+        let predicted = self.stack(e.stack).prediction.as_ref();
+        if predicted.is_some_and(|p| p.command == EksctlCommand::CreateNodegroup) {
+            return None;
+        }
+        Some((cluster, effective))
     }
 
     /// The cluster index defined by `d`.

@@ -47,6 +47,9 @@ pub struct ScanConfig {
     /// The report will not list every input read ([`Report::checked`] is
     /// for JUnit): a sweep does not keep the path of each one to the end.
     pub skip_checked_list: bool,
+    /// Build [`Report::relations`] (which stacks' entries target which
+    /// cluster) for the Markdown and HTML reports.
+    pub relations: bool,
 }
 
 /// What became of one input unit after loading and fact extraction.
@@ -211,8 +214,9 @@ fn scan_in_pool(config: &ScanConfig, progress: &dyn Progress) -> Report {
     summary.access_entries = model.entries.len();
     summary.findings = Counts::of(&findings);
     let clusters = report::cluster_summaries(&model);
+    let relations = if config.relations { report::relations(&model) } else { Vec::new() };
     free_beside((model, inputs));
-    Report { version: report::REPORT_VERSION, summary, clusters, findings, errors, skipped, checked }
+    Report { version: report::REPORT_VERSION, summary, clusters, findings, errors, skipped, checked, relations }
 }
 
 /// Frees `value` on a helper thread (inline if none can start): a sweep's

@@ -1,15 +1,20 @@
 //! Stage 6: render.
 //!
-//! Takes the findings and the account of every input; gives the [`Report`]
-//! and its renderings (`text`, `json`, `sarif`, `junit`, `github`,
-//! `gitlab`), every one a [`Renderer`]. Renderers are the only code that
-//! writes output; they write to the `Write` they are given, so one thread
-//! or many give the same bytes.
+//! Takes the findings, the account of every input and the model; gives the
+//! [`Report`] (cluster summaries and the cluster-stack relations are built
+//! here, from the model, so that renderers need nothing else) and its
+//! renderings (`text`, `json`, `sarif`, `junit`, `github`, `gitlab`,
+//! `markdown`, `html`), every one a [`Renderer`]. Renderers are the only
+//! code that writes output; they write to the `Write` they are given, so
+//! one thread or many give the same bytes.
 
+mod escape;
 pub mod github;
 pub mod gitlab;
+pub mod html;
 pub mod json;
 pub mod junit;
+pub mod markdown;
 pub mod sarif;
 pub mod text;
 
@@ -66,6 +71,32 @@ pub fn host_path<'a>(path: &'a str, base: Option<&str>) -> Option<Cow<'a, str>> 
 /// Version of the JSON report contract.
 pub const REPORT_VERSION: u32 = 1;
 
+/// The documentation of a built-in rule, on the web; `None` for a Guard rule.
+pub fn rule_doc_url(rule: &str) -> Option<String> {
+    crate::rules::REGISTRY
+        .iter()
+        .any(|r| r.id == rule)
+        .then(|| format!("{}/blob/main/rules/{rule}.md", sarif::INFORMATION_URI))
+}
+
+/// Findings in the order the Markdown and HTML reports list them: errors,
+/// then warnings, then notes, each in the report's order.
+pub fn by_severity(findings: &[Finding]) -> Vec<&Finding> {
+    let mut sorted: Vec<&Finding> = findings.iter().collect();
+    sorted.sort_by_key(|f| std::cmp::Reverse(f.severity));
+    sorted
+}
+
+/// The mode a cluster summary shows: its effective mode, `conflict`, or
+/// `unknown`.
+pub fn mode_text(c: &ClusterSummary) -> &str {
+    match (&c.mode, c.conflict) {
+        (Some(m), _) => m,
+        (None, true) => "conflict",
+        (None, false) => "unknown",
+    }
+}
+
 /// Everything a run found out.
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
@@ -79,6 +110,12 @@ pub struct Report {
     /// checked (JUnit's test cases). Not part of the JSON contract.
     #[serde(skip)]
     pub checked: Vec<Arc<str>>,
+    /// Which stacks' access entries target which cluster, sorted by
+    /// cluster, path and stack (the Markdown and HTML diagrams); empty
+    /// unless [`crate::ScanConfig::relations`] asked for it. Not part of
+    /// the JSON contract.
+    #[serde(skip)]
+    pub relations: Vec<Relation>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -166,8 +203,24 @@ impl ModeSummary {
     }
 }
 
-/// Summaries of every cluster of the model, sorted by name.
-pub fn cluster_summaries(model: &Model) -> Vec<ClusterSummary> {
+/// The stacks of one input whose access entries target one cluster.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Relation {
+    /// Index into [`Report::clusters`].
+    pub cluster: usize,
+    pub stack: String,
+    pub path: Arc<str>,
+    /// Access entries of the stack that target the cluster.
+    pub entries: usize,
+    /// Of those, the ones CloudFormation will reject (the cluster's
+    /// effective mode is CONFIG_MAP), whether or not their findings are
+    /// shown.
+    pub failing: usize,
+}
+
+/// The model's cluster indices in the order of [`cluster_summaries`]: by
+/// name, then by the place of the first definition.
+fn cluster_order(model: &Model) -> Vec<usize> {
     // Sorted as indices, so that a sweep's many summaries are built once,
     // in order, rather than moved about.
     let key = |i: usize| {
@@ -178,6 +231,37 @@ pub fn cluster_summaries(model: &Model) -> Vec<ClusterSummary> {
     let mut order: Vec<usize> = (0..model.clusters.len()).collect();
     order.sort_by(|&a, &b| key(a).cmp(&key(b)));
     order
+}
+
+/// Every (cluster, stack) pair that an access entry links, with how many
+/// entries and how many of them CloudFormation will reject. Entries whose
+/// cluster is not among the inputs are left out (EKS002 reports them).
+pub fn relations(model: &Model) -> Vec<Relation> {
+    let mut summary_index = vec![0; model.clusters.len()];
+    for (at, i) in cluster_order(model).into_iter().enumerate() {
+        summary_index[i] = at;
+    }
+    let mut counts: std::collections::BTreeMap<(usize, usize), (usize, usize)> = std::collections::BTreeMap::new();
+    for e in &model.entries {
+        let crate::correlate::Target::Cluster { cluster, .. } = e.target else { continue };
+        let count = counts.entry((summary_index[cluster], e.stack)).or_default();
+        count.0 += 1;
+        count.1 += usize::from(model.rejected(e).is_some());
+    }
+    let mut relations: Vec<Relation> = counts
+        .into_iter()
+        .map(|((cluster, stack), (entries, failing))| {
+            let s = model.stack(stack);
+            Relation { cluster, stack: s.stack_name.clone(), path: s.path.clone(), entries, failing }
+        })
+        .collect();
+    relations.sort_by(|a, b| (a.cluster, &a.path, &a.stack).cmp(&(b.cluster, &b.path, &b.stack)));
+    relations
+}
+
+/// Summaries of every cluster of the model, sorted by name.
+pub fn cluster_summaries(model: &Model) -> Vec<ClusterSummary> {
+    cluster_order(model)
         .into_iter()
         .map(|i| {
             let c = &model.clusters[i];
@@ -203,6 +287,30 @@ impl Report {
     pub fn worst(&self) -> Option<Severity> {
         self.findings.iter().map(|f| f.severity).max()
     }
+
+    /// Per cluster of [`Report::clusters`]: the stacks, access entries and
+    /// rejected entries that [`Report::relations`] link to it.
+    pub fn cluster_load(&self) -> Vec<Load> {
+        let mut load = vec![Load::default(); self.clusters.len()];
+        for r in &self.relations {
+            if let Some(l) = load.get_mut(r.cluster) {
+                l.stacks += 1;
+                l.failing_stacks += usize::from(r.failing > 0);
+                l.entries += r.entries;
+                l.failing += r.failing;
+            }
+        }
+        load
+    }
+}
+
+/// What targets one cluster (see [`Report::cluster_load`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Load {
+    pub stacks: usize,
+    pub failing_stacks: usize,
+    pub entries: usize,
+    pub failing: usize,
 }
 
 /// `n one` or `n many`, as people write counts.

@@ -3,9 +3,9 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use crate::correlate::{Model, Target};
+use crate::correlate::Model;
 use crate::eksctl;
-use crate::facts::{AccessEntryFact, AuthMode, EksctlCommand, ModeSource, Prediction, StackFacts, StackRole};
+use crate::facts::{AccessEntryFact, AuthMode, ModeSource, Prediction, StackFacts, StackRole};
 
 use super::{Related, Rule, Severity, Sink, Violation};
 
@@ -28,18 +28,10 @@ pub fn check(model: &Model, out: &mut Sink<'_>) {
     // sweep finds many entries on one cluster.
     let mut remediations: HashMap<(Remediation, usize), Arc<str>> = HashMap::new();
     for e in &model.entries {
-        let Target::Cluster { cluster, definition } = e.target else { continue };
-        let Some(effective) = model.effective(cluster, definition) else { continue };
-        if effective.mode.mode != Some(AuthMode::ConfigMap) {
-            continue;
-        }
+        // CONFIG_MAP, and not left out by `eksctl create nodegroup`.
+        let Some((cluster, effective)) = model.rejected(e) else { continue };
         let stack = model.stack(e.stack);
         let entry = model.entry(e);
-        if stack.prediction.as_ref().is_some_and(|p| p.command == EksctlCommand::CreateNodegroup) {
-            // `eksctl create nodegroup` reads the live mode and leaves the
-            // entry out of a CONFIG_MAP cluster's nodegroup stacks.
-            continue;
-        }
         let name = model.clusters[cluster].name.clone();
         let shown = crate::finding::shown(name.as_deref());
         let mode = effective.mode;
