@@ -16,6 +16,20 @@ pub fn shorten(text: &str, max: usize) -> Cow<'_, str> {
     }
 }
 
+/// At most `max` characters of `text`, with `…` in place of the middle:
+/// names that differ at the end (`…-nodegroup-ng-7`) stay apart.
+pub fn shorten_middle(text: &str, max: usize) -> Cow<'_, str> {
+    let count = text.chars().count();
+    if count <= max {
+        return Cow::Borrowed(text);
+    }
+    let tail = max.saturating_sub(1) / 2;
+    let head = max.saturating_sub(1) - tail;
+    let start: String = text.chars().take(head).collect();
+    let end: String = text.chars().skip(count - tail).collect();
+    Cow::Owned(format!("{start}…{end}"))
+}
+
 /// A control character as a reader may see it: line breaks and tabs are
 /// spaces where a value must stay on one line, anything else U+FFFD.
 fn control(c: char) -> char {
@@ -44,26 +58,66 @@ pub fn html(text: &str) -> String {
 }
 
 /// Text for a cell of a GitHub-flavoured Markdown table, shown as written:
-/// on one line, no pipe ends the cell, no HTML, link, emphasis or code span
-/// starts, and no `@mention`, `#123` reference or autolink is made.
+/// on one line, no pipe ends the cell, no HTML, link, emphasis, code span
+/// or math starts, and no `@mention`, `#123` reference or `scheme://`
+/// autolink is made. Marks that are harmless where they stand (`_` inside
+/// a word, `:` not followed by `//`, parentheses) are left as they are.
 pub fn markdown(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + text.len() / 8);
-    for c in text.chars() {
+    let chars: Vec<char> = text.chars().collect();
+    for (i, &c) in chars.iter().enumerate() {
+        let before = i.checked_sub(1).map(|j| chars[j]);
+        let after = chars.get(i + 1).copied();
         match c {
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
             '|' => out.push_str("&#124;"),
             '@' => out.push_str("&#64;"),
             '#' => out.push_str("&#35;"),
-            // `:` too, so that no `https://` in a message becomes a link.
-            '\\' | '`' | '*' | '_' | '[' | ']' | '(' | ')' | '~' | '!' | '{' | '}' | '$' | ':' => {
+            '_' if before.is_some_and(char::is_alphanumeric) && after.is_some_and(char::is_alphanumeric) => {
+                out.push(c);
+            }
+            ':' if !(after == Some('/') && chars.get(i + 2) == Some(&'/')) => out.push(c),
+            '\\' | '`' | '*' | '_' | '[' | ']' | '~' | '$' | ':' => {
                 out.push('\\');
                 out.push(c);
             }
             c if c.is_control() => out.push(control(c)),
             c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A message for a Markdown table cell: what the message quotes between
+/// backticks as code spans (unless it holds a backslash or pipe, which a
+/// code span in a table cannot show safely, or markup, which some renderers
+/// of code spans might not), the rest as [`markdown`].
+pub fn markdown_message(text: &str) -> String {
+    let parts: Vec<&str> = text.split('`').collect();
+    let mut out = String::with_capacity(text.len() + text.len() / 8);
+    for (i, part) in parts.iter().enumerate() {
+        let quoted = i % 2 == 1 && i + 1 < parts.len();
+        if quoted
+            && !part.is_empty()
+            && !part.contains(['\\', '|', '<', '>', '&'])
+            && !part.starts_with(' ')
+            && !part.ends_with(' ')
+        {
+            out.push('`');
+            out.extend(part.chars().map(|c| if c.is_control() { control(c) } else { c }));
+            out.push('`');
+        } else if quoted {
+            out.push_str("\\`");
+            out.push_str(&markdown(part));
+            out.push_str("\\`");
+        } else {
+            if i % 2 == 1 {
+                // An opening backtick with no closing one.
+                out.push_str("\\`");
+            }
+            out.push_str(&markdown(part));
         }
     }
     out
@@ -95,6 +149,8 @@ mod tests {
         assert_eq!(shorten("abcdef", 6), "abcdef");
         assert_eq!(shorten("abcdefg", 6), "abcde…");
         assert_eq!(shorten("ééééééé", 3), "éé…");
+        assert_eq!(shorten_middle("abcdefgh", 5), "ab…gh");
+        assert_eq!(shorten_middle("abcdefgh", 8), "abcdefgh");
     }
 
     #[test]
@@ -108,8 +164,17 @@ mod tests {
     #[test]
     fn markdown_cells_stay_one_plain_cell() {
         assert_eq!(markdown("a|b\nc"), "a&#124;b c");
-        assert_eq!(markdown("see https://x"), "see https\\://x");
-        assert_eq!(markdown("`x` *y* [l](u) <b> @me #1"), "\\`x\\` \\*y\\* \\[l\\]\\(u\\) &lt;b&gt; &#64;me &#35;1");
+        assert_eq!(markdown("see https://x: CONFIG_MAP _y_"), "see https\\://x: CONFIG_MAP \\_y\\_");
+        assert_eq!(markdown("`x` *y* [l](u) <b> @me #1"), "\\`x\\` \\*y\\* \\[l\\](u) &lt;b&gt; &#64;me &#35;1");
+    }
+
+    #[test]
+    fn messages_keep_their_code_spans() {
+        assert_eq!(
+            markdown_message("entry `A` on `x|y`, `<b>` and `"),
+            "entry `A` on \\`x&#124;y\\`, \\`&lt;b&gt;\\` and \\`"
+        );
+        assert_eq!(markdown_message("`a\\`b`c"), "\\`a\\\\\\`b\\`c");
     }
 
     #[test]

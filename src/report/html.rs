@@ -20,7 +20,7 @@ use std::io::{self, Write};
 use crate::facts::Location;
 use crate::rules::Finding;
 
-use super::escape::{html as esc, shorten};
+use super::escape::{html as esc, shorten_middle};
 use super::{ClusterSummary, Load, Relation, Report, by_severity, mode_text, rule_doc_url};
 
 /// Clusters drawn in the diagram (the rest are in the table).
@@ -84,8 +84,8 @@ fn verdict(report: &Report, load: &[Load], page: &mut String) {
     if failing > 0 {
         let clusters = load.iter().filter(|l| l.failing > 0).count();
         said.push(format!(
-            "CloudFormation will reject <strong>{} of {entries}</strong> on {} whose authentication mode is CONFIG_MAP.",
-            plural(failing, "access entry", "access entries"),
+            "CloudFormation will reject <strong>{failing} of {}</strong> on {} whose authentication mode is CONFIG_MAP.",
+            plural(entries, "access entry", "access entries"),
             plural(clusters, "cluster", "clusters")
         ));
     }
@@ -350,7 +350,7 @@ fn diagram(report: &Report, load: &[Load], page: &mut String) {
             esc(cluster_name(c)),
             CLUSTER_X + 12,
             cy - 12,
-            esc(&shorten(cluster_name(c), NODE_CHARS - 4)),
+            esc(&shorten_middle(cluster_name(c), NODE_CHARS - 4)),
             CLUSTER_X + 12,
             cy + 4,
             esc(&format!("{}{}", mode_text(c), c.source.map(|s| format!(" · {s}")).unwrap_or_default())),
@@ -392,7 +392,7 @@ fn diagram(report: &Report, load: &[Load], page: &mut String) {
         };
         for r in &stacks[..named] {
             let title = format!("{} ({}): {}", r.stack, r.path, plural(r.entries, "access entry", "access entries"));
-            draw(&shorten(&r.stack, NODE_CHARS - 8), &title, r.entries, r.failing, false, row_y);
+            draw(&shorten_middle(&r.stack, NODE_CHARS - 8), &title, r.entries, r.failing, false, row_y);
             row_y += ROW;
         }
         let rest = &stacks[named..];
@@ -401,9 +401,13 @@ fn diagram(report: &Report, load: &[Load], page: &mut String) {
             let failing: usize = rest.iter().map(|r| r.failing).sum();
             let failing_stacks = rest.iter().filter(|r| r.failing > 0).count();
             let label = if failing_stacks > 0 {
-                format!("+ {} more ({failing_stacks} failing)", plural(rest.len(), "stack", "stacks"))
+                format!(
+                    "+ {} more {} ({failing_stacks} failing)",
+                    rest.len(),
+                    if rest.len() == 1 { "stack" } else { "stacks" }
+                )
             } else {
-                format!("+ {} more", plural(rest.len(), "stack", "stacks"))
+                format!("+ {} more {}", rest.len(), if rest.len() == 1 { "stack" } else { "stacks" })
             };
             draw(&label, &label, entries, failing, true, row_y);
         }

@@ -20,7 +20,7 @@ use std::sync::Arc;
 
 use crate::rules::{Finding, Severity};
 
-use super::escape::{markdown as md, mermaid, shorten};
+use super::escape::{markdown as md, markdown_message, mermaid, shorten, shorten_middle};
 use super::{ClusterSummary, Load, Relation, Report, by_severity, mode_text, rule_doc_url};
 
 /// The most the whole document may take (GitHub's limit is 1 MiB).
@@ -49,7 +49,7 @@ pub fn document(report: &Report) -> String {
     if !report.errors.is_empty() {
         out.push_str("\n### Inputs not read\n\n");
         let rows = report.errors.iter().map(|e| {
-            format!("| {} | {} |\n", md(&shorten(&e.path, NAME_CHARS)), md(&shorten(&e.message, MESSAGE_CHARS)))
+            format!("| {} | {} |\n", md(&shorten_middle(&e.path, NAME_CHARS)), md(&shorten(&e.message, MESSAGE_CHARS)))
         });
         table(&mut out, "| input | reason |\n|---|---|\n", rows, report.errors.len(), ERRORS_BYTES, "inputs");
     }
@@ -108,9 +108,8 @@ fn verdict(report: &Report, load: &[Load], out: &mut String) {
         let stacks = stacks.collect::<std::collections::BTreeSet<_>>().len();
         let clusters = load.iter().filter(|l| l.failing > 0).count();
         lines.push(format!(
-            "**CloudFormation will reject {} of {}** in {} on {} whose authentication mode is CONFIG_MAP.",
-            plural(failing, "access entry", "access entries"),
-            load.iter().map(|l| l.entries).sum::<usize>(),
+            "**CloudFormation will reject {failing} of {}** in {} on {} whose authentication mode is CONFIG_MAP.",
+            plural(load.iter().map(|l| l.entries).sum::<usize>(), "access entry", "access entries"),
             plural(stacks, "stack", "stacks"),
             plural(clusters, "cluster", "clusters"),
         ));
@@ -171,7 +170,7 @@ fn severity(s: Severity) -> &'static str {
 fn rule_link(rule: &str, name: &str) -> String {
     match rule_doc_url(rule) {
         Some(url) => format!("[{rule}]({url} \"{name}\")"),
-        None => md(&shorten(rule, NAME_CHARS)),
+        None => md(&shorten_middle(rule, NAME_CHARS)),
     }
 }
 
@@ -181,10 +180,10 @@ fn finding_row(f: &Finding) -> String {
         "| {} | {} | {}:{} | {} | {} |\n",
         severity(f.severity),
         rule_link(f.rule, f.name),
-        md(&shorten(&l.path, NAME_CHARS)),
+        md(&shorten_middle(&l.path, NAME_CHARS)),
         l.line,
-        f.cluster.as_deref().map(|c| md(&shorten(c, NAME_CHARS))).unwrap_or_default(),
-        md(&shorten(&f.message, MESSAGE_CHARS)),
+        f.cluster.as_deref().map(|c| md(&shorten_middle(c, NAME_CHARS))).unwrap_or_default(),
+        markdown_message(&shorten(&f.message, MESSAGE_CHARS)),
     )
 }
 
@@ -197,12 +196,12 @@ fn cluster_order(report: &Report, load: &[Load]) -> Vec<usize> {
 }
 
 fn cluster_name(c: &ClusterSummary) -> String {
-    c.name.as_deref().map_or_else(|| "(unnamed)".to_owned(), |n| shorten(n, NAME_CHARS).into_owned())
+    c.name.as_deref().map_or_else(|| "(unnamed)".to_owned(), |n| shorten_middle(n, NAME_CHARS).into_owned())
 }
 
 fn cluster_row(c: &ClusterSummary, load: Load) -> String {
     let mut defined = match c.definitions.first() {
-        Some(d) => format!("{}:{}", md(&shorten(&d.path, NAME_CHARS)), d.line),
+        Some(d) => format!("{}:{}", md(&shorten_middle(&d.path, NAME_CHARS)), d.line),
         None => String::new(),
     };
     if c.definitions.len() > 1 {
@@ -212,7 +211,7 @@ fn cluster_row(c: &ClusterSummary, load: Load) -> String {
         if !defined.is_empty() {
             defined.push_str("; ");
         }
-        let _ = write!(defined, "live: {}", md(&shorten(&live.path, NAME_CHARS)));
+        let _ = write!(defined, "live: {}", md(&shorten_middle(&live.path, NAME_CHARS)));
     }
     let rejected = if load.failing > 0 { format!("**{}** ❌", load.failing) } else { "0".to_owned() };
     format!(
@@ -291,7 +290,7 @@ fn flowchart(
         let _ = writeln!(
             nodes,
             "  c{k}[\"<b>{}</b><br/>{}\"]:::{class}",
-            mermaid(&shorten(name, LABEL_CHARS)),
+            mermaid(&shorten_middle(name, LABEL_CHARS)),
             mermaid(&detail)
         );
         let stacks = by_cluster.get(&i).map_or(&[][..], Vec::as_slice);
@@ -300,7 +299,7 @@ fn flowchart(
             let next = stack_ids.len();
             let id = *stack_ids.entry((&r.path, &r.stack)).or_insert_with(|| {
                 let class = if r.failing > 0 { "fail" } else { "ok" };
-                let _ = writeln!(nodes, "  s{next}[\"{}\"]:::{class}", mermaid(&shorten(&r.stack, LABEL_CHARS)));
+                let _ = writeln!(nodes, "  s{next}[\"{}\"]:::{class}", mermaid(&shorten_middle(&r.stack, LABEL_CHARS)));
                 next
             });
             edge(&mut edges, &format!("s{id}"), k, r.entries, r.failing, &mut edge_count, &mut failing_edges);
@@ -311,9 +310,13 @@ fn flowchart(
             let failing: usize = rest.iter().map(|r| r.failing).sum();
             let failing_stacks = rest.iter().filter(|r| r.failing > 0).count();
             let text = if failing_stacks > 0 {
-                format!("+ {} more, {failing_stacks} failing", plural(rest.len(), "stack", "stacks"))
+                format!(
+                    "+ {} more {}, {failing_stacks} failing",
+                    rest.len(),
+                    if rest.len() == 1 { "stack" } else { "stacks" }
+                )
             } else {
-                format!("+ {} more", plural(rest.len(), "stack", "stacks"))
+                format!("+ {} more {}", rest.len(), if rest.len() == 1 { "stack" } else { "stacks" })
             };
             let _ = writeln!(nodes, "  m{more}[\"{}\"]:::more", mermaid(&text));
             edge(&mut edges, &format!("m{more}"), k, entries, failing, &mut edge_count, &mut failing_edges);
