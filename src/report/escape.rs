@@ -57,6 +57,26 @@ pub fn html(text: &str) -> String {
     out
 }
 
+/// A message for HTML: escaped, with what it quotes between backticks as
+/// `<code>`.
+pub fn html_message(text: &str) -> String {
+    let parts: Vec<&str> = text.split('`').collect();
+    let mut out = String::with_capacity(text.len() + text.len() / 4);
+    for (i, part) in parts.iter().enumerate() {
+        if i % 2 == 1 && i + 1 < parts.len() {
+            out.push_str("<code>");
+            out.push_str(&html(part));
+            out.push_str("</code>");
+        } else {
+            if i % 2 == 1 {
+                out.push('`');
+            }
+            out.push_str(&html(part));
+        }
+    }
+    out
+}
+
 /// Text for a cell of a GitHub-flavoured Markdown table, shown as written:
 /// on one line, no pipe ends the cell, no HTML, link, emphasis, code span
 /// or math starts, and no `@mention`, `#123` reference or `scheme://`
@@ -159,6 +179,11 @@ mod tests {
             html("<a href=\"x\">'&'</a>\u{1b}[31m\r\n"),
             "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;\u{FFFD}[31m\n"
         );
+    }
+
+    #[test]
+    fn html_messages_keep_their_code() {
+        assert_eq!(html_message("a `<b>` c `d"), "a <code>&lt;b&gt;</code> c `d");
     }
 
     #[test]

@@ -20,7 +20,7 @@ use std::io::{self, Write};
 use crate::facts::Location;
 use crate::rules::Finding;
 
-use super::escape::{html as esc, shorten_middle};
+use super::escape::{html as esc, html_message, shorten_middle};
 use super::{ClusterSummary, Load, Relation, Report, by_severity, mode_text, rule_doc_url};
 
 /// Clusters drawn in the diagram (the rest are in the table).
@@ -42,7 +42,20 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     page.push_str(STYLE);
     page.push_str("/*]]>*/</style>\n</head>\n<body>\n<main>\n");
     verdict(report, &load, &mut page);
-    if !report.clusters.is_empty() && !report.relations.is_empty() {
+    let drawn = !report.clusters.is_empty() && !report.relations.is_empty();
+    page.push_str("<nav>");
+    for (shown, id, text) in [
+        (drawn, "diagram", "Diagram"),
+        (!report.errors.is_empty(), "errors", "Inputs not read"),
+        (!report.clusters.is_empty(), "clusters", "Clusters"),
+        (true, "findings", "Findings"),
+    ] {
+        if shown {
+            let _ = write!(page, "<a href=\"#{id}\">{text}</a>");
+        }
+    }
+    page.push_str("</nav>\n");
+    if drawn {
         diagram(report, &load, &mut page);
     }
     if !report.errors.is_empty() {
@@ -52,8 +65,8 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         }
         page.push_str("</tbody>\n</table>\n</section>\n");
     }
-    findings(report, &mut page);
     clusters(report, &load, &mut page);
+    findings(report, &mut page);
     let _ = write!(
         page,
         "<footer>eksguard {} · <a href=\"{}\">documentation</a></footer>\n</main>\n<script>//<![CDATA[\n{SCRIPT}//]]></script>\n</body>\n</html>\n",
@@ -282,13 +295,18 @@ fn finding(f: &Finding, cluster: usize, page: &mut String) {
         " <span class=\"rname\">{}</span> <span class=\"path\">{}</span></div>\n<p class=\"msg\">{}</p>",
         esc(f.name),
         esc(&location(&f.location)),
-        esc(&f.message)
+        html_message(&f.message)
     );
     quote(&f.location, page);
     if !f.related.is_empty() {
         page.push_str("<ul class=\"related\">\n");
         for r in &f.related {
-            let _ = write!(page, "<li><span class=\"path\">{}</span> {}", esc(&location(&r.location)), esc(&r.message));
+            let _ = write!(
+                page,
+                "<li><span class=\"path\">{}</span> {}",
+                esc(&location(&r.location)),
+                html_message(&r.message)
+            );
             quote(&r.location, page);
             page.push_str("</li>\n");
         }
