@@ -232,7 +232,7 @@ fn html_is_well_formed_and_self_contained() {
     // The findings, their quoted lines, related locations and fixes.
     assert!(page.contains("<pre class=\"src\"><span class=\"ln\">"), "source lines quoted");
     assert!(page.contains("<ul class=\"related\">"));
-    assert!(page.contains("<div class=\"fix\">"));
+    assert!(page.contains("<div class=\"fix\"><b>Fix</b><pre>"));
     assert!(page.contains("href=\"https://github.com/eksguard/eksguard/blob/main/rules/EKS001.md\""));
     assert!(page.contains("<svg xmlns=\"http://www.w3.org/2000/svg\""));
     // The filters are hidden until the script shows them.
@@ -320,6 +320,9 @@ fn html_grows_with_findings_not_with_clean_stacks() {
     // The same findings, with and without 400 clean stacks beside them.
     let dir = large_dir(50, 2);
     let (with_findings, _) = scan_in(dir.path(), &[".", "--format", "html"]);
+    // One fix per cluster, written once above its 25 findings.
+    assert_eq!(with_findings.matches("<b>Fix for 25 of these findings</b>").count(), 2);
+    assert_eq!(with_findings.matches("<b>Fix</b> <a href=\"#fix-k").count(), 50);
     for i in 0..400 {
         let clean = serde_json::json!({"Resources": {"Bucket": {"Type": "AWS::S3::Bucket"}}});
         std::fs::write(dir.path().join(format!("clean-{i}.json")), clean.to_string()).expect("write");

@@ -57,7 +57,25 @@ pub fn html(text: &str) -> String {
     out
 }
 
-/// A message for HTML: escaped, with what it quotes between backticks as
+/// Text for HTML element content: as [`html`], but quotes stay as they are
+/// (they mean nothing outside a tag, and template lines are full of them).
+pub fn html_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + text.len() / 8);
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '\n' | '\t' => out.push(c),
+            '\r' => {}
+            c if c.is_control() => out.push('\u{FFFD}'),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A message for HTML element content: escaped, with what it quotes between backticks as
 /// `<code>`.
 pub fn html_message(text: &str) -> String {
     let parts: Vec<&str> = text.split('`').collect();
@@ -65,13 +83,13 @@ pub fn html_message(text: &str) -> String {
     for (i, part) in parts.iter().enumerate() {
         if i % 2 == 1 && i + 1 < parts.len() {
             out.push_str("<code>");
-            out.push_str(&html(part));
+            out.push_str(&html_text(part));
             out.push_str("</code>");
         } else {
             if i % 2 == 1 {
                 out.push('`');
             }
-            out.push_str(&html(part));
+            out.push_str(&html_text(part));
         }
     }
     out
@@ -183,7 +201,8 @@ mod tests {
 
     #[test]
     fn html_messages_keep_their_code() {
-        assert_eq!(html_message("a `<b>` c `d"), "a <code>&lt;b&gt;</code> c `d");
+        assert_eq!(html_message("a `<b>` \"c\" `d"), "a <code>&lt;b&gt;</code> \"c\" `d");
+        assert_eq!(html_text("<\"'&\u{7}>"), "&lt;\"'&amp;\u{FFFD}&gt;");
     }
 
     #[test]

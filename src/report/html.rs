@@ -20,7 +20,7 @@ use std::io::{self, Write};
 use crate::facts::Location;
 use crate::rules::Finding;
 
-use super::escape::{html as esc, html_message, shorten_middle};
+use super::escape::{html as attr, html_message, html_text as esc, shorten_middle};
 use super::{ClusterSummary, Load, Relation, Report, by_severity, mode_text, rule_doc_url};
 
 /// Clusters drawn in the diagram (the rest are in the table).
@@ -227,7 +227,7 @@ fn findings(report: &Report, page: &mut String) {
          <option value=\"\">all</option>",
     );
     for (rule, name) in rules {
-        let _ = write!(page, "<option value=\"{}\">{} {}</option>", esc(rule), esc(rule), esc(name));
+        let _ = write!(page, "<option value=\"{}\">{} {}</option>", attr(rule), esc(rule), esc(name));
     }
     page.push_str(
         "</select></label>\n<label>severity <select id=\"f-severity\"><option value=\"\">all</option>\
@@ -258,8 +258,28 @@ fn findings(report: &Report, page: &mut String) {
             None => page.push_str("no cluster"),
         }
         let _ = writeln!(page, " <small>{}</small></h3>", plural(fs.len(), "finding", "findings"));
+        // A fix that several findings of the group share is written once,
+        // above them: a sweep's many EKS001 findings on one cluster have one.
+        let mut uses: BTreeMap<&str, usize> = BTreeMap::new();
+        for f in &fs {
+            *uses.entry(&f.remediation).or_default() += 1;
+        }
+        let mut shared: BTreeMap<&str, usize> = BTreeMap::new();
+        for f in &fs {
+            let n = uses[&*f.remediation];
+            if n > 1 && !shared.contains_key(&*f.remediation) {
+                let id = shared.len();
+                shared.insert(&f.remediation, id);
+                let _ = writeln!(
+                    page,
+                    "<div class=\"fix shared\" id=\"fix-k{k}-{id}\"><b>Fix for {n} of these findings</b><pre>{}</pre></div>",
+                    esc(&f.remediation)
+                );
+            }
+        }
         for f in fs {
-            finding(f, k, page);
+            let fix = shared.get(&*f.remediation).map(|id| format!("fix-k{k}-{id}"));
+            finding(f, k, fix.as_deref(), page);
         }
         page.push_str("</section>\n");
     }
@@ -274,13 +294,14 @@ fn mode_hint(c: &ClusterSummary) -> &'static str {
     }
 }
 
-fn finding(f: &Finding, cluster: usize, page: &mut String) {
+/// One finding; its fix in full, or a link to the group's `shared_fix`.
+fn finding(f: &Finding, cluster: usize, shared_fix: Option<&str>, page: &mut String) {
     let sev = f.severity.as_str();
     let _ = write!(
         page,
         "<article class=\"finding {sev}\" data-rule=\"{}\" data-severity=\"{sev}\" data-cluster=\"k{cluster}\">\n\
          <div class=\"head\"><span class=\"sev\">{sev}</span> ",
-        esc(f.rule)
+        attr(f.rule)
     );
     match rule_doc_url(f.rule) {
         Some(url) => {
@@ -307,12 +328,23 @@ fn finding(f: &Finding, cluster: usize, page: &mut String) {
                 esc(&location(&r.location)),
                 html_message(&r.message)
             );
-            quote(&r.location, page);
+            // Not the same line twice (an entry's ClusterName is often on
+            // the line of the entry itself, in flow-style templates).
+            if (&r.location.path, r.location.line) != (&f.location.path, f.location.line) {
+                quote(&r.location, page);
+            }
             page.push_str("</li>\n");
         }
         page.push_str("</ul>\n");
     }
-    let _ = writeln!(page, "<div class=\"fix\"><b>Fix</b><pre>{}</pre></div>\n</article>", esc(&f.remediation));
+    match shared_fix {
+        Some(id) => {
+            let _ = writeln!(page, "<p class=\"fix\"><b>Fix</b> <a href=\"#{id}\">as above</a></p>\n</article>");
+        }
+        None => {
+            let _ = writeln!(page, "<div class=\"fix\"><b>Fix</b><pre>{}</pre></div>\n</article>", esc(&f.remediation));
+        }
+    }
 }
 
 fn location(l: &Location) -> String {
