@@ -15,7 +15,7 @@ cd "$(dirname "$0")/.."
 out=${1:-docs/report.png}
 shift || true
 if [ "$#" -eq 0 ]; then
-  set -- samples/mixed samples/EKS001 samples/EKS006 samples/EKS009
+  set -- samples/mixed samples/EKS001/bad samples/EKS006/bad samples/EKS009/bad
 fi
 chromium=${CHROMIUM:-$(command -v chromium || command -v chromium-browser || command -v google-chrome || true)}
 if [ -z "$chromium" ]; then

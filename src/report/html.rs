@@ -114,7 +114,7 @@ fn verdict(report: &Report, load: &[Load], page: &mut String) {
         ("errors", f.error, if f.error > 0 { "bad" } else { "" }),
         ("warnings", f.warning, if f.warning > 0 { "warn" } else { "" }),
         ("notes", f.note, ""),
-        ("rejected entries", failing, if failing > 0 { "bad" } else { "" }),
+        ("rejected", failing, if failing > 0 { "bad" } else { "" }),
         ("inputs", s.inputs, ""),
         ("not read", s.errors, if s.errors > 0 { "bad" } else { "" }),
         ("templates", s.templates, ""),
@@ -243,16 +243,19 @@ fn findings(report: &Report, page: &mut String) {
         "</select></label>\n<output id=\"f-count\">{}</output>\n</form>",
         plural(report.findings.len(), "finding", "findings")
     );
-    let mode_of: BTreeMap<&str, &ClusterSummary> =
-        report.clusters.iter().filter_map(|c| Some((c.name.as_deref()?, c))).collect();
+    let load = report.cluster_load();
+    let cluster_of: BTreeMap<&str, usize> =
+        report.clusters.iter().enumerate().filter_map(|(i, c)| Some((c.name.as_deref()?, i))).collect();
     for (k, fs) in order {
         let name = fs[0].cluster.as_deref();
         let _ = write!(page, "<section class=\"group\" data-cluster=\"k{k}\">\n<h3>");
         match name {
             Some(n) => {
                 let _ = write!(page, "cluster <span class=\"name\">{}</span>", esc(n));
-                if let Some(c) = mode_of.get(n) {
-                    let _ = write!(page, " <span class=\"mode {}\">{}</span>", mode_hint(c), esc(mode_text(c)));
+                if let Some(&i) = cluster_of.get(n) {
+                    let c = &report.clusters[i];
+                    let _ =
+                        write!(page, " <span class=\"mode {}\">{}</span>", mode_class(c, load[i]), esc(mode_text(c)));
                 }
             }
             None => page.push_str("no cluster"),
@@ -284,14 +287,6 @@ fn findings(report: &Report, page: &mut String) {
         page.push_str("</section>\n");
     }
     page.push_str("</section>\n");
-}
-
-fn mode_hint(c: &ClusterSummary) -> &'static str {
-    match c.mode.as_deref() {
-        Some("CONFIG_MAP") => "cm",
-        Some(_) => "ok",
-        None => "other",
-    }
 }
 
 /// One finding; its fix in full, or a link to the group's `shared_fix`.
