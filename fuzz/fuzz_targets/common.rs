@@ -17,8 +17,8 @@ pub fn run(path: &str, bytes: &[u8]) {
     documents(&docs);
 }
 
-/// Runs recognised documents through facts, correlation, rules and both
-/// renderings.
+/// Runs recognised documents through facts, correlation, rules and the
+/// text, JSON, Markdown and HTML renderings.
 #[allow(dead_code)] // not every target reaches every helper
 pub fn documents(docs: &[load::Document]) {
     let options = FactOptions::default();
@@ -34,9 +34,12 @@ pub fn documents(docs: &[load::Document]) {
         errors: Vec::new(),
         skipped: Vec::new(),
         checked: Vec::new(),
+        relations: report::relations(&model),
     };
     let mut out = Vec::new();
     let options = report::RenderOptions { verbose: true, ..report::RenderOptions::default() };
     report::text::render(&report, &options, &mut out).expect("render text");
     report::json::render(&report, &options, &mut out).expect("render json");
+    report::markdown::render(&report, &options, &mut out).expect("render markdown");
+    report::html::render(&report, &options, &mut out).expect("render html");
 }

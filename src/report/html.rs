@@ -386,11 +386,11 @@ fn diagram(report: &Report, load: &[Load], page: &mut String) {
         let block = rows * ROW - (ROW - NODE_H);
         let cy = y + block / 2;
         // The cluster, spanning its block.
-        let _ = write!(
+        let _ = writeln!(
             body,
             "<g class=\"cl {}\"><title>{}</title><rect x=\"{CLUSTER_X}\" y=\"{y}\" width=\"{NODE_W}\" height=\"{block}\" rx=\"6\"/>\
              <text x=\"{}\" y=\"{}\" class=\"cname\">{}</text><text x=\"{}\" y=\"{}\">{}</text>\
-             <text x=\"{}\" y=\"{}\" class=\"sub\">{}</text></g>\n",
+             <text x=\"{}\" y=\"{}\" class=\"sub\">{}</text></g>",
             mode_class(c, l),
             esc(cluster_name(c)),
             CLUSTER_X + 12,
@@ -418,11 +418,11 @@ fn diagram(report: &Report, load: &[Load], page: &mut String) {
                 (false, true) => "st more",
             };
             let width = 1.5 + (entries as f64).log2().min(4.0);
-            let _ = write!(
+            let _ = writeln!(
                 body,
                 "<path class=\"edge{}\" d=\"M{} {mid} C{} {mid} {} {cy} {CLUSTER_X} {cy}\" stroke-width=\"{width:.1}\"/>\
                  <g class=\"{class}\"><title>{}</title><rect x=\"2\" y=\"{row_y}\" width=\"{NODE_W}\" height=\"{NODE_H}\" rx=\"4\"/>\
-                 <text x=\"10\" y=\"{}\">{}</text><text x=\"{}\" y=\"{}\" class=\"badge\">{}</text></g>\n",
+                 <text x=\"10\" y=\"{}\">{}</text><text x=\"{}\" y=\"{}\" class=\"badge\">{}</text></g>",
                 if failing > 0 { " fail" } else { "" },
                 NODE_W + 2,
                 NODE_W + 90,
