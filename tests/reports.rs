@@ -332,3 +332,32 @@ fn html_grows_with_findings_not_with_clean_stacks() {
     // Only the counts change.
     assert!(with_clean.len().abs_diff(with_findings.len()) < 16, "{} vs {}", with_clean.len(), with_findings.len());
 }
+
+#[test]
+fn rejected_entries_in_the_relations_are_the_eks001_findings() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let config = eksguard::ScanConfig {
+        paths: vec![root.join("samples").to_string_lossy().into_owned()],
+        jobs: Some(2),
+        relations: true,
+        ..eksguard::ScanConfig::default()
+    };
+    let report = eksguard::scan(&config).expect("scan");
+    assert_eq!(report.summary.suppressed, 0, "the samples suppress nothing");
+    let failing: usize = report.relations.iter().map(|r| r.failing).sum();
+    let eks001 = report.findings.iter().filter(|f| f.rule == "EKS001").count();
+    assert!(eks001 > 0);
+    assert_eq!(failing, eks001);
+    // Sorted, every relation names a cluster of the report.
+    assert!(report.relations.windows(2).all(|w| (w[0].cluster, &w[0].path) <= (w[1].cluster, &w[1].path)));
+    assert!(report.relations.iter().all(|r| r.cluster < report.clusters.len() && r.entries >= r.failing));
+}
+
+#[test]
+fn one_thread_or_many_give_the_same_bytes() {
+    for format in ["markdown", "html"] {
+        let one = scan(&["samples", "--format", format, "--jobs", "1"]);
+        let many = scan(&["samples", "--format", format, "--jobs", "4"]);
+        assert_eq!(one, many, "{format}");
+    }
+}
