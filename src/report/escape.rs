@@ -161,21 +161,26 @@ pub fn markdown_message(text: &str) -> String {
     out
 }
 
-/// Text for a quoted Mermaid label (`id["..."]`): letters, digits and a few
-/// harmless marks as they are, everything else as a Mermaid entity code
-/// (`#35;`), so that no quote, bracket, pipe, semicolon, backtick or markup
-/// from an input can end the label, the statement or the code fence.
+/// Text for a quoted Mermaid label (`id["..."]`, `-->|"..."|`): the few
+/// characters that could end the label, start markup or an entity code,
+/// close the Markdown fence or open a `%%{...}%%` directive are replaced by
+/// look-alikes (`"` by `'`, `<` `>` by `‹` `›`, `&` `#` `%` and the
+/// backtick by their full-width forms), line breaks by spaces. Entity codes
+/// (`#35;`) are not used: not every Mermaid release decodes them.
 pub fn mermaid(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + text.len() / 4);
-    for c in text.chars() {
-        let c = if c.is_control() { control(c) } else { c };
-        if c.is_ascii_alphanumeric() || matches!(c, ' ' | '-' | '_' | '.' | ',' | ':' | '/' | '=' | '+') {
-            out.push(c);
-        } else {
-            out.push_str(&format!("#{};", u32::from(c)));
-        }
-    }
-    out
+    text.chars()
+        .map(|c| match c {
+            '"' => '\'',
+            '<' => '‹',
+            '>' => '›',
+            '&' => '＆',
+            '#' => '＃',
+            '%' => '％',
+            '`' => 'ˋ',
+            c if c.is_control() => control(c),
+            c => c,
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -223,8 +228,8 @@ mod tests {
 
     #[test]
     fn mermaid_labels_hold_no_syntax() {
-        assert_eq!(mermaid("eksctl-demo-cluster.json"), "eksctl-demo-cluster.json");
-        assert_eq!(mermaid("a\"]; x[\"b"), "a#34;#93;#59; x#91;#34;b");
-        assert_eq!(mermaid("```\n<é>"), "#96;#96;#96; #60;#233;#62;");
+        assert_eq!(mermaid("eksctl-demo-cluster.json [a|b];"), "eksctl-demo-cluster.json [a|b];");
+        assert_eq!(mermaid("a\"]; x[\"b"), "a']; x['b");
+        assert_eq!(mermaid("```\n<é>&#35;%%{init}%%"), "ˋˋˋ ‹é›＆＃35;％％{init}％％");
     }
 }

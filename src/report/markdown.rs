@@ -351,7 +351,8 @@ fn edge(
     failing_edges: &mut Vec<usize>,
 ) {
     if failing > 0 {
-        let label = format!("{failing} of {entries} rejected");
+        let label =
+            if failing == entries { format!("{failing} rejected") } else { format!("{failing} of {entries} rejected") };
         let _ = writeln!(edges, "  {from} ==>|\"{}\"| c{cluster}", mermaid(&label));
         failing_edges.push(*count);
     } else {
