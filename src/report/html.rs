@@ -17,8 +17,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
-use crate::facts::Location;
-use crate::rules::Finding;
+use crate::finding::{Finding, Location};
 
 use super::escape::{html as attr, html_message, html_text as esc, shorten_middle};
 use super::{ClusterSummary, Load, Relation, Report, by_severity, mode_text, rule_doc_url};

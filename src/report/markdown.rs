@@ -18,7 +18,7 @@ use std::fmt::Write as _;
 use std::io::{self, Write};
 use std::sync::Arc;
 
-use crate::rules::{Finding, Severity};
+use crate::finding::{Finding, Severity};
 
 use super::escape::{markdown as md, markdown_message, mermaid, shorten, shorten_middle};
 use super::{ClusterSummary, Load, Relation, Report, by_severity, mode_text, rule_doc_url};
