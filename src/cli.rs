@@ -160,6 +160,14 @@ struct ScanArgs {
     #[arg(long, value_name = "FILE")]
     gitlab_output: Option<PathBuf>,
 
+    /// Also write a Markdown report to FILE (beside `--format`).
+    #[arg(long, value_name = "FILE")]
+    markdown_output: Option<PathBuf>,
+
+    /// Also write an HTML report to FILE (beside `--format`).
+    #[arg(long, value_name = "FILE")]
+    html_output: Option<PathBuf>,
+
     /// Read everything under DIR too (repeatable), to correlate the paths
     /// given with the cluster stacks, exports and describe-cluster output
     /// there; only findings in the paths given are reported (pre-commit).
@@ -292,6 +300,8 @@ fn run_scan(args: ScanArgs) -> Result<ExitCode, String> {
         (Format::Json, &args.json_output),
         (Format::Junit, &args.junit_output),
         (Format::Gitlab, &args.gitlab_output),
+        (Format::Markdown, &args.markdown_output),
+        (Format::Html, &args.html_output),
     ] {
         if let Some(path) = path {
             outputs.push((format, Some(path.clone())));

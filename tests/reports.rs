@@ -360,3 +360,22 @@ fn one_thread_or_many_give_the_same_bytes() {
         assert_eq!(one, many, "{format}");
     }
 }
+
+#[test]
+fn markdown_and_html_files_beside_another_format() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let md = dir.path().join("summary.md");
+    let html = dir.path().join("report.html");
+    let json = scan(&[
+        "samples/mixed",
+        "--format",
+        "json",
+        "--markdown-output",
+        md.to_str().expect("utf-8"),
+        "--html-output",
+        html.to_str().expect("utf-8"),
+    ]);
+    assert!(json.starts_with('{'));
+    assert_eq!(std::fs::read_to_string(&md).expect("markdown"), scan(&["samples/mixed", "--format", "markdown"]));
+    assert_eq!(std::fs::read_to_string(&html).expect("html"), scan(&["samples/mixed", "--format", "html"]));
+}

@@ -20,7 +20,7 @@ use std::io::{self, Write};
 use crate::finding::{Finding, Location};
 
 use super::escape::{html as attr, html_message, html_text as esc, shorten_middle};
-use super::{ClusterSummary, Load, Relation, Report, by_severity, mode_text, rule_doc_url};
+use super::{ClusterSummary, Load, Relation, RenderOptions, Report, by_severity, mode_text, rule_doc_url};
 
 /// Clusters drawn in the diagram (the rest are in the table).
 pub const DIAGRAM_CLUSTERS: usize = 40;
@@ -30,7 +30,7 @@ pub const DIAGRAM_STACKS: usize = 6;
 const STYLE: &str = include_str!("html/report.css");
 const SCRIPT: &str = include_str!("html/report.js");
 
-pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+pub fn render(report: &Report, _options: &RenderOptions, out: &mut dyn Write) -> io::Result<()> {
     let load = report.cluster_load();
     let mut page = String::with_capacity(64 * 1024 + report.findings.len() * 1024);
     page.push_str(

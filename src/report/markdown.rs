@@ -21,7 +21,7 @@ use std::sync::Arc;
 use crate::finding::{Finding, Severity};
 
 use super::escape::{markdown as md, markdown_message, mermaid, shorten, shorten_middle};
-use super::{ClusterSummary, Load, Relation, Report, by_severity, mode_text, rule_doc_url};
+use super::{ClusterSummary, Load, Relation, RenderOptions, Report, by_severity, mode_text, rule_doc_url};
 
 /// The most the whole document may take (GitHub's limit is 1 MiB).
 pub const MAX_BYTES: usize = 1_000_000;
@@ -37,7 +37,7 @@ const NAME_CHARS: usize = 120;
 /// Longest label text in the diagram, in characters.
 const LABEL_CHARS: usize = 60;
 
-pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+pub fn render(report: &Report, _options: &RenderOptions, out: &mut dyn Write) -> io::Result<()> {
     out.write_all(document(report).as_bytes())
 }
 
