@@ -20,7 +20,7 @@ use std::io::{self, Write};
 use crate::finding::{Finding, Location};
 
 use super::escape::{html as attr, html_message, html_text as esc, shorten_middle};
-use super::{ClusterSummary, Load, Relation, RenderOptions, Report, by_severity, mode_text, rule_doc_url};
+use super::{ClusterSummary, Load, Relation, RenderOptions, Report, by_severity, mode_text, plural, rule_doc_url};
 
 /// Clusters drawn in the diagram (the rest are in the table).
 pub const DIAGRAM_CLUSTERS: usize = 40;
@@ -73,10 +73,6 @@ pub fn render(report: &Report, _options: &RenderOptions, out: &mut dyn Write) ->
         super::sarif::INFORMATION_URI
     );
     out.write_all(page.as_bytes())
-}
-
-fn plural(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 fn verdict(report: &Report, load: &[Load], page: &mut String) {
@@ -136,14 +132,6 @@ fn verdict(report: &Report, load: &[Load], page: &mut String) {
     );
 }
 
-/// Clusters with the most rejected entries first, then the most entries,
-/// then by name (the report's order).
-fn cluster_order(report: &Report, load: &[Load]) -> Vec<usize> {
-    let mut order: Vec<usize> = (0..report.clusters.len()).collect();
-    order.sort_by_key(|&i| (std::cmp::Reverse(load[i].failing), std::cmp::Reverse(load[i].entries), i));
-    order
-}
-
 fn mode_class(c: &ClusterSummary, load: Load) -> &'static str {
     match (c.mode.as_deref(), load.failing) {
         (_, 1..) => "fail",
@@ -169,7 +157,7 @@ fn clusters(report: &Report, load: &[Load], page: &mut String) {
          <th class=\"num\"><button type=\"button\">access entries</button></th>\
          <th class=\"num\"><button type=\"button\">rejected</button></th></tr></thead>\n<tbody>\n",
     );
-    for i in cluster_order(report, load) {
+    for i in report.clusters_by_load(load) {
         let c = &report.clusters[i];
         let l = load[i];
         let mut defined = String::new();
@@ -370,7 +358,7 @@ fn diagram(report: &Report, load: &[Load], page: &mut String) {
     for r in &report.relations {
         by_cluster.entry(r.cluster).or_default().push(r);
     }
-    let order = cluster_order(report, load);
+    let order = report.clusters_by_load(load);
     let shown: Vec<usize> =
         order.iter().copied().filter(|i| by_cluster.contains_key(i)).take(DIAGRAM_CLUSTERS).collect();
     let mut body = String::new();

@@ -21,7 +21,7 @@ use std::sync::Arc;
 use crate::finding::{Finding, Severity};
 
 use super::escape::{markdown as md, markdown_message, mermaid, shorten, shorten_middle};
-use super::{ClusterSummary, Load, Relation, RenderOptions, Report, by_severity, mode_text, rule_doc_url};
+use super::{ClusterSummary, Load, Relation, RenderOptions, Report, by_severity, mode_text, plural, rule_doc_url};
 
 /// The most the whole document may take (GitHub's limit is 1 MiB).
 pub const MAX_BYTES: usize = 1_000_000;
@@ -62,7 +62,7 @@ pub fn document(report: &Report) -> String {
         table(&mut out, header, rows, report.findings.len(), FINDINGS_BYTES, "findings");
     }
     if !report.clusters.is_empty() {
-        let order = cluster_order(report, &load);
+        let order = report.clusters_by_load(&load);
         if !report.relations.is_empty() {
             out.push_str("\n### Clusters and the stacks that target them\n\n");
             diagram(report, &load, &order, &mut out);
@@ -74,10 +74,6 @@ pub fn document(report: &Report) -> String {
         table(&mut out, header, rows, report.clusters.len(), CLUSTERS_BYTES, "clusters");
     }
     out
-}
-
-fn plural(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 fn verdict(report: &Report, load: &[Load], out: &mut String) {
@@ -185,14 +181,6 @@ fn finding_row(f: &Finding) -> String {
         f.cluster.as_deref().map(|c| md(&shorten_middle(c, NAME_CHARS))).unwrap_or_default(),
         markdown_message(&shorten(&f.message, MESSAGE_CHARS)),
     )
-}
-
-/// Clusters with the most rejected entries first, then the most entries,
-/// then by name (the report's order).
-fn cluster_order(report: &Report, load: &[Load]) -> Vec<usize> {
-    let mut order: Vec<usize> = (0..report.clusters.len()).collect();
-    order.sort_by_key(|&i| (std::cmp::Reverse(load[i].failing), std::cmp::Reverse(load[i].entries), i));
-    order
 }
 
 fn cluster_name(c: &ClusterSummary) -> String {

@@ -295,12 +295,20 @@ impl Report {
         for r in &self.relations {
             if let Some(l) = load.get_mut(r.cluster) {
                 l.stacks += 1;
-                l.failing_stacks += usize::from(r.failing > 0);
                 l.entries += r.entries;
                 l.failing += r.failing;
             }
         }
         load
+    }
+
+    /// Indices into [`Report::clusters`], the clusters with the most
+    /// rejected entries first, then the most entries, then by name (the
+    /// order of the Markdown and HTML tables and diagrams).
+    pub fn clusters_by_load(&self, load: &[Load]) -> Vec<usize> {
+        let mut order: Vec<usize> = (0..self.clusters.len()).collect();
+        order.sort_by_key(|&i| (std::cmp::Reverse(load[i].failing), std::cmp::Reverse(load[i].entries), i));
+        order
     }
 }
 
@@ -308,7 +316,6 @@ impl Report {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Load {
     pub stacks: usize,
-    pub failing_stacks: usize,
     pub entries: usize,
     pub failing: usize,
 }
