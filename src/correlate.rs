@@ -296,6 +296,7 @@ mod tests {
             exports,
             resource_count: 1,
             prediction: None,
+            scenarios: None,
         })
     }
 

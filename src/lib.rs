@@ -20,6 +20,7 @@ pub mod correlate;
 pub mod discover;
 pub mod driver;
 pub mod eksctl;
+pub mod evaluate;
 pub mod facts;
 pub mod finding;
 pub mod load;

@@ -119,6 +119,7 @@ pub fn extract(doc: &ClusterConfigDoc, options: &FactOptions) -> Vec<StackFacts>
             exports: Vec::new(),
             resource_count: 1,
             prediction: Some(prediction(None)),
+            scenarios: None,
         });
     }
 
@@ -167,6 +168,7 @@ pub fn extract(doc: &ClusterConfigDoc, options: &FactOptions) -> Vec<StackFacts>
                 entries,
                 exports: Vec::new(),
                 prediction: Some(p),
+                scenarios: None,
             });
         }
     }
@@ -193,6 +195,7 @@ pub fn extract(doc: &ClusterConfigDoc, options: &FactOptions) -> Vec<StackFacts>
                 exports: Vec::new(),
                 resource_count: 1,
                 prediction: Some(prediction(None)),
+                scenarios: None,
             });
         }
     }

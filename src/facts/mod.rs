@@ -10,7 +10,7 @@
 
 pub mod clusterconfig;
 pub mod context;
-pub mod resolve;
+pub mod scenarios;
 pub mod suppress;
 pub mod template;
 
@@ -454,6 +454,9 @@ pub struct StackFacts {
     pub resource_count: usize,
     /// `Some` for a stack predicted from an eksctl ClusterConfig.
     pub prediction: Option<Box<Prediction>>,
+    /// `Some` when the template's values depend on parameters the inputs
+    /// leave open: what differs between its scenarios.
+    pub scenarios: Option<Box<scenarios::ScenarioFacts>>,
 }
 
 /// The eksctl command a ClusterConfig is predicted for.

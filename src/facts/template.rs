@@ -1,9 +1,15 @@
-//! Facts of one CloudFormation template.
+//! Facts of one CloudFormation template, from the values evaluation works
+//! out (see [`crate::evaluate`]): resources whose `Condition` is false in
+//! every scenario are left out, `Fn::ForEach` loops are expanded, and a
+//! value that differs between scenarios is kept per scenario
+//! ([`ScenarioFacts`]) for the rules to judge.
 
+use crate::evaluate::foreach::{self, Generated};
+use crate::evaluate::{Evaluator, Inputs, Mask, Three, Val, Why};
 use crate::load::Template;
-use crate::load::node::Node;
+use crate::load::node::{Node, Pos};
 
-use super::resolve::{Resolution, Scope};
+use super::scenarios::ScenarioFacts;
 use super::{
     AccessEntryFact, AuthMode, ClusterFact, ExportFact, ExportValue, FactOptions, Locator, ModeFact, ModeSource,
     Principal, StackFacts, StackRole, TargetRef, Via,
@@ -17,77 +23,125 @@ fn is_access_entry_type(resource_type: &str) -> bool {
         || (resource_type.starts_with("Custom::") && resource_type.contains("AccessEntry"))
 }
 
+/// A resource as facts see it: written in `Resources`, or made by a loop.
+struct Res<'t> {
+    logical_id: &'t str,
+    key_pos: Pos,
+    resource_type: &'t str,
+    node: &'t Node,
+    /// Pointer tokens from the root to the resource.
+    tokens: Vec<&'t str>,
+    /// The scenarios in which it exists.
+    exists: Mask,
+}
+
 /// Extracts the facts of `template`.
 pub fn extract(template: &Template, options: &FactOptions) -> StackFacts {
     let locator = Locator::new(&template.source, template.wrapper).sharing(&options.pointers);
-    let clusters: Vec<_> = template.resources.iter().filter(|r| r.resource_type == CLUSTER_TYPE).collect();
-    let mut scope = Scope {
+    // Only a template with EKS resources (or loops that make them) is
+    // evaluated in scenarios; any other is asked only for its exports.
+    let eks = !template.resources.is_empty() || !template.loops.is_empty();
+    let inputs = Inputs {
         stack_name: &template.stack_name,
         parameters: template.parameters.as_ref(),
+        conditions: template.conditions.as_ref(),
+        mappings: template.mappings.as_ref(),
         overrides: &options.parameters,
-        clusters: clusters.iter().map(|r| r.logical_id.as_str()).collect(),
-        cluster_names: Vec::new(),
+        language_extensions: template.language_extensions,
+        logical_ids: template.logical_ids.as_deref().filter(|_| template.loops.is_empty()),
     };
+    let roots: Vec<&Node> = if eks {
+        template.resources.iter().map(|r| &r.node).chain(template.loops.iter().map(|l| &l.2)).collect()
+    } else {
+        Vec::new()
+    };
+    let ev = Evaluator::new(inputs, &roots);
+    let base: &[&str] = if template.fragment { &[] } else { &["Resources"] };
+    let (generated, problems) =
+        if template.loops.is_empty() { (Vec::new(), Vec::new()) } else { foreach::expand(&ev, &template.loops, base) };
+
+    let mut resources: Vec<Res<'_>> = Vec::with_capacity(template.resources.len() + generated.len());
+    for r in &template.resources {
+        let mut tokens = base.to_vec();
+        tokens.push(&r.logical_id);
+        resources.push(Res {
+            logical_id: &r.logical_id,
+            key_pos: r.key_pos,
+            resource_type: &r.resource_type,
+            node: &r.node,
+            tokens,
+            exists: 0,
+        });
+    }
+    for g in &generated {
+        resources.push(generated_res(g));
+    }
+    // A resource whose Condition is false in every scenario is never made.
+    for r in &mut resources {
+        r.exists = ev.exists(r.node).unwrap_or(ev.all());
+    }
+    resources.retain(|r| r.exists != 0);
+
+    let clusters: Vec<&Res<'_>> = resources.iter().filter(|r| r.resource_type == CLUSTER_TYPE).collect();
+    let cluster_ids: Vec<&str> = clusters.iter().map(|r| r.logical_id).collect();
     let names: Vec<_> = clusters
         .iter()
-        .map(|r| match r.node.pointer("/Properties/Name").map(|n| scope.resolve(n)) {
-            Some(Resolution::Text { text, via }) => (Some(text), Some(via)),
-            _ => (None, None),
+        .map(|r| match r.node.pointer("/Properties/Name") {
+            Some(n) => match ev.string(n, r.exists) {
+                Three::Known(text) => {
+                    ev.set_name(r.logical_id, &text);
+                    (Some(text), Some(provenance(&ev, n)))
+                }
+                _ => (None, None),
+            },
+            None => (None, None),
         })
         .collect();
-    scope.cluster_names = names.iter().map(|(n, _)| n.clone()).collect();
 
+    // Per cluster: its modes by scenario, when they differ.
+    let mut cluster_modes = vec![Vec::new(); clusters.len()];
     let mut cluster_facts: Vec<_> = clusters
         .iter()
         .zip(names)
-        .map(|(r, (name, name_via))| {
-            let base = resource_base(template, &r.logical_id);
+        .enumerate()
+        .map(|(i, (r, (name, name_via)))| {
             let at = |tokens: &[&str], node: &Node| {
-                let mut all = base.to_vec();
+                let mut all = r.tokens.clone();
                 all.extend_from_slice(tokens);
                 locator.at(&all, node.pos)
             };
-            let location = locator.at(&base, r.key_pos);
+            let location = locator.at(&r.tokens, r.key_pos);
             let access = r.node.pointer("/Properties/AccessConfig");
-            let mode = match (access, access.and_then(|a| a.get("AuthenticationMode"))) {
-                (None, _) => ModeFact {
-                    mode: Some(AuthMode::ConfigMap),
-                    source: ModeSource::NoAccessConfig,
-                    location: location.clone(),
-                    unresolved: None,
-                },
-                (Some(a), None) => ModeFact {
-                    mode: Some(AuthMode::ConfigMap),
-                    source: ModeSource::NoAuthenticationMode,
-                    location: at(&["Properties", "AccessConfig"], a),
-                    unresolved: None,
-                },
-                (Some(_), Some(m)) => {
-                    let location = at(&["Properties", "AccessConfig", "AuthenticationMode"], m);
-                    match scope.resolve(m) {
-                        Resolution::Text { text, via } => ModeFact {
-                            mode: Some(AuthMode::parse(&text)),
-                            source: match via {
-                                Via::Parameter { name, overridden } => ModeSource::Parameter { name, overridden },
-                                _ => ModeSource::Literal,
-                            },
-                            location,
-                            unresolved: None,
-                        },
-                        other => ModeFact {
+            let written = access.and_then(|a| a.get("AuthenticationMode"));
+            let mode_location = match (access, written) {
+                (Some(_), Some(m)) => at(&["Properties", "AccessConfig", "AuthenticationMode"], m),
+                (Some(a), None) => at(&["Properties", "AccessConfig"], a),
+                (None, _) => location.clone(),
+            };
+            let mode = match ev.over(r.exists, |s| mode_in(&ev, r.node, s)) {
+                Three::Known((mode, source)) => {
+                    ModeFact { mode: Some(mode), source, location: mode_location, unresolved: None }
+                }
+                Three::OneOf(candidates) => {
+                    let first = candidates[0].0.clone();
+                    if candidates.iter().all(|((m, _), _)| *m == first.0) {
+                        ModeFact { mode: Some(first.0), source: first.1, location: mode_location, unresolved: None }
+                    } else {
+                        cluster_modes[i] = candidates.into_iter().map(|((m, _), mask)| (m, mask)).collect();
+                        ModeFact {
                             mode: None,
                             source: ModeSource::Literal,
-                            location,
-                            unresolved: Some(match other {
-                                Resolution::Unresolved { why } => why,
-                                _ => "the value is not a string".to_owned(),
-                            }),
-                        },
+                            location: mode_location,
+                            unresolved: Some("it depends on the parameters in force".to_owned()),
+                        }
                     }
+                }
+                Three::Unknown(why) => {
+                    ModeFact { mode: None, source: ModeSource::Literal, location: mode_location, unresolved: Some(why) }
                 }
             };
             let bootstrap_admin = access.and_then(|a| a.get("BootstrapClusterCreatorAdminPermissions")).and_then(|b| {
-                let value = scope.text(b)?;
+                let value = ev.string(b, r.exists).known()?;
                 let flag = match value.to_ascii_lowercase().as_str() {
                     "true" => true,
                     "false" => false,
@@ -101,7 +155,7 @@ pub fn extract(template: &Template, options: &FactOptions) -> StackFacts {
                 .filter(|n| n.as_map().is_some_and(|m| !m.is_empty()))
                 .map(|n| at(&["Properties", "RemoteNetworkConfig"], n));
             ClusterFact {
-                logical_id: r.logical_id.clone(),
+                logical_id: r.logical_id.to_owned(),
                 name,
                 name_via,
                 location,
@@ -111,23 +165,48 @@ pub fn extract(template: &Template, options: &FactOptions) -> StackFacts {
             }
         })
         .collect();
-
-    let mut entries: Vec<_> = template
-        .resources
+    let entry_resources: Vec<&Res<'_>> = resources.iter().filter(|r| is_access_entry_type(r.resource_type)).collect();
+    let mut entries: Vec<_> = entry_resources
         .iter()
-        .filter(|r| is_access_entry_type(&r.resource_type))
-        .map(|r| entry_fact(r, &resource_base(template, &r.logical_id), &scope, &locator, &template.stack_name))
+        .map(|r| entry_fact(r, &ev, &cluster_ids, &locator, &template.stack_name))
         .collect();
+    let mut entry_exists: Vec<Mask> = entry_resources.iter().map(|r| r.exists).collect();
+    // A loop that could not be expanded, and would make access entries,
+    // stands for them with the reason.
+    for p in problems.iter().filter(|p| loop_mentions_entries(template, &p.key)) {
+        let tokens: Vec<&str> = p.tokens.iter().map(String::as_str).collect();
+        let location = locator.at(&tokens, p.key_pos);
+        entries.push(AccessEntryFact {
+            logical_id: p.key.clone(),
+            resource_type: "AWS::EKS::AccessEntry".to_owned(),
+            location: location.clone(),
+            target: TargetRef::Unresolved { why: p.why.clone() },
+            target_location: location,
+            principal: None,
+            entry_type: "STANDARD".to_owned(),
+            type_location: None,
+            kubernetes_groups: Vec::new(),
+            kubernetes_groups_location: None,
+            username: None,
+            access_policies: Vec::new(),
+            access_policies_location: None,
+        });
+        entry_exists.push(ev.all());
+    }
     // A sweep keeps these: a filtered collect reserves room for 4.
     entries.shrink_to_fit();
     cluster_facts.shrink_to_fit();
 
-    let exports = exports(template, &scope);
+    let scenarios = (ev.scenarios().len() > 1).then(|| {
+        Box::new(ScenarioFacts { scenarios: ev.scenarios().to_vec(), all: ev.all(), cluster_modes, entry_exists })
+    });
+
+    let exports = exports(template, &ev, &cluster_ids);
     let by_eksctl = template
         .description
         .as_deref()
         .is_some_and(|d| d.contains("[created and managed by eksctl]") || d.contains("[created by eksctl]"));
-    let managed = template.resources.iter().any(|r| r.resource_type == NODEGROUP_TYPE);
+    let managed = resources.iter().any(|r| r.resource_type == NODEGROUP_TYPE);
     StackFacts {
         path: template.source.path.clone(),
         stack_name: template.stack_name.clone(),
@@ -136,43 +215,138 @@ pub fn extract(template: &Template, options: &FactOptions) -> StackFacts {
         clusters: cluster_facts,
         entries,
         exports,
-        resource_count: template.resource_count,
+        resource_count: template.resource_count + generated.len(),
         prediction: None,
+        scenarios,
     }
 }
 
-/// The pointer tokens of a resource: `/Resources/<id>`, or `/<id>` in a
-/// bare resources map.
-fn resource_base<'a>(template: &Template, logical_id: &'a str) -> Vec<&'a str> {
-    if template.fragment { vec![logical_id] } else { vec!["Resources", logical_id] }
+fn generated_res(g: &Generated) -> Res<'_> {
+    Res {
+        logical_id: &g.logical_id,
+        key_pos: g.key_pos,
+        resource_type: &g.resource_type,
+        node: &g.node,
+        tokens: g.tokens.iter().map(String::as_str).collect(),
+        exists: 0,
+    }
+}
+
+fn loop_mentions_entries(template: &Template, key: &str) -> bool {
+    fn walk(node: &Node, depth: usize) -> bool {
+        match &node.value {
+            crate::load::node::Value::String(s) => is_access_entry_type(s),
+            crate::load::node::Value::Seq(items) if depth < 256 => items.iter().any(|i| walk(i, depth + 1)),
+            crate::load::node::Value::Map(entries) if depth < 256 => entries.iter().any(|e| walk(&e.value, depth + 1)),
+            _ => false,
+        }
+    }
+    template.loops.iter().any(|(k, _, node)| k == key && walk(node, 0))
+}
+
+/// A cluster's authentication mode in scenario `s`, with where it came
+/// from: `AWS::NoValue` anywhere on the way leaves CloudFormation's
+/// default, CONFIG_MAP.
+fn mode_in(ev: &Evaluator<'_>, node: &Node, s: usize) -> Result<(AuthMode, ModeSource), Why> {
+    let root = Val::Node(node);
+    let Some((_, props)) = ev.member(&root, "Properties", node.pos, s)? else {
+        return Ok((AuthMode::ConfigMap, ModeSource::NoAccessConfig));
+    };
+    let Some((access_node, access)) = ev.member(&props, "AccessConfig", node.pos, s)? else {
+        return Ok((AuthMode::ConfigMap, ModeSource::NoAccessConfig));
+    };
+    let Some((mode_node, mode)) = ev.member(&access, "AuthenticationMode", access_node.pos, s)? else {
+        return Ok((AuthMode::ConfigMap, ModeSource::NoAuthenticationMode));
+    };
+    let text = ev.text(&mode, mode_node.pos, s)?;
+    let source = match provenance_in(ev, mode_node, s) {
+        Via::Parameter { name, overridden } => ModeSource::Parameter { name, overridden },
+        _ => ModeSource::Literal,
+    };
+    Ok((AuthMode::parse(&text), source))
+}
+
+/// How `node` gets its value, following `Fn::If` in the first scenario.
+fn provenance(ev: &Evaluator<'_>, node: &Node) -> Via {
+    provenance_in(ev, node, 0)
+}
+
+fn provenance_in(ev: &Evaluator<'_>, node: &Node, s: usize) -> Via {
+    let mut node = node;
+    for _ in 0..64 {
+        match node.intrinsic() {
+            None => return Via::Literal,
+            Some(("Ref", arg)) => {
+                return match arg.as_str() {
+                    Some(name) if ev.is_parameter(name) => {
+                        Via::Parameter { name: name.to_owned(), overridden: ev.is_overridden(name) }
+                    }
+                    _ => Via::Computed,
+                };
+            }
+            Some(("Fn::If", arg)) => match arg.as_seq() {
+                Some([c, a, b]) => match c.as_str().map(|c| ev.condition(c, s, 0)) {
+                    Some(Ok(true)) => node = a,
+                    Some(Ok(false)) => node = b,
+                    _ => return Via::Computed,
+                },
+                _ => return Via::Computed,
+            },
+            Some(_) => return Via::Computed,
+        }
+    }
+    Via::Computed
+}
+
+/// What a value refers to, as facts need it.
+#[derive(Debug, Clone, PartialEq)]
+enum Target {
+    Text(String),
+    Cluster(usize),
+    Import(String),
+}
+
+fn target_in(ev: &Evaluator<'_>, node: &Node, clusters: &[&str], s: usize) -> Result<Target, Why> {
+    match ev.value(node, s)? {
+        Val::Resource(id) if clusters.contains(&id.as_str()) => {
+            Ok(Target::Cluster(clusters.iter().position(|c| *c == id).unwrap_or_default()))
+        }
+        Val::Import(export) => Ok(Target::Import(export)),
+        other => ev.text(&other, node.pos, s).map(Target::Text),
+    }
 }
 
 fn entry_fact(
-    r: &crate::load::Resource,
-    resource: &[&str],
-    scope: &Scope<'_>,
+    r: &Res<'_>,
+    ev: &Evaluator<'_>,
+    clusters: &[&str],
     locator: &Locator<'_>,
     stack: &str,
 ) -> AccessEntryFact {
-    let mut base = resource.to_vec();
+    let mut base = r.tokens.clone();
     base.push("Properties");
     let at = |tokens: &[&str], node: &Node| {
         let mut all = base.to_vec();
         all.extend_from_slice(tokens);
         locator.at(&all, node.pos)
     };
-    let location = locator.at(resource, r.key_pos);
+    let location = locator.at(&r.tokens, r.key_pos);
     let props = r.node.get("Properties");
     let prop = |key: &str| props.and_then(|p| p.get(key));
+    let within = r.exists;
+    let text = |n: &Node| ev.string(n, within).known();
 
     let (target, target_location) = match prop("ClusterName") {
         None => (TargetRef::Unresolved { why: "the entry has no ClusterName".to_owned() }, location.clone()),
         Some(n) => {
-            let target = match scope.resolve(n) {
-                Resolution::Text { text, via } => TargetRef::Name { name: text, via },
-                Resolution::Cluster { index } => TargetRef::Local { index },
-                Resolution::Import { export } => TargetRef::Import { export },
-                Resolution::Unresolved { why } => TargetRef::Unresolved { why },
+            let target = match ev.over(within, |s| target_in(ev, n, clusters, s)) {
+                Three::Known(Target::Text(name)) => TargetRef::Name { name, via: provenance(ev, n) },
+                Three::Known(Target::Cluster(index)) => TargetRef::Local { index },
+                Three::Known(Target::Import(export)) => TargetRef::Import { export },
+                Three::OneOf(_) => {
+                    TargetRef::Unresolved { why: "the ClusterName depends on the parameters in force".to_owned() }
+                }
+                Three::Unknown(why) => TargetRef::Unresolved { why },
             };
             (target, at(&["ClusterName"], n))
         }
@@ -180,7 +354,7 @@ fn entry_fact(
 
     let principal = prop("PrincipalArn").and_then(|n| {
         let location = at(&["PrincipalArn"], n);
-        if let Some(text) = scope.text(n) {
+        if let Some(text) = text(n) {
             return Some(Principal { key: text, literal: true, location });
         }
         // A role of the same stack: unique within it, never across stacks.
@@ -197,7 +371,7 @@ fn entry_fact(
     });
 
     let type_node = prop("Type");
-    let entry_type = type_node.and_then(|n| scope.text(n)).unwrap_or_else(|| "STANDARD".to_owned());
+    let entry_type = type_node.and_then(text).unwrap_or_else(|| "STANDARD".to_owned());
     let groups_node = prop("KubernetesGroups");
     let kubernetes_groups = groups_node
         .and_then(Node::as_seq)
@@ -205,18 +379,17 @@ fn entry_fact(
             items
                 .iter()
                 .enumerate()
-                .filter_map(|(i, g)| Some((scope.text(g)?, at(&["KubernetesGroups", &i.to_string()], g))))
+                .filter_map(|(i, g)| Some((text(g)?, at(&["KubernetesGroups", &i.to_string()], g))))
                 .collect()
         })
         .unwrap_or_default();
-    let username = prop("Username").and_then(|n| Some(Box::new((scope.text(n)?, at(&["Username"], n)))));
+    let username = prop("Username").and_then(|n| Some(Box::new((text(n)?, at(&["Username"], n)))));
     let policies_node = prop("AccessPolicies");
-    let text = |n: &Node| scope.text(n);
     let access_policies = super::access_policies(policies_node, &super::CFN_POLICY_KEYS, &text, &text, &at);
 
     AccessEntryFact {
-        logical_id: r.logical_id.clone(),
-        resource_type: r.resource_type.clone(),
+        logical_id: r.logical_id.to_owned(),
+        resource_type: r.resource_type.to_owned(),
         location,
         target,
         target_location,
@@ -231,21 +404,26 @@ fn entry_fact(
     }
 }
 
-fn exports(template: &Template, scope: &Scope<'_>) -> Vec<ExportFact> {
+fn exports(template: &Template, ev: &Evaluator<'_>, clusters: &[&str]) -> Vec<ExportFact> {
     let Some(outputs) = template.outputs.as_ref().and_then(Node::as_map) else {
         return Vec::new();
     };
     outputs
         .iter()
         .filter_map(|output| {
+            let exists = ev.exists(&output.value).unwrap_or(ev.all());
+            if exists == 0 {
+                return None;
+            }
             // Only an export whose value is known can name a cluster; a
             // sweep meets many others (VPC ids, ARNs) and keeps none.
-            let value = match output.value.get("Value").map(|v| scope.resolve(v))? {
-                Resolution::Text { text, .. } => ExportValue::Text(text.into_boxed_str()),
-                Resolution::Cluster { index } => ExportValue::Cluster { index },
+            let value_node = output.value.get("Value")?;
+            let value = match ev.over(exists, |s| target_in(ev, value_node, clusters, s)) {
+                Three::Known(Target::Text(text)) => ExportValue::Text(text.into_boxed_str()),
+                Three::Known(Target::Cluster(index)) => ExportValue::Cluster { index },
                 _ => return None,
             };
-            let name = scope.text(output.value.pointer("/Export/Name")?)?.into_boxed_str();
+            let name = ev.string(output.value.pointer("/Export/Name")?, exists).known()?.into_boxed_str();
             Some(ExportFact { name, value })
         })
         .collect::<Vec<_>>()

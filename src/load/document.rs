@@ -51,6 +51,9 @@ pub struct Template {
     pub parameters: Option<Node>,
     pub outputs: Option<Node>,
     pub metadata: Option<Node>,
+    /// What evaluation needs besides parameters: kept only when the
+    /// template has resources or loops later stages look at.
+    pub semantics: Option<Box<Semantics>>,
     /// The resources later stages look at (EKS types), positioned.
     pub resources: Vec<Resource>,
     /// Every resource in the template, looked at or not.
@@ -58,6 +61,21 @@ pub struct Template {
     /// A bare resources map (a template fragment, as eksctl's own test data
     /// has): resources sit at the root rather than under `Resources`.
     pub fragment: bool,
+}
+
+/// The parts of a template with EKS resources that evaluation reads.
+#[derive(Debug, Default)]
+pub struct Semantics {
+    /// `Conditions` and `Mappings`, positioned.
+    pub conditions: Option<Node>,
+    pub mappings: Option<Node>,
+    /// `Transform` names `AWS::LanguageExtensions`.
+    pub language_extensions: bool,
+    /// `Fn::ForEach::*` entries of `Resources` that mention EKS types:
+    /// key, key position and value, expanded by evaluation.
+    pub loops: Vec<(String, Pos, Node)>,
+    /// Every logical id of `Resources`.
+    pub logical_ids: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -132,6 +150,7 @@ pub(super) fn empty_template(source: &SourceText, format: Format, wrapper: Optio
         parameters: None,
         outputs: None,
         metadata: None,
+        semantics: None,
         resources: Vec::new(),
         resource_count: 0,
         fragment: false,

@@ -26,7 +26,8 @@ pub mod settings_files;
 pub mod yaml_tree;
 
 pub use document::{
-    ClusterConfigDoc, ClusterContext, Document, Format, Loaded, Outcome, Resource, SourceText, Template, Wrapper,
+    ClusterConfigDoc, ClusterContext, Document, Format, Loaded, Outcome, Resource, Semantics, SourceText, Template,
+    Wrapper,
     is_relevant_type, stack_name_of,
 };
 pub use read::{Input, LoadOptions, Source, io_reason, quote_lines};

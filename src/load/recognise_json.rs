@@ -12,7 +12,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use super::document::{
-    ClusterConfigDoc, ClusterContext, Document, Format, Resource, SourceText, Template, Wrapper, empty_template,
+    ClusterConfigDoc, ClusterContext, Document, Format, Resource, Semantics, SourceText, Template, Wrapper, empty_template,
     is_relevant_type, is_resource_type, last_of_each,
 };
 use super::json_tree;
@@ -30,6 +30,9 @@ struct TopJson<'a> {
     parameters: Option<&'a RawValue>,
     outputs: Option<&'a RawValue>,
     metadata: Option<&'a RawValue>,
+    conditions: Option<&'a RawValue>,
+    mappings: Option<&'a RawValue>,
+    transform: Option<&'a RawValue>,
     template_body: Option<&'a RawValue>,
     cluster: Option<&'a RawValue>,
     api_version: Option<&'a RawValue>,
@@ -56,6 +59,9 @@ impl<'de: 'a, 'a> Deserialize<'de> for TopJson<'a> {
                         "Parameters" => &mut top.parameters,
                         "Outputs" => &mut top.outputs,
                         "Metadata" => &mut top.metadata,
+                        "Conditions" => &mut top.conditions,
+                        "Mappings" => &mut top.mappings,
+                        "Transform" => &mut top.transform,
                         "TemplateBody" => &mut top.template_body,
                         "cluster" => &mut top.cluster,
                         "apiVersion" => &mut top.api_version,
@@ -277,6 +283,12 @@ fn json_template(
         return Ok(template);
     };
     add_json_resources(&mut template, text, cursor, entries)?;
+    // Evaluation needs these only for templates with EKS resources.
+    if let Some(semantics) = template.semantics.as_mut() {
+        semantics.conditions = top.conditions.map(|r| positioned(text, cursor, r)).transpose()?;
+        semantics.mappings = top.mappings.map(|r| positioned(text, cursor, r)).transpose()?;
+        semantics.language_extensions = top.transform.is_some_and(|t| t.get().contains("AWS::LanguageExtensions"));
+    }
     Ok(template)
 }
 
@@ -290,31 +302,45 @@ fn add_json_resources(
 ) -> Result<(), String> {
     let entries = last_of_each(entries.0, |(key, _)| key.as_ref());
     template.resource_count = entries.len();
-    for (logical_id, raw) in entries {
+    let mut loops = Vec::new();
+    for (logical_id, raw) in &entries {
         let bytes = raw.get().as_bytes();
         // Cheap byte-level prefilter: only resources that can be EKS types
         // are looked at any further.
         if memchr::memmem::find(bytes, b"EKS::").is_none() && memchr::memmem::find(bytes, b"AccessEntry").is_none() {
             continue;
         }
+        if logical_id.starts_with("Fn::ForEach::") {
+            let key_pos = cursor.pos_at(text, key_offset(text, raw));
+            loops.push((logical_id.to_string(), key_pos, positioned(text, cursor, raw)?));
+            continue;
+        }
         let Ok(head) = serde_json::from_str::<ResourceHead<'_>>(raw.get()) else { continue };
         let Some(resource_type) = head.resource_type.filter(|t| is_relevant_type(t)) else { continue };
-        // The key sits before the value; find its quote for the position.
-        let value_at = offset_in(text, raw);
-        let key_at = memchr::memrchr(b':', &text[..value_at])
-            .and_then(|colon| memchr::memrchr(b'"', &text[..colon]))
-            .and_then(|close| memchr::memrchr(b'"', &text[..close]))
-            .unwrap_or(value_at);
-        let key_pos = cursor.pos_at(text, key_at);
+        let key_pos = cursor.pos_at(text, key_offset(text, raw));
         let node = positioned(text, cursor, raw)?;
         template.resources.push(Resource {
-            logical_id: logical_id.into_owned(),
+            logical_id: logical_id.to_string(),
             key_pos,
             resource_type: resource_type.into_owned(),
             node,
         });
     }
+    if !template.resources.is_empty() || !loops.is_empty() {
+        let logical_ids = entries.iter().map(|(k, _)| k.to_string()).collect();
+        template.semantics = Some(Box::new(Semantics { loops, logical_ids, ..Semantics::default() }));
+    }
     Ok(())
+}
+
+/// Where the key of an object member whose value is `raw` starts: the key
+/// sits before the value, so its opening quote is found backwards.
+fn key_offset(text: &[u8], raw: &RawValue) -> usize {
+    let value_at = offset_in(text, raw);
+    memchr::memrchr(b':', &text[..value_at])
+        .and_then(|colon| memchr::memrchr(b'"', &text[..colon]))
+        .and_then(|close| memchr::memrchr(b'"', &text[..close]))
+        .unwrap_or(value_at)
 }
 
 /// A bare map of resources: every value an object whose `Type` names a

@@ -4,7 +4,7 @@
 //! trees by [`super::yaml_tree`] (which skips building non-EKS resources).
 
 use super::document::{
-    ClusterConfigDoc, ClusterContext, Document, Format, Resource, SourceText, Template, Wrapper, empty_template,
+    ClusterConfigDoc, ClusterContext, Document, Format, Resource, Semantics, SourceText, Template, Wrapper, empty_template,
     is_relevant_type, is_resource_type, last_of_each,
 };
 use super::node::{self, Node, Pos, Value};
@@ -88,7 +88,21 @@ fn yaml_template(source: &SourceText, mut node: Node, wrapper: Option<Wrapper>) 
     if let Some(Node { value: Value::Map(entries), .. }) = take(&mut node, "Resources") {
         let entries = last_of_each(entries, |e| e.key.as_str());
         template.resource_count = entries.len();
+        // The logical ids are kept only for templates evaluation will read.
+        let relevant = entries.iter().any(|e| {
+            e.value.get("Type").and_then(Node::as_str).is_some_and(is_relevant_type)
+                || (e.key.starts_with("Fn::ForEach::") && mentions_eks(&e.value, 0))
+        });
+        let mut ids = Vec::new();
+        let mut loops = Vec::new();
         for entry in entries {
+            if relevant {
+                ids.push(entry.key.clone());
+            }
+            if entry.key.starts_with("Fn::ForEach::") && mentions_eks(&entry.value, 0) {
+                loops.push((entry.key, entry.key_pos, entry.value));
+                continue;
+            }
             let resource_type = entry.value.get("Type").and_then(Node::as_str).unwrap_or_default();
             if is_relevant_type(resource_type) {
                 template.resources.push(Resource {
@@ -99,6 +113,33 @@ fn yaml_template(source: &SourceText, mut node: Node, wrapper: Option<Wrapper>) 
                 });
             }
         }
+        if !template.resources.is_empty() || !loops.is_empty() {
+            let language_extensions = node.get("Transform").is_some_and(|t| match &t.value {
+                Value::String(s) => s == "AWS::LanguageExtensions",
+                Value::Seq(items) => items.iter().any(|i| i.as_str() == Some("AWS::LanguageExtensions")),
+                _ => false,
+            });
+            template.semantics = Some(Box::new(Semantics {
+                conditions: take(&mut node, "Conditions"),
+                mappings: take(&mut node, "Mappings"),
+                language_extensions,
+                loops,
+                logical_ids: ids,
+            }));
+        }
     }
     template
+}
+
+/// Does a loop body name an EKS type anywhere (a string that later stages
+/// would look at as a resource `Type`)?
+fn mentions_eks(node: &Node, depth: usize) -> bool {
+    match &node.value {
+        Value::String(s) => is_relevant_type(s),
+        Value::Seq(items) if depth < super::json_tree::MAX_DEPTH => items.iter().any(|i| mentions_eks(i, depth + 1)),
+        Value::Map(entries) if depth < super::json_tree::MAX_DEPTH => {
+            entries.iter().any(|e| mentions_eks(&e.value, depth + 1))
+        }
+        _ => false,
+    }
 }
