@@ -131,8 +131,7 @@ impl<'a> Evaluator<'a> {
                 self.eval(branch, s, depth)
             }
             "Fn::ImportValue" => {
-                let name = self.eval(arg, s, depth)?;
-                match self.text(&name, at, s) {
+                match self.eval(arg, s, depth).and_then(|name| self.text(&name, at, s)) {
                     Ok(export) => Ok(Val::Import(export)),
                     Err(Why::Unknown(why)) => {
                         Err(Why::Unknown(format!("Fn::ImportValue of an export name that cannot be worked out: {why}")))

@@ -43,7 +43,8 @@ impl ScenarioFacts {
     /// entries; `None` when its mode does not vary by scenario.
     pub fn refusing(&self, index: usize) -> Option<Mask> {
         let modes = self.cluster_modes.get(index).filter(|m| !m.is_empty())?;
-        Some(modes.iter().filter(|(m, _)| !m.allows_access_entries()).fold(0, |acc, (_, mask)| acc | mask))
+        let refuses = |m: &AuthMode| !matches!(m, AuthMode::Api | AuthMode::ApiAndConfigMap);
+        Some(modes.iter().filter(|(m, _)| refuses(m)).fold(0, |acc, (_, mask)| acc | mask))
     }
 
     /// The scenarios in which entry `index` exists.

@@ -3,10 +3,11 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use crate::correlate::Model;
+use crate::correlate::{Model, Target};
 use crate::eksctl;
 use crate::facts::{AccessEntryFact, AuthMode, ModeSource, Prediction, StackFacts, StackRole};
 
+use super::scenarios::{self, Failure, Verdict};
 use super::{Related, Rule, Severity, Sink, Violation};
 
 /// This rule's registry entry.
@@ -28,6 +29,17 @@ pub fn check(model: &Model, out: &mut Sink<'_>) {
     // sweep finds many entries on one cluster.
     let mut remediations: HashMap<(Remediation, usize), Arc<str>> = HashMap::new();
     for e in &model.entries {
+        if let Target::Cluster { cluster, .. } = e.target {
+            match scenarios::verdict(model, e) {
+                Verdict::Plain => {}
+                Verdict::Fails(f) if f.every => {
+                    out.push(every_scenario(model, e, cluster, &f));
+                    continue;
+                }
+                // Fails in some scenarios only (EKS012), or never.
+                _ => continue,
+            }
+        }
         // CONFIG_MAP, and not left out by `eksctl create nodegroup`.
         let Some((cluster, effective)) = model.rejected(e) else { continue };
         let stack = model.stack(e.stack);
@@ -100,6 +112,35 @@ pub fn check(model: &Model, out: &mut Sink<'_>) {
             related,
             remediation,
         });
+    }
+}
+
+/// The finding for an entry that fails in every scenario although the
+/// cluster's mode depends on them.
+fn every_scenario(model: &Model, e: &crate::correlate::EntryRef, cluster: usize, f: &Failure) -> Violation {
+    let stack = model.stack(e.stack);
+    let entry = model.entry(e);
+    let name = model.clusters[cluster].name.clone();
+    let shown = crate::finding::shown(name.as_deref());
+    let mut related = vec![Related {
+        location: f.mode_location.clone(),
+        message: format!("cluster `{shown}` authentication mode: CONFIG_MAP when {}", f.when),
+    }];
+    if entry.target_location != entry.location {
+        related.push(Related { location: entry.target_location.clone(), message: "the entry's ClusterName".to_owned() });
+    }
+    Violation {
+        message: format!(
+            "access entry `{}` targets cluster `{shown}`, whose authentication mode is CONFIG_MAP in every scenario \
+             in which the entry is created ({}); CloudFormation will fail stack `{}` with \"{CFN_ERROR}\"",
+            entry.logical_id, f.when, stack.stack_name
+        ),
+        location: entry.location.clone(),
+        stack: Some(stack.stack_name.clone()),
+        cluster: name.clone(),
+        resource: Some(entry.logical_id.clone()),
+        related,
+        remediation: eksctl::template_remediation(shown, false).into(),
     }
 }
 

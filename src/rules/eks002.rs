@@ -2,6 +2,7 @@
 
 use crate::correlate::{Model, Target};
 
+use super::scenarios::{self, Verdict};
 use super::{Related, Rule, Severity, Sink, Violation};
 
 /// This rule's registry entry.
@@ -35,6 +36,10 @@ pub fn check(model: &Model, out: &mut Sink<'_>) {
                 )
             }
             Target::Cluster { cluster, definition } => {
+                // Where scenarios decide the mode, EKS001 and EKS012 judge.
+                if scenarios::verdict(model, e) != Verdict::Plain {
+                    continue;
+                }
                 let resolved = model.effective(*cluster, *definition).is_some_and(|m| m.mode.mode.is_some());
                 if resolved {
                     continue;

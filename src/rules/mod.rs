@@ -17,7 +17,9 @@ mod eks008;
 mod eks009;
 mod eks010;
 mod eks011;
+mod eks012;
 pub mod guard;
+mod scenarios;
 
 use crate::correlate::Model;
 use crate::finding::{Finding, Related, Severity};
@@ -102,6 +104,7 @@ pub static REGISTRY: &[Rule] = &[
     eks009::RULE,
     eks010::RULE,
     eks011::RULE,
+    eks012::RULE,
 ];
 
 /// The related location every CONFIG_MAP finding carries: where the mode
