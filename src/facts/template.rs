@@ -565,3 +565,98 @@ mod tests {
         assert_eq!(stack_role("my-stack", false), StackRole::Other);
     }
 }
+
+#[cfg(test)]
+mod evaluated {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::load::{Document, Outcome, recognise};
+
+    fn facts(path: &str, text: &str) -> StackFacts {
+        match recognise(&Arc::from(path), text.as_bytes().to_vec(), true) {
+            Outcome::Documents(docs) => match &docs[0] {
+                Document::Template(t) => extract(t, &FactOptions::default()),
+                other => panic!("{other:?}"),
+            },
+            other => panic!("{other:?}"),
+        }
+    }
+
+    const CLUSTER: &str = "Resources:\n  C:\n    Type: AWS::EKS::Cluster\n    Properties:\n      Name: demo\n";
+
+    #[test]
+    fn an_entry_whose_condition_is_false_is_never_made() {
+        let text = format!(
+            "Parameters:\n  Env: {{Type: String, Default: dev}}\nConditions:\n  IsProd: !Equals [!Ref Env, prod]\n\
+             {CLUSTER}  E:\n    Type: AWS::EKS::AccessEntry\n    Condition: IsProd\n    Properties: {{ClusterName: !Ref C}}\n"
+        );
+        let f = facts("s.yaml", &text);
+        assert!(f.entries.is_empty());
+        assert!(f.scenarios.is_none());
+    }
+
+    #[test]
+    fn modes_from_if_find_in_map_and_no_value() {
+        let with_mode = |mode: &str| {
+            format!(
+                "Parameters:\n  Env: {{Type: String, Default: prod}}\nConditions:\n  IsProd: !Equals [!Ref Env, prod]\n\
+                 Mappings:\n  M:\n    prod: {{Mode: API}}\n{CLUSTER}      AccessConfig:\n        AuthenticationMode: {mode}\n"
+            )
+        };
+        let mode = |m: &str| facts("s.yaml", &with_mode(m)).clusters.remove(0).mode;
+        assert_eq!(mode("!If [IsProd, API_AND_CONFIG_MAP, CONFIG_MAP]").mode, Some(AuthMode::ApiAndConfigMap));
+        assert_eq!(mode("!FindInMap [M, !Ref Env, Mode]").mode, Some(AuthMode::Api));
+        let absent = mode("!If [IsProd, !Ref AWS::NoValue, API]");
+        assert_eq!((absent.mode, absent.source), (Some(AuthMode::ConfigMap), ModeSource::NoAuthenticationMode));
+        let missing = mode("!FindInMap [M, dev, Mode]");
+        assert!(missing.unresolved.is_some_and(|w| w.contains("mapping M has no key dev")));
+    }
+
+    #[test]
+    fn an_ssm_parameter_is_not_its_default() {
+        let text = format!(
+            "Parameters:\n  Mode: {{Type: 'AWS::SSM::Parameter::Value<String>', Default: /eks/mode}}\n\
+             {CLUSTER}      AccessConfig:\n        AuthenticationMode: !Ref Mode\n"
+        );
+        let c = facts("s.yaml", &text).clusters.remove(0);
+        assert_eq!(c.mode.mode, None);
+        assert!(c.mode.unresolved.is_some_and(|w| w.contains("SSM parameter /eks/mode")));
+    }
+
+    #[test]
+    fn open_parameters_keep_the_mode_per_scenario() {
+        let text = format!(
+            "Parameters:\n  Mode: {{Type: String, AllowedValues: [API, CONFIG_MAP]}}\n\
+             {CLUSTER}      AccessConfig:\n        AuthenticationMode: !Ref Mode\n  E:\n    Type: AWS::EKS::AccessEntry\n\
+             \x20   Properties: {{ClusterName: !Ref C}}\n"
+        );
+        let f = facts("s.yaml", &text);
+        let s = f.scenarios.as_deref().expect("scenarios");
+        assert_eq!(s.scenarios.len(), 2);
+        assert_eq!(s.refusing(0), Some(0b10));
+        assert_eq!(s.describe(0b10), "Mode=CONFIG_MAP");
+        assert_eq!(s.entry(0), 0b11);
+    }
+
+    #[test]
+    fn json_templates_keep_conditions_and_loops_only_with_eks_resources() {
+        let text = r#"{"Transform": "AWS::LanguageExtensions", "Conditions": {"C": {"Fn::Equals": ["a", "b"]}},
+  "Resources": {"Fn::ForEach::E": ["X", ["a", "b"], {"E${X}": {"Type": "AWS::EKS::AccessEntry",
+    "Condition": "C", "Properties": {"ClusterName": "demo"}}}],
+  "Fn::ForEach::F": ["X", ["a"], {"E${X}": {"Type": "AWS::EKS::AccessEntry", "Properties": {"ClusterName": {"Ref": "X"}}}}]}}"#;
+        let f = facts("s.json", text);
+        assert_eq!(f.entries.len(), 1, "the two of the first loop are under a false condition");
+        assert_eq!(f.entries[0].logical_id, "Ea");
+        assert_eq!(f.entries[0].target, TargetRef::Name { name: "a".into(), via: Via::Literal });
+        assert_eq!(f.entries[0].location.pointer.to_string(), "/Resources/Fn::ForEach::F/2/E${X}");
+        let plain = r#"{"Conditions": {"C": {"Fn::Equals": ["a", "b"]}}, "Resources": {"B": {"Type": "AWS::S3::Bucket"}}}"#;
+        match recognise(&Arc::from("p.json"), plain.as_bytes().to_vec(), true) {
+            Outcome::Documents(docs) => match &docs[0] {
+                Document::Template(t) => assert!(t.conditions.is_none() && t.logical_ids.is_none()),
+                other => panic!("{other:?}"),
+            },
+            other => panic!("{other:?}"),
+        }
+    }
+}
