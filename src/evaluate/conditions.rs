@@ -50,7 +50,9 @@ impl<'a> Evaluator<'a> {
             return match node.scalar_text().as_deref() {
                 Some("true") => Ok(true),
                 Some("false") => Ok(false),
-                _ => Err(Why::invalid(node.pos, "a condition must be Fn::Equals, Fn::And, Fn::Or, Fn::Not or Condition")),
+                _ => {
+                    Err(Why::invalid(node.pos, "a condition must be Fn::Equals, Fn::And, Fn::Or, Fn::Not or Condition"))
+                }
             };
         };
         let at = node.pos;

@@ -79,10 +79,16 @@ fn one_loop(
         ));
     };
     let Some(id) = id.as_str() else {
-        return Err(format!("{key}: the identifier must be a string {}; CloudFormation rejects the template", at(id.pos)));
+        return Err(format!(
+            "{key}: the identifier must be a string {}; CloudFormation rejects the template",
+            at(id.pos)
+        ));
     };
     let Some(entries) = body.as_map() else {
-        return Err(format!("{key}: the output must be a mapping {}; CloudFormation rejects the template", at(body.pos)));
+        return Err(format!(
+            "{key}: the output must be a mapping {}; CloudFormation rejects the template",
+            at(body.pos)
+        ));
     };
     let items = ev.over(ev.all(), |s| {
         let v = ev.value(collection, s)?;

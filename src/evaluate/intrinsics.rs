@@ -130,15 +130,13 @@ impl<'a> Evaluator<'a> {
                 let branch = if self.condition(name, s, depth)? { then } else { otherwise };
                 self.eval(branch, s, depth)
             }
-            "Fn::ImportValue" => {
-                match self.eval(arg, s, depth).and_then(|name| self.text(&name, at, s)) {
-                    Ok(export) => Ok(Val::Import(export)),
-                    Err(Why::Unknown(why)) => {
-                        Err(Why::Unknown(format!("Fn::ImportValue of an export name that cannot be worked out: {why}")))
-                    }
-                    Err(e) => Err(e),
+            "Fn::ImportValue" => match self.eval(arg, s, depth).and_then(|name| self.text(&name, at, s)) {
+                Ok(export) => Ok(Val::Import(export)),
+                Err(Why::Unknown(why)) => {
+                    Err(Why::Unknown(format!("Fn::ImportValue of an export name that cannot be worked out: {why}")))
                 }
-            }
+                Err(e) => Err(e),
+            },
             "Fn::GetAtt" => {
                 let target = match arg.as_seq() {
                     Some([r, a]) => format!("{}.{}", r.as_str().unwrap_or("?"), a.as_str().unwrap_or("?")),
@@ -156,10 +154,9 @@ impl<'a> Evaluator<'a> {
                 self.json(&value, at, s, depth, &mut out)?;
                 Ok(Val::Str(out))
             }
-            "Fn::Length" | "Fn::ToJsonString" | "Fn::ForEach" => Err(Why::invalid(
-                at,
-                format!("{function} needs `Transform: AWS::LanguageExtensions`"),
-            )),
+            "Fn::Length" | "Fn::ToJsonString" | "Fn::ForEach" => {
+                Err(Why::invalid(at, format!("{function} needs `Transform: AWS::LanguageExtensions`")))
+            }
             "Condition" | "Fn::Equals" | "Fn::And" | "Fn::Or" | "Fn::Not" => {
                 Err(Why::invalid(at, format!("{function} belongs in Conditions, not in a value")))
             }
@@ -270,7 +267,9 @@ impl<'a> Evaluator<'a> {
         match (found, default) {
             (Some((_, _, Some(value))), _) => self.eval(value, s, depth),
             (_, Some(d)) => self.eval(d, s, depth),
-            (None, None) => Err(Why::invalid(at, format!("Fn::FindInMap names mapping {}, which Mappings lacks", names[0]))),
+            (None, None) => {
+                Err(Why::invalid(at, format!("Fn::FindInMap names mapping {}, which Mappings lacks", names[0])))
+            }
             (Some((_, None, _)), None) => {
                 Err(Why::invalid(at, format!("mapping {} has no key {}", names[0], names[1])))
             }

@@ -488,16 +488,18 @@ impl<'a> Evaluator<'a> {
                     "parameter {name} is of type {kind}: its value is read from SSM parameter {path} at deploy time \
                      (pass --parameter {name}=VALUE)"
                 ),
-                None => format!("parameter {name} is of type {kind} and has no Default (pass --parameter {name}=VALUE)"),
+                None => {
+                    format!("parameter {name} is of type {kind} and has no Default (pass --parameter {name}=VALUE)")
+                }
             })));
         }
         Some(match declared.get("Default") {
             Some(d) => match d.scalar_text() {
                 Some(text) => Ok(split(&text)),
                 None => match d.as_seq() {
-                    Some(items) if list => {
-                        Ok(Val::List(items.iter().filter_map(|i| Some(Val::Str(i.scalar_text()?.into_owned()))).collect()))
-                    }
+                    Some(items) if list => Ok(Val::List(
+                        items.iter().filter_map(|i| Some(Val::Str(i.scalar_text()?.into_owned()))).collect(),
+                    )),
                     _ => Err(Why::invalid(at, format!("parameter {name} has a Default that is not a string"))),
                 },
             },

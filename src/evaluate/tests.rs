@@ -338,7 +338,10 @@ Values:
     // Mode: 2 values; IsProd and InUsEast are unknown: 2 x 2 x 2.
     assert_eq!(ev.scenarios().len(), 8, "{:?}", ev.scenarios());
     let labels = ev.labels(ev.all());
-    assert!(labels.contains(&"Mode=API, condition InUsEast is false, condition IsProd is true".to_owned()), "{labels:?}");
+    assert!(
+        labels.contains(&"Mode=API, condition InUsEast is false, condition IsProd is true".to_owned()),
+        "{labels:?}"
+    );
     let mode = ev.string(values.get("mode").expect("mode"), ev.all());
     let Three::OneOf(candidates) = mode else { panic!("{mode:?}") };
     assert_eq!(candidates.len(), 2);
@@ -436,7 +439,10 @@ Resources:
     let ids: Vec<&str> = made.iter().map(|g| g.logical_id.as_str()).collect();
     assert_eq!(ids, ["Entryred", "redaEntry", "redbEntry", "Entryblue2", "blue-2aEntry", "blue-2bEntry"]);
     assert_eq!(made[0].resource_type, "AWS::EKS::AccessEntry");
-    assert_eq!(made[3].node.pointer("/Properties/PrincipalArn/Fn::Sub").and_then(Node::as_str), Some("arn:aws:iam::1:role/blue-2"));
+    assert_eq!(
+        made[3].node.pointer("/Properties/PrincipalArn/Fn::Sub").and_then(Node::as_str),
+        Some("arn:aws:iam::1:role/blue-2")
+    );
     assert_eq!(made[3].node.pointer("/Properties/Username").and_then(Node::as_str), Some("blue-2"));
     assert_eq!(made[0].tokens, ["Resources", "Fn::ForEach::Teams", "2", "Entry&{Team}"]);
     assert_eq!(made[0].key_pos, loops[0].1);

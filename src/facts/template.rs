@@ -40,25 +40,23 @@ pub fn extract(template: &Template, options: &FactOptions) -> StackFacts {
     let locator = Locator::new(&template.source, template.wrapper).sharing(&options.pointers);
     // Only a template with EKS resources (or loops that make them) is
     // evaluated in scenarios; any other is asked only for its exports.
-    let eks = !template.resources.is_empty() || !template.loops.is_empty();
+    let semantics = template.semantics.as_deref();
+    let loops = semantics.map_or(&[][..], |s| &s.loops);
     let inputs = Inputs {
         stack_name: &template.stack_name,
         parameters: template.parameters.as_ref(),
-        conditions: template.conditions.as_ref(),
-        mappings: template.mappings.as_ref(),
+        conditions: semantics.and_then(|s| s.conditions.as_ref()),
+        mappings: semantics.and_then(|s| s.mappings.as_ref()),
         overrides: &options.parameters,
-        language_extensions: template.language_extensions,
-        logical_ids: template.logical_ids.as_deref().filter(|_| template.loops.is_empty()),
+        language_extensions: semantics.is_some_and(|s| s.language_extensions),
+        // Loops make logical ids of their own.
+        logical_ids: semantics.filter(|s| s.loops.is_empty()).map(|s| &s.logical_ids[..]),
     };
-    let roots: Vec<&Node> = if eks {
-        template.resources.iter().map(|r| &r.node).chain(template.loops.iter().map(|l| &l.2)).collect()
-    } else {
-        Vec::new()
-    };
+    let roots: Vec<&Node> = template.resources.iter().map(|r| &r.node).chain(loops.iter().map(|l| &l.2)).collect();
     let ev = Evaluator::new(inputs, &roots);
     let base: &[&str] = if template.fragment { &[] } else { &["Resources"] };
     let (generated, problems) =
-        if template.loops.is_empty() { (Vec::new(), Vec::new()) } else { foreach::expand(&ev, &template.loops, base) };
+        if loops.is_empty() { (Vec::new(), Vec::new()) } else { foreach::expand(&ev, loops, base) };
 
     let mut resources: Vec<Res<'_>> = Vec::with_capacity(template.resources.len() + generated.len());
     for r in &template.resources {
@@ -166,10 +164,8 @@ pub fn extract(template: &Template, options: &FactOptions) -> StackFacts {
         })
         .collect();
     let entry_resources: Vec<&Res<'_>> = resources.iter().filter(|r| is_access_entry_type(r.resource_type)).collect();
-    let mut entries: Vec<_> = entry_resources
-        .iter()
-        .map(|r| entry_fact(r, &ev, &cluster_ids, &locator, &template.stack_name))
-        .collect();
+    let mut entries: Vec<_> =
+        entry_resources.iter().map(|r| entry_fact(r, &ev, &cluster_ids, &locator, &template.stack_name)).collect();
     let mut entry_exists: Vec<Mask> = entry_resources.iter().map(|r| r.exists).collect();
     // A loop that could not be expanded, and would make access entries,
     // stands for them with the reason.
@@ -241,7 +237,7 @@ fn loop_mentions_entries(template: &Template, key: &str) -> bool {
             _ => false,
         }
     }
-    template.loops.iter().any(|(k, _, node)| k == key && walk(node, 0))
+    template.semantics.as_ref().is_some_and(|s| s.loops.iter().any(|(k, _, node)| k == key && walk(node, 0)))
 }
 
 /// A cluster's authentication mode in scenario `s`, with where it came
@@ -650,10 +646,11 @@ mod evaluated {
         assert_eq!(f.entries[0].logical_id, "Ea");
         assert_eq!(f.entries[0].target, TargetRef::Name { name: "a".into(), via: Via::Literal });
         assert_eq!(f.entries[0].location.pointer.to_string(), "/Resources/Fn::ForEach::F/2/E${X}");
-        let plain = r#"{"Conditions": {"C": {"Fn::Equals": ["a", "b"]}}, "Resources": {"B": {"Type": "AWS::S3::Bucket"}}}"#;
+        let plain =
+            r#"{"Conditions": {"C": {"Fn::Equals": ["a", "b"]}}, "Resources": {"B": {"Type": "AWS::S3::Bucket"}}}"#;
         match recognise(&Arc::from("p.json"), plain.as_bytes().to_vec(), true) {
             Outcome::Documents(docs) => match &docs[0] {
-                Document::Template(t) => assert!(t.conditions.is_none() && t.logical_ids.is_none()),
+                Document::Template(t) => assert!(t.semantics.is_none()),
                 other => panic!("{other:?}"),
             },
             other => panic!("{other:?}"),

@@ -127,7 +127,8 @@ fn every_scenario(model: &Model, e: &crate::correlate::EntryRef, cluster: usize,
         message: format!("cluster `{shown}` authentication mode: CONFIG_MAP when {}", f.when),
     }];
     if entry.target_location != entry.location {
-        related.push(Related { location: entry.target_location.clone(), message: "the entry's ClusterName".to_owned() });
+        related
+            .push(Related { location: entry.target_location.clone(), message: "the entry's ClusterName".to_owned() });
     }
     Violation {
         message: format!(

@@ -32,8 +32,10 @@ pub fn check(model: &Model, out: &mut Sink<'_>) {
             message: format!("cluster `{shown}` authentication mode: CONFIG_MAP when {}", f.when),
         }];
         if entry.target_location != entry.location {
-            related
-                .push(Related { location: entry.target_location.clone(), message: "the entry's ClusterName".to_owned() });
+            related.push(Related {
+                location: entry.target_location.clone(),
+                message: "the entry's ClusterName".to_owned(),
+            });
         }
         let settle = if f.settle.is_empty() {
             format!(
