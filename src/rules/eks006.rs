@@ -52,6 +52,15 @@ pub fn check(model: &Model, out: &mut Sink<'_>) {
         let first_entry = model.entry(first);
         let first_stack = &model.stack(first.stack).stack_name;
         for e in &entries[1..] {
+            // Entries of one stack under conditions that never hold together
+            // are never both created.
+            if e.stack == first.stack {
+                if let Some(s) = model.stack(e.stack).scenarios.as_deref() {
+                    if s.entry(e.index) & s.entry(first.index) == 0 {
+                        continue;
+                    }
+                }
+            }
             let entry = model.entry(e);
             let stack = &model.stack(e.stack).stack_name;
             let cluster = super::target_name(model, e);
