@@ -4,8 +4,8 @@
 
 use crate::correlate::{EntryRef, Model, Target};
 use crate::evaluate::{Mask, Scenario};
-use crate::facts::scenarios::ScenarioFacts;
 use crate::facts::AuthMode;
+use crate::facts::scenarios::ScenarioFacts;
 use crate::finding::Location;
 
 /// What the scenarios say about an entry.
