@@ -157,6 +157,25 @@ pub struct Inputs<'a> {
     pub logical_ids: Option<&'a [String]>,
 }
 
+impl<'a> Inputs<'a> {
+    /// What `template` offers, with the `--parameter` overrides. Any fact
+    /// extractor starts here: `Evaluator::new(Inputs::of(t, o), &[nodes])`,
+    /// then `string`, `value`, `member` or `exists` on any node of `t`.
+    pub fn of(template: &'a crate::load::Template, overrides: &'a BTreeMap<String, String>) -> Self {
+        let semantics = template.semantics.as_deref();
+        Self {
+            stack_name: &template.stack_name,
+            parameters: template.parameters.as_ref(),
+            conditions: semantics.and_then(|s| s.conditions.as_ref()),
+            mappings: semantics.and_then(|s| s.mappings.as_ref()),
+            overrides,
+            language_extensions: semantics.is_some_and(|s| s.language_extensions),
+            // Loops make logical ids of their own.
+            logical_ids: semantics.filter(|s| s.loops.is_empty()).map(|s| &s.logical_ids[..]),
+        }
+    }
+}
+
 #[derive(Debug)]
 enum Memo {
     Busy,

@@ -42,16 +42,7 @@ pub fn extract(template: &Template, options: &FactOptions) -> StackFacts {
     // evaluated in scenarios; any other is asked only for its exports.
     let semantics = template.semantics.as_deref();
     let loops = semantics.map_or(&[][..], |s| &s.loops);
-    let inputs = Inputs {
-        stack_name: &template.stack_name,
-        parameters: template.parameters.as_ref(),
-        conditions: semantics.and_then(|s| s.conditions.as_ref()),
-        mappings: semantics.and_then(|s| s.mappings.as_ref()),
-        overrides: &options.parameters,
-        language_extensions: semantics.is_some_and(|s| s.language_extensions),
-        // Loops make logical ids of their own.
-        logical_ids: semantics.filter(|s| s.loops.is_empty()).map(|s| &s.logical_ids[..]),
-    };
+    let inputs = Inputs::of(template, &options.parameters);
     let roots: Vec<&Node> = template.resources.iter().map(|r| &r.node).chain(loops.iter().map(|l| &l.2)).collect();
     let ev = Evaluator::new(inputs, &roots);
     let base: &[&str] = if template.fragment { &[] } else { &["Resources"] };
