@@ -307,6 +307,26 @@ impl<'a> Evaluator<'a> {
         self.is_parameter(name) && self.inputs.overrides.contains_key(name)
     }
 
+    /// The parameters `node` depends on (through conditions too), with the
+    /// value each has in scenario `s`: `Env=dev by default`.
+    pub fn decided_by(&self, node: &Node, s: usize) -> Vec<String> {
+        let (names, _) = self.references(&[node]);
+        names
+            .iter()
+            .filter(|n| self.is_parameter(n))
+            .filter_map(|name| {
+                if let Some(v) = self.inputs.overrides.get(name) {
+                    return Some(format!("{name}={v} from --parameter"));
+                }
+                if let Some(v) = self.scenarios.get(s).and_then(|sc| sc.get(name, false)) {
+                    return Some(format!("{name}={v}"));
+                }
+                let default = self.inputs.parameters?.get(name)?.get("Default")?.scalar_text()?;
+                Some(format!("{name}={default} by default"))
+            })
+            .collect()
+    }
+
     /// Tells `Ref` (and `Fn::Sub`) what a resource's reference gives.
     pub fn set_name(&self, logical_id: &str, name: &str) {
         self.names.borrow_mut().insert(logical_id.to_owned(), name.to_owned());

@@ -173,6 +173,10 @@ impl fmt::Display for AuthMode {
 pub enum ModeSource {
     /// `AccessConfig.AuthenticationMode` holds a literal.
     Literal,
+    /// Worked out from intrinsic functions (`Fn::If`, `Fn::FindInMap`,
+    /// ...) in `AccessConfig.AuthenticationMode`, with the parameter values
+    /// that decided it (`Env=dev by default`).
+    Evaluated { inputs: String },
     /// A template parameter, by its default or a `--parameter` override.
     Parameter { name: String, overridden: bool },
     /// No `AccessConfig` at all: CloudFormation creates the cluster in
@@ -197,6 +201,10 @@ impl ModeSource {
     pub fn describe(&self) -> String {
         match self {
             Self::Literal => "set in AccessConfig.AuthenticationMode".to_owned(),
+            Self::Evaluated { inputs } if inputs.is_empty() => {
+                "worked out from AccessConfig.AuthenticationMode".to_owned()
+            }
+            Self::Evaluated { inputs } => format!("worked out from AccessConfig.AuthenticationMode with {inputs}"),
             Self::Parameter { name, overridden: false } => format!("from the default of parameter {name}"),
             Self::Parameter { name, overridden: true } => format!("from --parameter {name}"),
             Self::NoAccessConfig => "the default: the cluster has no AccessConfig".to_owned(),
@@ -217,7 +225,7 @@ impl ModeSource {
 
     pub fn slug(&self) -> &'static str {
         match self {
-            Self::Literal => "template",
+            Self::Literal | Self::Evaluated { .. } => "template",
             Self::Parameter { overridden: false, .. } => "parameter-default",
             Self::Parameter { overridden: true, .. } => "parameter-override",
             Self::NoAccessConfig | Self::NoAuthenticationMode | Self::EksctlWithoutAccessConfig => {

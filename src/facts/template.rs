@@ -248,7 +248,8 @@ fn mode_in(ev: &Evaluator<'_>, node: &Node, s: usize) -> Result<(AuthMode, ModeS
     let text = ev.text(&mode, mode_node.pos, s)?;
     let source = match provenance_in(ev, mode_node, s) {
         Via::Parameter { name, overridden } => ModeSource::Parameter { name, overridden },
-        _ => ModeSource::Literal,
+        _ if mode_node.intrinsic().is_none() => ModeSource::Literal,
+        _ => ModeSource::Evaluated { inputs: ev.decided_by(mode_node, s).join(", ") },
     };
     Ok((AuthMode::parse(&text), source))
 }
