@@ -12,6 +12,8 @@ use super::{Evaluator, Three, Why};
 /// Resources one template's loops may make; CloudFormation allows 500.
 pub const MAX_GENERATED: usize = 2_000;
 const MAX_NESTING: usize = 16;
+/// Copies of loop outputs made for one template, nested loops included.
+const MAX_COPIES: usize = 20_000;
 
 /// A resource made by a loop.
 #[derive(Debug, Clone)]
@@ -52,11 +54,20 @@ pub fn expand(ev: &Evaluator<'_>, loops: &[(String, Pos, Node)], base: &[&str]) 
             });
             continue;
         }
-        if let Err(why) = one_loop(ev, key, node, *key_pos, &tokens, 0, &mut out) {
+        let mut made = Made { out: std::mem::take(&mut out), copies: 0 };
+        let result = one_loop(ev, key, node, *key_pos, &tokens, 0, &mut made);
+        out = made.out;
+        if let Err(why) = result {
             problems.push(Problem { key: key.clone(), key_pos: *key_pos, tokens, why });
         }
     }
     (out, problems)
+}
+
+/// What the loops of one entry made so far.
+struct Made {
+    out: Vec<Generated>,
+    copies: usize,
 }
 
 fn one_loop(
@@ -66,7 +77,7 @@ fn one_loop(
     key_pos: Pos,
     tokens: &[String],
     nesting: usize,
-    out: &mut Vec<Generated>,
+    made: &mut Made,
 ) -> Result<(), String> {
     let at = |p: Pos| format!("(line {}, column {})", p.line, p.column);
     if nesting > MAX_NESTING {
@@ -105,20 +116,24 @@ fn one_loop(
     };
     for item in &items {
         for entry in entries {
+            made.copies += 1;
+            if made.copies > MAX_COPIES {
+                return Err(format!("{key}: the loops make more than {MAX_COPIES} copies of their output"));
+            }
             let new_key = substitute_text(&entry.key, id, item);
             let value = substitute(&entry.value, id, item);
             let mut inner_tokens = tokens.to_vec();
             inner_tokens.push("2".to_owned());
             inner_tokens.push(entry.key.clone());
             if new_key.starts_with("Fn::ForEach::") {
-                one_loop(ev, &new_key, &value, key_pos, &inner_tokens, nesting + 1, out)?;
+                one_loop(ev, &new_key, &value, key_pos, &inner_tokens, nesting + 1, made)?;
                 continue;
             }
-            if out.len() >= MAX_GENERATED {
+            if made.out.len() >= MAX_GENERATED {
                 return Err(format!("{key}: the loops make more than {MAX_GENERATED} resources"));
             }
             let resource_type = value.get("Type").and_then(Node::as_str).unwrap_or_default().to_owned();
-            out.push(Generated { logical_id: new_key, key_pos, tokens: inner_tokens, resource_type, node: value });
+            made.out.push(Generated { logical_id: new_key, key_pos, tokens: inner_tokens, resource_type, node: value });
         }
     }
     Ok(())

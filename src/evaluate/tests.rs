@@ -454,3 +454,31 @@ Resources:
     assert!(made.is_empty());
     assert!(problems[0].why.contains("needs `Transform: AWS::LanguageExtensions`"));
 }
+
+#[test]
+fn for_each_work_is_bounded() {
+    let items: Vec<String> = (0..300).map(|i| format!("i{i}")).collect();
+    let list = items.join(",");
+    let template = doc(&format!(
+        "Transform: AWS::LanguageExtensions
+Parameters:
+  L: {{Type: CommaDelimitedList, Default: '{list}'}}
+Resources:
+  'Fn::ForEach::A':
+    - X
+    - !Ref L
+    - 'Fn::ForEach::B${{X}}':
+        - Y
+        - !Ref L
+        - 'E${{X}}${{Y}}': {{Type: AWS::EKS::AccessEntry}}
+"
+    ));
+    let overrides = BTreeMap::new();
+    let resources = template.get("Resources").expect("resources");
+    let loops: Vec<(String, Pos, Node)> =
+        resources.as_map().expect("map").iter().map(|e| (e.key.clone(), e.key_pos, e.value.clone())).collect();
+    let ev = Evaluator::new(inputs(&template, &overrides), &[resources]);
+    let (made, problems) = foreach::expand(&ev, &loops, &["Resources"]);
+    assert!(made.len() <= foreach::MAX_GENERATED);
+    assert!(problems[0].why.contains("more than"), "{}", problems[0].why);
+}
