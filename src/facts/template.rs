@@ -331,8 +331,31 @@ fn entry_fact(
                 Three::Known(Target::Text(name)) => TargetRef::Name { name, via: provenance(ev, n) },
                 Three::Known(Target::Cluster(index)) => TargetRef::Local { index },
                 Three::Known(Target::Import(export)) => TargetRef::Import { export },
-                Three::OneOf(_) => {
-                    TargetRef::Unresolved { why: "the ClusterName depends on the parameters in force".to_owned() }
+                Three::OneOf(candidates) => {
+                    let params = ev
+                        .decided_by(n, 0)
+                        .iter()
+                        .map(|p| p.split('=').next().unwrap_or(p).to_owned())
+                        .collect::<Vec<_>>();
+                    let names: Vec<String> = candidates
+                        .iter()
+                        .map(|(t, _)| match t {
+                            Target::Text(name) => name.clone(),
+                            Target::Cluster(i) => format!("cluster {}", clusters.get(*i).unwrap_or(&"?")),
+                            Target::Import(export) => format!("the export {export}"),
+                        })
+                        .collect();
+                    TargetRef::Unresolved {
+                        why: format!(
+                            "the ClusterName is one of {} depending on {} (pass --parameter to choose)",
+                            names.join(", "),
+                            if params.is_empty() {
+                                "conditions the inputs leave open".to_owned()
+                            } else {
+                                params.join(", ")
+                            }
+                        ),
+                    }
                 }
                 Three::Unknown(why) => TargetRef::Unresolved { why },
             };
