@@ -135,7 +135,7 @@ fn evaluation_of_every_public_template_answers() {
     let mut evaluated = 0;
     for path in &files {
         let Ok(text) = std::fs::read_to_string(path) else { continue };
-        let Ok(docs) = eksguard::load::yaml::parse_stream(&text) else { continue };
+        let Ok(docs) = eksguard::load::yaml_tree::parse_stream(&text) else { continue };
         for template in &docs {
             let Some(resources) = template.get("Resources").and_then(Node::as_map) else { continue };
             let transform = template.get("Transform").map(|t| format!("{t:?}")).unwrap_or_default();

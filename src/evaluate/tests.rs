@@ -1,7 +1,7 @@
 use std::collections::BTreeMap;
 
 use super::*;
-use crate::load::yaml::parse_stream;
+use crate::load::yaml_tree::parse_stream;
 
 fn doc(text: &str) -> Node {
     parse_stream(text).expect("yaml").remove(0)

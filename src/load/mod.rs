@@ -27,8 +27,7 @@ pub mod yaml_tree;
 
 pub use document::{
     ClusterConfigDoc, ClusterContext, Document, Format, Loaded, Outcome, Resource, Semantics, SourceText, Template,
-    Wrapper,
-    is_relevant_type, stack_name_of,
+    Wrapper, is_relevant_type, stack_name_of,
 };
 pub use read::{Input, LoadOptions, Source, io_reason, quote_lines};
 pub use recognise::recognise;

@@ -12,8 +12,8 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use super::document::{
-    ClusterConfigDoc, ClusterContext, Document, Format, Resource, Semantics, SourceText, Template, Wrapper, empty_template,
-    is_relevant_type, is_resource_type, last_of_each,
+    ClusterConfigDoc, ClusterContext, Document, Format, Resource, Semantics, SourceText, Template, Wrapper,
+    empty_template, is_relevant_type, is_resource_type, last_of_each,
 };
 use super::json_tree;
 use super::node::Node;

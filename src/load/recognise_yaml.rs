@@ -4,8 +4,8 @@
 //! trees by [`super::yaml_tree`] (which skips building non-EKS resources).
 
 use super::document::{
-    ClusterConfigDoc, ClusterContext, Document, Format, Resource, Semantics, SourceText, Template, Wrapper, empty_template,
-    is_relevant_type, is_resource_type, last_of_each,
+    ClusterConfigDoc, ClusterContext, Document, Format, Resource, Semantics, SourceText, Template, Wrapper,
+    empty_template, is_relevant_type, is_resource_type, last_of_each,
 };
 use super::node::{self, Node, Pos, Value};
 use super::yaml_tree;
