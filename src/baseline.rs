@@ -5,21 +5,49 @@
 //! recorded findings taken out ([`Baseline::apply`]). Reading and writing
 //! the file is the command line's job.
 //!
-//! A fingerprint hashes the rule, the file (leading `./` removed), the
-//! JSON pointer of the primary location and the cluster: never lines,
-//! columns or message wording, so findings survive edits that move them
-//! and eksguard releases that reword them. Matching counts: a baseline that
-//! recorded one finding hides one finding with that fingerprint.
+//! A fingerprint hashes the rule, the file, the JSON pointer of the primary
+//! location and the cluster: never lines, columns or message wording, so
+//! findings survive edits that move them and eksguard releases that reword
+//! them. The file is named relative to the root the caller gives (the git
+//! repository's, or the baseline file's directory outside a repository), so
+//! `eksguard scan stacks` from the root, `eksguard scan .` from `stacks/`
+//! and an absolute path give one fingerprint. Matching counts: a baseline
+//! that recorded one finding hides one finding with that fingerprint.
+//!
+//! Version 1 baselines named files as they were given on the command line;
+//! they are still read, matching paths as given (see [`Baseline::legacy`]).
 
 use std::collections::BTreeMap;
+use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::finding::{Finding, fingerprint};
+use crate::finding::{Finding, fingerprint_at};
 use crate::report::{Counts, Report};
 
 /// Version of the baseline file format.
-pub const BASELINE_VERSION: u32 = 1;
+pub const BASELINE_VERSION: u32 = 2;
+
+/// A finding's fingerprint in a baseline: 16 hex digits, stable across
+/// runs, machines and line shifts. `root` is the directory paths are named
+/// from.
+pub fn fingerprint(f: &Finding, root: &Path) -> String {
+    fingerprint_at(f, &rooted(&f.location.path, root))
+}
+
+/// `path` (as given, relative to the working directory) named from `root`
+/// with `/` separators; as given when it is not under `root` (standard
+/// input).
+pub fn rooted(path: &str, root: &Path) -> String {
+    if path == "-" {
+        return path.to_owned();
+    }
+    let absolute = crate::discover::absolute(Path::new(path));
+    match absolute.strip_prefix(crate::discover::absolute(root)) {
+        Ok(rel) => rel.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/"),
+        Err(_) => path.strip_prefix("./").unwrap_or(path).to_owned(),
+    }
+}
 
 /// One recorded finding. Only `fingerprint` is matched; the rest is there
 /// for people reading the file.
@@ -42,14 +70,14 @@ pub struct Baseline {
 }
 
 impl Baseline {
-    /// A baseline recording `findings`.
-    pub fn of(findings: &[Finding]) -> Self {
+    /// A baseline recording `findings`, their files named from `root`.
+    pub fn of(findings: &[Finding], root: &Path) -> Self {
         let mut entries: Vec<Entry> = findings
             .iter()
             .map(|f| Entry {
-                fingerprint: fingerprint(f),
+                fingerprint: fingerprint(f, root),
                 rule: f.rule.to_owned(),
-                path: f.location.path.to_string(),
+                path: rooted(&f.location.path, root),
                 resource: f.resource.clone(),
                 message: f.message.clone(),
             })
@@ -61,13 +89,21 @@ impl Baseline {
     /// Parses a baseline file's text.
     pub fn parse(text: &str) -> Result<Self, String> {
         let baseline: Self = serde_json::from_str(text).map_err(|e| format!("not an eksguard baseline: {e}"))?;
-        if baseline.version != BASELINE_VERSION {
+        if baseline.version == 0 || baseline.version > BASELINE_VERSION {
             return Err(format!(
-                "baseline version {} is not supported (expected {BASELINE_VERSION})",
+                "baseline version {} is not supported (this eksguard reads versions 1 to {BASELINE_VERSION}; \
+                 a newer eksguard wrote it?)",
                 baseline.version
             ));
         }
         Ok(baseline)
+    }
+
+    /// A version 1 baseline: its files are named as they were given on the
+    /// command line, so it hides findings only when the same paths are given
+    /// from the same directory. Rewrite it with `--write-baseline`.
+    pub fn legacy(&self) -> bool {
+        self.version < 2
     }
 
     /// The file's text: pretty JSON, sorted, ending in a newline.
@@ -79,13 +115,16 @@ impl Baseline {
 
     /// Takes the recorded findings out of `report`, counting them in
     /// `summary.baselined` and recounting the rest.
-    pub fn apply(&self, report: &mut Report) {
+    pub fn apply(&self, report: &mut Report, root: &Path) {
         let mut left: BTreeMap<&str, usize> = BTreeMap::new();
         for e in &self.findings {
             *left.entry(e.fingerprint.as_str()).or_default() += 1;
         }
         let before = report.findings.len();
-        report.findings.retain(|f| match left.get_mut(fingerprint(f).as_str()) {
+        let key = |f: &Finding| {
+            if self.legacy() { fingerprint_at(f, &f.location.path) } else { fingerprint(f, root) }
+        };
+        report.findings.retain(|f| match left.get_mut(key(f).as_str()) {
             Some(n) if *n > 0 => {
                 *n -= 1;
                 false
@@ -128,30 +167,38 @@ mod tests {
 
     #[test]
     fn fingerprints_ignore_lines_and_wording() {
-        assert_eq!(fingerprint(&finding("a/t.json", 3)), fingerprint(&finding("./a/t.json", 30)));
-        assert_ne!(fingerprint(&finding("a/t.json", 3)), fingerprint(&finding("b/t.json", 3)));
+        let root = Path::new(".");
+        assert_eq!(fingerprint(&finding("a/t.json", 3), root), fingerprint(&finding("./a/t.json", 30), root));
+        assert_ne!(fingerprint(&finding("a/t.json", 3), root), fingerprint(&finding("b/t.json", 3), root));
         // Fixed forever: a change here breaks every baseline users keep.
-        assert_eq!(fingerprint(&finding("a/t.json", 3)), "0eef45e0475eafce");
+        assert_eq!(fingerprint(&finding("a/t.json", 3), root), "0eef45e0475eafce");
+        // The same file however it is spelled.
+        let cwd = crate::discover::absolute(Path::new("."));
+        let absolute = cwd.join("a/t.json").to_string_lossy().into_owned();
+        assert_eq!(fingerprint(&finding(&absolute, 1), &cwd), "0eef45e0475eafce");
     }
 
     #[test]
     fn round_trip_and_counted_matching() {
-        let baseline = Baseline::parse(&Baseline::of(&[finding("t.json", 1)]).render()).expect("parse");
+        let root = Path::new(".");
+        let baseline = Baseline::parse(&Baseline::of(&[finding("t.json", 1)], root).render()).expect("parse");
         assert_eq!(baseline.findings.len(), 1);
         let mut report = Report {
             version: 1,
             summary: crate::report::Summary::default(),
             findings: vec![finding("t.json", 5), finding("t.json", 9), finding("u.json", 1)],
+            suppressed: Vec::new(),
             errors: Vec::new(),
             skipped: Vec::new(),
             clusters: Vec::new(),
             checked: Vec::new(),
             relations: Vec::new(),
         };
-        baseline.apply(&mut report);
+        baseline.apply(&mut report, root);
         assert_eq!(report.findings.len(), 2);
         assert_eq!(report.summary.baselined, 1);
         assert_eq!(report.summary.findings.error, 2);
-        assert!(Baseline::parse("{\"version\": 9, \"findings\": []}").is_err());
+        assert!(Baseline::parse("{\"version\": 9, \"findings\": []}").expect_err("newer").contains("version 9"));
+        assert!(Baseline::parse("{\"version\": 1, \"findings\": []}").expect("older").legacy());
     }
 }

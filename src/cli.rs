@@ -18,6 +18,7 @@ use eksguard::facts::FactOptions;
 use eksguard::finding::Severity;
 use eksguard::load::LoadOptions;
 use eksguard::load::archive::ArchiveLimits;
+use eksguard::load::settings_files;
 use eksguard::report::{self, RenderOptions, Report};
 use eksguard::rules::guard::GuardRules;
 use eksguard::rules::{self, RuleSettings};
@@ -136,9 +137,9 @@ struct ScanArgs {
     #[arg(default_value = ".")]
     paths: Vec<String>,
 
-    /// Output format.
-    #[arg(long, short, value_enum, default_value_t = Format::Text)]
-    format: Format,
+    /// Output format [default: text].
+    #[arg(long, short, value_enum)]
+    format: Option<Format>,
 
     /// Write the report to FILE instead of standard output.
     #[arg(long, short, value_name = "FILE")]
@@ -184,9 +185,9 @@ struct ScanArgs {
     jobs: Option<u16>,
 
     /// Exit with 1 when a finding is at or above this severity (`never`:
-    /// findings alone never fail).
-    #[arg(long, value_enum, default_value_t = FailOn::Error)]
-    fail_on: FailOn,
+    /// findings alone never fail) [default: error].
+    #[arg(long, value_enum)]
+    fail_on: Option<FailOn>,
 
     /// `aws eks describe-cluster` output to use as live state (repeatable).
     #[arg(long, value_name = "FILE")]
@@ -201,9 +202,10 @@ struct ScanArgs {
     #[arg(long, value_name = "X.Y.Z", env = "EKSGUARD_EKSCTL_VERSION", value_parser = parse_eksctl_version)]
     eksctl_version: Option<Version>,
 
-    /// Skip files larger than this many bytes without reading them.
-    #[arg(long, value_name = "BYTES", default_value_t = LoadOptions::default().max_file_size)]
-    max_file_size: u64,
+    /// Skip files larger than this many bytes without reading them
+    /// [default: 67108864].
+    #[arg(long, value_name = "BYTES")]
+    max_file_size: Option<u64>,
 
     /// Follow symbolic links met in directory walks (links named on the
     /// command line are always followed); link loops are skipped.
@@ -230,17 +232,17 @@ struct ScanArgs {
     #[arg(long, value_name = "FILE")]
     write_baseline: Option<PathBuf>,
 
-    /// Entries read from one archive.
-    #[arg(long, value_name = "N", default_value_t = ArchiveLimits::default().max_entries)]
-    max_archive_entries: usize,
+    /// Entries read from one archive [default: 10000].
+    #[arg(long, value_name = "N")]
+    max_archive_entries: Option<usize>,
 
-    /// Uncompressed bytes of one archive entry.
-    #[arg(long, value_name = "BYTES", default_value_t = ArchiveLimits::default().max_entry_size)]
-    max_entry_size: u64,
+    /// Uncompressed bytes of one archive entry [default: 67108864].
+    #[arg(long, value_name = "BYTES")]
+    max_entry_size: Option<u64>,
 
-    /// Uncompressed bytes of one whole archive.
-    #[arg(long, value_name = "BYTES", default_value_t = ArchiveLimits::default().max_total_size)]
-    max_archive_size: u64,
+    /// Uncompressed bytes of one whole archive [default: 536870912].
+    #[arg(long, value_name = "BYTES")]
+    max_archive_size: Option<u64>,
 
     /// Run only these rules (ids or names, comma-separated).
     #[arg(long, value_name = "ID,...", value_delimiter = ',')]
@@ -254,9 +256,33 @@ struct ScanArgs {
     #[arg(long, value_name = "ID=LEVEL", value_parser = parse_key_value)]
     severity: Vec<(String, String)>,
 
-    /// Settings file (default: ./eksguard.toml when present).
+    /// Settings file (default: the nearest eksguard.toml, or pyproject.toml
+    /// with [tool.eksguard], from here up to the repository root).
     #[arg(long, value_name = "FILE")]
-    config: Option<String>,
+    config: Option<PathBuf>,
+
+    /// Read no config file.
+    #[arg(long, conflicts_with = "config")]
+    isolated: bool,
+
+    /// Leave out of directory walks the paths matching these gitignore-style
+    /// patterns, relative to the working directory (comma-separated; replaces
+    /// the config file's `exclude`) [default: node_modules].
+    #[arg(long, value_name = "GLOB,...", value_delimiter = ',')]
+    exclude: Option<Vec<String>>,
+
+    /// Like --exclude, adding to the excluded patterns.
+    #[arg(long, value_name = "GLOB,...", value_delimiter = ',')]
+    extend_exclude: Vec<String>,
+
+    /// Apply excludes to the paths named on the command line too (they are
+    /// read otherwise).
+    #[arg(long)]
+    force_exclude: bool,
+
+    /// Do not respect .gitignore, .ignore and .git/info/exclude in walks.
+    #[arg(long)]
+    no_ignore: bool,
 
     /// AWS CloudFormation Guard rules to run too: a .guard file or a
     /// directory of them (repeatable).
@@ -292,9 +318,33 @@ pub fn main() -> ExitCode {
 }
 
 fn run_scan(args: ScanArgs) -> Result<ExitCode, String> {
-    let (rules, guard) = rule_settings(&args)?;
+    let file = config_file(&args)?;
+    let file = file.as_ref();
+    let (rules, guard) = rule_settings(&args, file)?;
+    let format = match (args.format, file.and_then(|f| f.format.as_deref())) {
+        (Some(f), _) => f,
+        (None, Some(text)) => from_file::<Format>(file, "format", text)?,
+        (None, None) => Format::Text,
+    };
+    let fail_on = match (args.fail_on, file.and_then(|f| f.fail_on.as_deref())) {
+        (Some(f), _) => f,
+        (None, Some(text)) => from_file::<FailOn>(file, "fail-on", text)?,
+        (None, None) => FailOn::Error,
+    };
+    let eksctl_version = match (args.eksctl_version, file.and_then(|f| f.eksctl_version.as_deref())) {
+        (Some(v), _) => Some(v),
+        (None, Some(text)) => Some(text.parse::<Version>().map_err(|e: String| in_file(file, "eksctl-version", &e))?),
+        (None, None) => None,
+    };
+    let mut parameters = file.map(config::ConfigFile::parameter_values).unwrap_or_default();
+    parameters.extend(args.parameters);
+    let mut contexts = file.map(|f| f.context.clone()).unwrap_or_default();
+    contexts.extend(args.context);
+    let defaults = LoadOptions::default();
+    let pick = |cli: Option<u64>, key: Option<u64>, default: u64| cli.or(key).unwrap_or(default);
+    let baseline_path = args.baseline.clone().or_else(|| file.and_then(|f| f.baseline.as_ref().map(PathBuf::from)));
     // The main report and every `--FORMAT-output` file.
-    let mut outputs: Vec<(Format, Option<PathBuf>)> = vec![(args.format, args.output.clone())];
+    let mut outputs: Vec<(Format, Option<PathBuf>)> = vec![(format, args.output.clone())];
     for (format, path) in [
         (Format::Sarif, &args.sarif_output),
         (Format::Json, &args.json_output),
@@ -309,22 +359,41 @@ fn run_scan(args: ScanArgs) -> Result<ExitCode, String> {
     }
     let config = ScanConfig {
         paths: args.paths,
-        contexts: args.context,
+        contexts,
         context_roots: args.context_root,
         stdin_name: args.stdin_filename,
         jobs: args.jobs.map(usize::from),
-        follow_links: args.follow_links,
+        follow_links: args.follow_links || file.and_then(|f| f.follow_links).unwrap_or(false),
+        filters: filters(
+            &args.exclude,
+            &args.extend_exclude,
+            args.no_ignore,
+            args.force_exclude,
+            file,
+            &[baseline_path.as_deref(), args.write_baseline.as_deref(), file.map(|f| f.path.as_path())],
+        )?,
         load: LoadOptions {
-            max_file_size: args.max_file_size,
+            max_file_size: pick(args.max_file_size, file.and_then(|f| f.max_file_size), defaults.max_file_size),
             archive: ArchiveLimits {
-                max_entries: args.max_archive_entries,
-                max_entry_size: args.max_entry_size,
-                max_total_size: args.max_archive_size,
+                max_entries: args
+                    .max_archive_entries
+                    .or(file.and_then(|f| f.max_archive_entries))
+                    .unwrap_or(defaults.archive.max_entries),
+                max_entry_size: pick(
+                    args.max_entry_size,
+                    file.and_then(|f| f.max_entry_size),
+                    defaults.archive.max_entry_size,
+                ),
+                max_total_size: pick(
+                    args.max_archive_size,
+                    file.and_then(|f| f.max_archive_size),
+                    defaults.archive.max_total_size,
+                ),
             },
         },
         facts: FactOptions {
-            parameters: args.parameters.into_iter().collect::<BTreeMap<_, _>>(),
-            eksctl_version: args.eksctl_version,
+            parameters: parameters.into_iter().collect::<BTreeMap<_, _>>(),
+            eksctl_version,
             ..FactOptions::default()
         },
         rules,
@@ -333,30 +402,40 @@ fn run_scan(args: ScanArgs) -> Result<ExitCode, String> {
         skip_checked_list: !outputs.iter().any(|(f, _)| *f == Format::Junit),
         relations: outputs.iter().any(|(f, _)| matches!(f, Format::Markdown | Format::Html)),
     };
-    let baseline = args
-        .baseline
+    let baseline = baseline_path
         .as_ref()
         .map(|path| {
             let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-            Baseline::parse(&text).map_err(|e| format!("{}: {e}", path.display()))
+            let baseline = Baseline::parse(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+            if baseline.legacy() && args.write_baseline.is_none() {
+                eprintln!(
+                    "eksguard: warning: {}: baseline version {} names files as they were given, so it hides \
+                     findings only when the same paths are scanned from the same directory; rewrite it with \
+                     --write-baseline",
+                    path.display(),
+                    baseline.version
+                );
+            }
+            Ok::<_, String>((baseline, settings_files::baseline_root(path)))
         })
         .transpose()?;
     let mut report = if args.quiet { scan(&config)? } else { progress::scan(&config)? };
     let baseline = match &args.write_baseline {
         Some(path) => {
-            let written = Baseline::of(&report.findings);
+            let root = settings_files::baseline_root(path);
+            let written = Baseline::of(&report.findings, &root);
             std::fs::write(path, written.render()).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-            Some(written)
+            Some((written, root))
         }
         None => baseline,
     };
-    if let Some(baseline) = &baseline {
-        baseline.apply(&mut report);
+    if let Some((baseline, root)) = &baseline {
+        baseline.apply(&mut report, root);
     }
     let options = RenderOptions {
         verbose: args.verbose,
         enabled: rules::REGISTRY.iter().filter(|r| config.rules.enabled(r)).map(|r| r.id).collect(),
-        fail_on: args.fail_on.threshold(),
+        fail_on: fail_on.threshold(),
         base: std::env::current_dir().ok().and_then(|d| d.to_str().map(str::to_owned)),
     };
     for (format, path) in &outputs {
@@ -383,10 +462,10 @@ fn run_scan(args: ScanArgs) -> Result<ExitCode, String> {
             plural(s.inputs, "input", "inputs"),
             s.skipped,
             s.errors,
-            if s.skipped > 0 && !args.verbose && args.format == Format::Text { "; --verbose lists them" } else { "" }
+            if s.skipped > 0 && !args.verbose && format == Format::Text { "; --verbose lists them" } else { "" }
         );
     }
-    Ok(exit_code(&report, args.fail_on))
+    Ok(exit_code(&report, fail_on))
 }
 
 /// Writes one report to a file: streamed when the format escapes control
@@ -411,21 +490,92 @@ fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
-/// Rule settings from `eksguard.toml` and the flags, and the Guard rules.
-fn rule_settings(args: &ScanArgs) -> Result<(RuleSettings, Option<Arc<GuardRules>>), String> {
-    use eksguard::load::settings_files::{read_config, read_guard_rules};
-    let (path, required) = match &args.config {
-        Some(p) => (p.as_str(), true),
-        None => (config::CONFIG_FILE, false),
+/// The config file: `--config`, else the nearest one, none with `--isolated`.
+fn config_file(args: &ScanArgs) -> Result<Option<config::ConfigFile>, String> {
+    use eksguard::load::settings_files::{find_config, read_config};
+    if args.isolated {
+        return Ok(None);
+    }
+    let (path, text) = match &args.config {
+        Some(path) => (path.clone(), read_config(path)?),
+        None => match find_config()? {
+            Some(found) => found,
+            None => return Ok(None),
+        },
     };
-    let file = read_config(path, required)?.map(|text| config::ConfigFile::parse(path, &text)).transpose()?;
+    let file = config::ConfigFile::parse(&path, &text)?;
+    if file.is_none() && args.config.is_some() {
+        return Err(format!("{}: no [tool.eksguard] table", path.display()));
+    }
+    Ok(file)
+}
+
+/// A value of the config file that the command line would take as an enum.
+fn from_file<T: ValueEnum>(file: Option<&config::ConfigFile>, key: &str, text: &str) -> Result<T, String> {
+    T::from_str(text, false).map_err(|_| {
+        let values: Vec<String> =
+            T::value_variants().iter().filter_map(|v| v.to_possible_value()).map(|v| v.get_name().to_owned()).collect();
+        in_file(file, key, &format!("`{text}` is not one of {}", values.join(", ")))
+    })
+}
+
+fn in_file(file: Option<&config::ConfigFile>, key: &str, message: &str) -> String {
+    let path = file.map(|f| f.path.display().to_string()).unwrap_or_default();
+    format!("{path}: {key}: {message}")
+}
+
+/// What walks leave out: excludes from the file (relative to it) and the
+/// flags (relative to the working directory), ignore files, the baseline.
+fn filters(
+    exclude: &Option<Vec<String>>,
+    extend_exclude: &[String],
+    no_ignore: bool,
+    force_exclude: bool,
+    file: Option<&config::ConfigFile>,
+    never: &[Option<&std::path::Path>],
+) -> Result<eksguard::discover::Filters, String> {
+    use eksguard::discover::{Excludes, Filters, absolute};
+    let cwd = absolute(std::path::Path::new("."));
+    let mut excludes = Excludes::default();
+    let in_file = |e: String| match file {
+        Some(f) => format!("{}: {e}", f.path.display()),
+        None => e,
+    };
+    match (exclude, file.and_then(|f| f.exclude.as_ref())) {
+        (Some(cli), _) => excludes.add(&cwd, cli)?,
+        (None, Some(from_file)) => {
+            excludes.add(&absolute(&file.map(|f| f.dir.clone()).unwrap_or_default()), from_file).map_err(in_file)?
+        }
+        (None, None) => {
+            let defaults: Vec<String> = config::DEFAULT_EXCLUDE.iter().map(|s| (*s).to_owned()).collect();
+            excludes.add(&cwd, &defaults)?;
+        }
+    }
+    if let Some(f) = file {
+        excludes.add(&absolute(&f.dir), &f.extend_exclude).map_err(in_file)?;
+    }
+    excludes.add(&cwd, extend_exclude)?;
+    Ok(Filters {
+        exclude: excludes,
+        no_ignore: no_ignore || file.and_then(|f| f.respect_ignore_files).is_some_and(|r| !r),
+        force_exclude: force_exclude || file.and_then(|f| f.force_exclude).unwrap_or(false),
+        never: never.iter().flatten().filter_map(|p| std::fs::canonicalize(p).ok()).collect(),
+    })
+}
+
+/// Rule settings from the config file and the flags, and the Guard rules.
+fn rule_settings(
+    args: &ScanArgs,
+    file: Option<&config::ConfigFile>,
+) -> Result<(RuleSettings, Option<Arc<GuardRules>>), String> {
+    use eksguard::load::settings_files::read_guard_rules;
     let cli =
         config::RuleArgs { select: args.select.clone(), ignore: args.ignore.clone(), severity: args.severity.clone() };
-    let settings = config::settings(file.as_ref(), &cli)?;
-    let mut guard_paths = file.map(|f| f.guard_rules).unwrap_or_default();
+    let mut guard_paths = file.map(|f| f.guard_rules.clone()).unwrap_or_default();
     guard_paths.extend(args.guard_rules.iter().cloned());
     let guard =
         if guard_paths.is_empty() { None } else { Some(Arc::new(GuardRules::parse(read_guard_rules(&guard_paths)?)?)) };
+    let settings = config::settings(file, &cli, &[])?;
     Ok((settings, guard))
 }
 

@@ -1,35 +1,80 @@
-//! Rule selection from the command line and `eksguard.toml`.
+//! Settings from the command line and a config file, merged.
 //!
-//! Takes the `--select`, `--ignore`, `--severity` and `--guard-rules`
-//! values and the text of a config file; gives validated
-//! [`RuleSettings`] and the Guard rule paths. Unknown rule ids are errors
-//! (usage errors for the CLI). The file is read by the caller: this module
-//! does not touch the disk.
+//! Takes the text of a config file (`eksguard.toml`, or the
+//! `[tool.eksguard]` table of a `pyproject.toml`) and the rule flags; gives
+//! a validated [`ConfigFile`] (paths in it made relative to the working
+//! directory, as they are written relative to the file) and
+//! [`RuleSettings`]. Unknown keys and unknown rule ids are errors naming
+//! the file. Finding and reading the file is
+//! [`crate::load::settings_files`]'s job: this module does not touch the
+//! disk.
 //!
 //! ```toml
 //! select = ["EKS001", "EKS003"]     # only these (all when absent)
 //! ignore = ["EKS002"]
 //! guard-rules = ["policies/"]       # like --guard-rules, relative to the file
+//! exclude = ["node_modules"]        # gitignore patterns, relative to the file
+//! extend-exclude = ["build/"]
+//! fail-on = "warning"
 //!
 //! [severity]
 //! EKS002 = "error"
+//!
+//! [parameters]
+//! AuthenticationMode = "API"
 //! ```
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
 use crate::finding::Severity;
 use crate::rules::{self, RuleSettings};
 
-/// The name looked for in the working directory.
+/// The name looked for in the working directory and its parents.
 pub const CONFIG_FILE: &str = "eksguard.toml";
 
-/// The contents of `eksguard.toml`.
+/// The other file read, for its `[tool.eksguard]` table.
+pub const PYPROJECT_FILE: &str = "pyproject.toml";
+
+/// The default of `exclude`: what a walk never wants to read.
+pub const DEFAULT_EXCLUDE: &[&str] = &["node_modules"];
+
+/// Every key a config file may set.
+pub const KEYS: &[&str] = &[
+    "baseline",
+    "context",
+    "eksctl-version",
+    "exclude",
+    "extend-exclude",
+    "fail-on",
+    "follow-links",
+    "force-exclude",
+    "format",
+    "guard-rules",
+    "ignore",
+    "max-archive-entries",
+    "max-archive-size",
+    "max-entry-size",
+    "max-file-size",
+    "parameters",
+    "respect-ignore-files",
+    "select",
+    "severity",
+];
+
+/// The contents of a config file.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct ConfigFile {
+    /// The file, as found (relative to the working directory when it was
+    /// found by walking up).
+    #[serde(skip)]
+    pub path: PathBuf,
+    /// The directory of the file: base of relative paths and patterns.
+    #[serde(skip)]
+    pub dir: PathBuf,
     #[serde(default)]
     pub select: Vec<String>,
     #[serde(default)]
@@ -38,23 +83,114 @@ pub struct ConfigFile {
     pub severity: BTreeMap<String, String>,
     #[serde(default)]
     pub guard_rules: Vec<String>,
+    pub exclude: Option<Vec<String>>,
+    #[serde(default)]
+    pub extend_exclude: Vec<String>,
+    pub respect_ignore_files: Option<bool>,
+    pub force_exclude: Option<bool>,
+    pub follow_links: Option<bool>,
+    pub fail_on: Option<String>,
+    pub format: Option<String>,
+    pub eksctl_version: Option<String>,
+    #[serde(default)]
+    pub parameters: BTreeMap<String, toml::Value>,
+    #[serde(default)]
+    pub context: Vec<String>,
+    pub baseline: Option<String>,
+    pub max_file_size: Option<u64>,
+    pub max_archive_entries: Option<usize>,
+    pub max_entry_size: Option<u64>,
+    pub max_archive_size: Option<u64>,
 }
 
 impl ConfigFile {
-    /// Parses `text`, read from `path` (named in errors).
-    pub fn parse(path: &str, text: &str) -> Result<Self, String> {
-        let mut file: Self = toml::from_str(text).map_err(|e| format!("{path}: {}", e.to_string().trim_end()))?;
-        // Guard rule paths are relative to the file, as users expect.
-        let base = Path::new(path).parent().filter(|p| !p.as_os_str().is_empty());
-        if let Some(base) = base {
-            for p in &mut file.guard_rules {
-                if Path::new(p.as_str()).is_relative() {
-                    *p = base.join(&*p).to_string_lossy().into_owned();
-                }
+    /// Parses `text`, read from `path` (named in errors). A `pyproject.toml`
+    /// gives its `[tool.eksguard]` table, `None` when it has none.
+    pub fn parse(path: &Path, text: &str) -> Result<Option<Self>, String> {
+        let shown = path.display();
+        let mut table: toml::Table = text.parse().map_err(|e: toml::de::Error| format!("{shown}: {}", one_line(&e)))?;
+        let pyproject = path.file_name().is_some_and(|n| n == PYPROJECT_FILE);
+        if pyproject {
+            let tool = table.remove("tool").and_then(|t| match t {
+                toml::Value::Table(mut t) => t.remove("eksguard"),
+                _ => None,
+            });
+            match tool {
+                Some(toml::Value::Table(t)) => table = t,
+                Some(_) => return Err(format!("{shown}: [tool.eksguard] is not a table")),
+                None => return Ok(None),
             }
         }
-        Ok(file)
+        let section = if pyproject { "[tool.eksguard] " } else { "" };
+        for key in table.keys() {
+            if !KEYS.contains(&key.as_str()) {
+                let hint = did_you_mean(key, KEYS).map(|k| format!(" (did you mean `{k}`?)")).unwrap_or_default();
+                return Err(format!("{shown}: {section}unknown key `{key}`{hint}"));
+            }
+        }
+        let mut file =
+            Self::deserialize(toml::Value::Table(table)).map_err(|e| format!("{shown}: {}", one_line(&e)))?;
+        for (name, value) in &file.parameters {
+            if !matches!(value, toml::Value::String(_) | toml::Value::Integer(_) | toml::Value::Boolean(_)) {
+                return Err(format!("{shown}: parameter `{name}` must be a string, a number or a boolean"));
+            }
+        }
+        let dir = path.parent().unwrap_or(Path::new("")).to_path_buf();
+        for p in file.guard_rules.iter_mut().chain(&mut file.context).chain(&mut file.baseline) {
+            *p = relative_to(&dir, p);
+        }
+        file.path = path.to_path_buf();
+        file.dir = dir;
+        Ok(Some(file))
     }
+
+    /// The `parameters` table as text values.
+    pub fn parameter_values(&self) -> BTreeMap<String, String> {
+        self.parameters
+            .iter()
+            .map(|(k, v)| {
+                let text = match v {
+                    toml::Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                };
+                (k.clone(), text)
+            })
+            .collect()
+    }
+}
+
+/// `path`, written relative to `dir`, as seen from the working directory.
+fn relative_to(dir: &Path, path: &str) -> String {
+    if dir.as_os_str().is_empty() || Path::new(path).is_absolute() {
+        path.to_owned()
+    } else {
+        dir.join(path).to_string_lossy().into_owned()
+    }
+}
+
+fn one_line(e: &dyn std::fmt::Display) -> String {
+    e.to_string().split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The known name closest to `key`, when it is close enough to be a typo.
+pub fn did_you_mean<'a>(key: &str, known: &[&'a str]) -> Option<&'a str> {
+    known.iter().map(|k| (distance(key, k), *k)).filter(|(d, k)| *d <= 2.max(k.len() / 4)).min().map(|(_, k)| k)
+}
+
+/// Levenshtein distance.
+fn distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut previous = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let here = row[j + 1];
+            row[j + 1] = (here + 1).min(row[j] + 1).min(previous + usize::from(ca != *cb));
+            previous = here;
+        }
+    }
+    row[b.len()]
 }
 
 /// Selection given on the command line.
@@ -67,14 +203,22 @@ pub struct RuleArgs {
 
 /// Merges the file (if any) and the command line: `--select` replaces the
 /// file's `select`, `--ignore` adds to its `ignore`, `--severity` wins per
-/// rule. Every id must name a built-in rule (id or slug).
-pub fn settings(file: Option<&ConfigFile>, args: &RuleArgs) -> Result<RuleSettings, String> {
+/// rule. Every id must name a built-in rule (id or slug) or one of
+/// `extra` (the Guard rules' names).
+pub fn settings(file: Option<&ConfigFile>, args: &RuleArgs, extra: &[&str]) -> Result<RuleSettings, String> {
     let mut settings = RuleSettings::default();
+    let known = |id: &str| rules::find(id).is_some() || extra.contains(&id);
     if let Some(f) = file {
         settings.select.clone_from(&f.select);
         settings.ignore.clone_from(&f.ignore);
         for (id, level) in &f.severity {
             settings.severity.insert(id.clone(), parse_level(id, level)?);
+        }
+        let ids = f.select.iter().chain(&f.ignore).chain(f.severity.keys());
+        for id in ids {
+            if !known(id) {
+                return Err(format!("{}: unknown rule `{id}` (see `eksguard rules`)", f.path.display()));
+            }
         }
     }
     if !args.select.is_empty() {
@@ -86,7 +230,7 @@ pub fn settings(file: Option<&ConfigFile>, args: &RuleArgs) -> Result<RuleSettin
     }
     let ids = settings.select.iter().chain(&settings.ignore).chain(settings.severity.keys());
     for id in ids {
-        if rules::find(id).is_none() {
+        if !known(id) {
             return Err(format!("unknown rule `{id}` (see `eksguard rules`)"));
         }
     }
@@ -101,9 +245,13 @@ fn parse_level(id: &str, level: &str) -> Result<Severity, String> {
 mod tests {
     use super::*;
 
+    fn parse(path: &str, text: &str) -> Result<ConfigFile, String> {
+        ConfigFile::parse(Path::new(path), text).map(|f| f.expect("a config"))
+    }
+
     #[test]
     fn file_and_flags_merge() {
-        let file = ConfigFile::parse(
+        let file = parse(
             "conf/eksguard.toml",
             "select = [\"EKS001\", \"EKS002\"]\nignore = [\"EKS009\"]\nguard-rules = [\"g\"]\n[severity]\nEKS002 = \"error\"\n",
         )
@@ -114,7 +262,7 @@ mod tests {
             ignore: vec!["access-entry-cluster-unresolved".into()],
             severity: vec![("EKS001".into(), "warning".into())],
         };
-        let s = settings(Some(&file), &args).expect("settings");
+        let s = settings(Some(&file), &args, &[]).expect("settings");
         assert_eq!(s.select, vec!["EKS001", "EKS002"]);
         assert_eq!(s.ignore.len(), 2);
         assert_eq!(s.severity["EKS001"], Severity::Warning);
@@ -124,9 +272,41 @@ mod tests {
     #[test]
     fn unknown_ids_and_keys_are_errors() {
         let args = RuleArgs { select: vec!["EKS999".into()], ..RuleArgs::default() };
-        assert!(settings(None, &args).expect_err("unknown").contains("EKS999"));
-        assert!(ConfigFile::parse("eksguard.toml", "selct = []\n").is_err());
+        assert!(settings(None, &args, &[]).expect_err("unknown").contains("EKS999"));
+        assert!(settings(None, &args, &["EKS999"]).is_ok());
+        let e = parse("x/eksguard.toml", "exclud = []\n").expect_err("unknown key");
+        assert_eq!(e, "x/eksguard.toml: unknown key `exclud` (did you mean `exclude`?)");
+        let e = parse("pyproject.toml", "[tool.eksguard]\nwhatever = 1\n").expect_err("unknown key");
+        assert_eq!(e, "pyproject.toml: [tool.eksguard] unknown key `whatever`");
         let args = RuleArgs { severity: vec![("EKS001".into(), "fatal".into())], ..RuleArgs::default() };
-        assert!(settings(None, &args).is_err());
+        assert!(settings(None, &args, &[]).is_err());
+        assert!(parse("eksguard.toml", "max-file-size = \"big\"\n").expect_err("type").starts_with("eksguard.toml: "));
+    }
+
+    #[test]
+    fn every_key_parses_and_paths_follow_the_file() {
+        let text = "baseline = \"b.json\"\ncontext = [\"live/c.json\"]\neksctl-version = \"0.170.0\"\n\
+                    exclude = [\"a\"]\nextend-exclude = [\"b\"]\nfail-on = \"warning\"\nfollow-links = true\n\
+                    force-exclude = true\nformat = \"json\"\nguard-rules = [\"/abs.guard\"]\nignore = []\n\
+                    max-archive-entries = 1\nmax-archive-size = 2\nmax-entry-size = 3\nmax-file-size = 4\n\
+                    respect-ignore-files = false\nselect = []\n[parameters]\nMode = \"API\"\nCount = 2\n[severity]\n";
+        let f = parse("../eksguard.toml", text).expect("parse");
+        assert_eq!(f.baseline.as_deref(), Some("../b.json"));
+        assert_eq!(f.context, ["../live/c.json"]);
+        assert_eq!(f.guard_rules, ["/abs.guard"]);
+        assert_eq!(f.parameter_values()["Count"], "2");
+        assert_eq!(f.dir, Path::new(".."));
+        // Every key in KEYS is a field: the test text above sets them all.
+        let table: toml::Table = text.parse().expect("toml");
+        let mut keys: Vec<&str> = table.keys().map(String::as_str).collect();
+        keys.sort_unstable();
+        assert_eq!(keys, KEYS);
+    }
+
+    #[test]
+    fn pyproject_without_our_table_is_no_config() {
+        assert!(ConfigFile::parse(Path::new("pyproject.toml"), "[tool.ruff]\nx = 1\n").expect("parse").is_none());
+        let f = parse("pyproject.toml", "[tool.eksguard]\nselect = [\"EKS001\"]\n").expect("parse");
+        assert_eq!(f.select, ["EKS001"]);
     }
 }

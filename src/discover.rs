@@ -5,7 +5,12 @@
 //! accounts for what will not be read: special files and symbolic links
 //! met in a walk are skipped with a reason, paths that do not exist and
 //! unreadable directories are errors. Hidden entries (names starting with
-//! `.`) inside a walked directory are not inputs at all, as in ripgrep.
+//! `.`) inside a walked directory are not inputs at all, as in ripgrep, and
+//! neither are the paths that `.gitignore` (in a git repository), `.ignore`
+//! and `.git/info/exclude` ignore (unless [`Filters::no_ignore`]) or that an
+//! exclude pattern ([`Excludes`]) matches. A path named on the command line
+//! is read even when excluded, unless [`Filters::force_exclude`]. The files
+//! in [`Filters::never`] (the baseline) are never inputs.
 //!
 //! Discovery never opens a file: it only reads directory entries and file
 //! types, so FIFOs, sockets and devices are skipped before anything could
@@ -19,7 +24,8 @@ use std::io::ErrorKind;
 use std::path::Path;
 use std::sync::Arc;
 
-use walkdir::WalkDir;
+use ignore::WalkBuilder;
+use ignore::gitignore::{Gitignore, GitignoreBuilder};
 
 use crate::load::{Input, Source, io_reason};
 
@@ -57,22 +63,110 @@ impl Discovery {
 }
 
 /// How to walk directories.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct DiscoverOptions<'a> {
     /// Follow symbolic links met in a walk (`--follow-links`).
     pub follow_links: bool,
     /// The name standard input goes by (`--stdin-filename`); `-` when unset.
     pub stdin_name: Option<&'a str>,
+    pub filters: Filters,
+}
+
+/// What a walk leaves out.
+#[derive(Debug, Clone, Default)]
+pub struct Filters {
+    /// Paths matching these are not inputs.
+    pub exclude: Excludes,
+    /// Do not read `.gitignore`, `.ignore` and `.git/info/exclude`.
+    pub no_ignore: bool,
+    /// Exclude paths named on the command line too.
+    pub force_exclude: bool,
+    /// Files that are never inputs (the baseline file), wherever met.
+    pub never: Vec<std::path::PathBuf>,
+}
+
+/// Exclude patterns (gitignore syntax), each set relative to its own base
+/// directory: the config file's for patterns written there, the working
+/// directory's for `--exclude`.
+#[derive(Debug, Clone, Default)]
+pub struct Excludes {
+    sets: Vec<Arc<Gitignore>>,
+}
+
+impl Excludes {
+    /// Adds `patterns`, relative to `base` (an absolute directory).
+    pub fn add(&mut self, base: &Path, patterns: &[String]) -> Result<(), String> {
+        if patterns.is_empty() {
+            return Ok(());
+        }
+        let mut builder = GitignoreBuilder::new(base);
+        for p in patterns {
+            builder.add_line(None, p).map_err(|e| format!("exclude pattern `{p}`: {e}"))?;
+        }
+        let set = builder.build().map_err(|e| format!("exclude patterns: {e}"))?;
+        self.sets.push(Arc::new(set));
+        Ok(())
+    }
+
+    /// Does a pattern exclude `path` (or one of its parent directories)?
+    pub fn matches(&self, path: &Path, is_dir: bool) -> bool {
+        if self.sets.is_empty() {
+            return false;
+        }
+        let path = absolute(path);
+        self.sets.iter().any(|set| {
+            // Patterns whose base is not above the path can only match by name.
+            let inside = path.starts_with(set.path());
+            let rel = if inside { path.as_path() } else { path.file_name().map_or(path.as_path(), Path::new) };
+            if inside {
+                set.matched_path_or_any_parents(rel, is_dir).is_ignore()
+            } else {
+                set.matched(rel, is_dir).is_ignore()
+            }
+        })
+    }
+}
+
+/// `path` made absolute against the working directory, `.` and `..`
+/// resolved by name (no links are followed: excludes match what users see).
+pub fn absolute(path: &Path) -> std::path::PathBuf {
+    use std::path::Component;
+    let joined = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        std::env::current_dir().map(|d| d.join(path)).unwrap_or_else(|_| path.to_path_buf())
+    };
+    let mut out = std::path::PathBuf::new();
+    for c in joined.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
+}
+
+impl Filters {
+    fn is_never(&self, path: &Path) -> bool {
+        if self.never.is_empty() {
+            return false;
+        }
+        let name = path.file_name();
+        self.never.iter().any(|n| n.file_name() == name && std::fs::canonicalize(path).is_ok_and(|real| &real == n))
+    }
 }
 
 /// Finds the inputs under `paths` (`-` is standard input). `context` marks
 /// inputs given with `--context`.
 pub fn discover(paths: &[String], context: bool, found: &mut Discovery) {
-    discover_with(paths, context, DiscoverOptions::default(), found);
+    discover_with(paths, context, &DiscoverOptions::default(), found);
 }
 
 /// [`discover`] with options.
-pub fn discover_with(paths: &[String], context: bool, options: DiscoverOptions<'_>, found: &mut Discovery) {
+pub fn discover_with(paths: &[String], context: bool, options: &DiscoverOptions<'_>, found: &mut Discovery) {
     let mut seen =
         Seen { paths: found.inputs.iter().map(|i| (i.path.clone(), i.context)).collect(), ..Seen::default() };
     for arg in paths {
@@ -89,6 +183,15 @@ pub fn discover_with(paths: &[String], context: bool, options: DiscoverOptions<'
                 continue;
             }
         };
+        let filters = &options.filters;
+        if filters.force_exclude && filters.exclude.matches(path, meta.is_dir()) {
+            let reason = "matches an exclude pattern (--force-exclude)".to_owned();
+            found.skipped.push((Arc::from(arg.as_str()), reason));
+            continue;
+        }
+        if meta.is_file() && filters.is_never(path) {
+            continue;
+        }
         if meta.is_dir() {
             walk(path, context, options, found, &mut seen);
         } else if meta.is_file() {
@@ -107,7 +210,7 @@ pub fn discover_with(paths: &[String], context: bool, options: DiscoverOptions<'
 /// again. Returns the index of the first input found here; what cannot be
 /// walked is left out silently, as these inputs are not reported on.
 /// Paths under `.` are listed without the `./`.
-pub fn discover_background(roots: &[String], options: DiscoverOptions<'_>, found: &mut Discovery) -> usize {
+pub fn discover_background(roots: &[String], options: &DiscoverOptions<'_>, found: &mut Discovery) -> usize {
     let first = found.inputs.len();
     // Standard input named after a file (`--stdin-filename`) stands for
     // that file: it is not read again from the disk.
@@ -120,7 +223,8 @@ pub fn discover_background(roots: &[String], options: DiscoverOptions<'_>, found
         Seen { paths: found.inputs.iter().map(|i| (i.path.clone(), i.context)).collect(), ..Seen::default() };
     let mut walked = Discovery::default();
     for root in roots {
-        walk(Path::new(root), false, DiscoverOptions { follow_links: false, ..options }, &mut walked, &mut seen);
+        let options = DiscoverOptions { follow_links: false, ..options.clone() };
+        walk(Path::new(root), false, &options, &mut walked, &mut seen);
     }
     for mut input in walked.inputs {
         let real = input.file_path().and_then(|p| std::fs::canonicalize(p).ok());
@@ -167,18 +271,32 @@ fn push(found: &mut Discovery, seen: &mut Seen, input: Input) {
     }
 }
 
-fn walk(root: &Path, context: bool, options: DiscoverOptions<'_>, found: &mut Discovery, seen: &mut Seen) {
+fn walk(root: &Path, context: bool, options: &DiscoverOptions<'_>, found: &mut Discovery, seen: &mut Seen) {
     let mut followed = Vec::new();
-    let walker = WalkDir::new(root)
+    let filters = options.filters.clone();
+    let respect = !filters.no_ignore;
+    let walker = WalkBuilder::new(root)
         .follow_links(options.follow_links)
-        .sort_by_file_name()
-        .into_iter()
-        .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
+        .sort_by_file_name(|a, b| a.cmp(b))
+        .hidden(true)
+        .ignore(respect)
+        .git_ignore(respect)
+        .git_exclude(respect)
+        .parents(respect)
+        // The user's global gitignore would make results differ between
+        // machines.
+        .git_global(false)
+        .require_git(true)
+        .filter_entry(move |e| {
+            let is_dir = e.file_type().is_some_and(|t| t.is_dir());
+            !filters.exclude.matches(e.path(), is_dir) && (is_dir || !filters.is_never(e.path()))
+        })
+        .build();
     for entry in walker {
         match entry {
             Ok(entry) => {
                 let display: Arc<str> = Arc::from(entry.path().to_string_lossy().as_ref());
-                let file_type = entry.file_type();
+                let Some(file_type) = entry.file_type() else { continue };
                 if file_type.is_dir() {
                     continue;
                 }
@@ -195,9 +313,10 @@ fn walk(root: &Path, context: bool, options: DiscoverOptions<'_>, found: &mut Di
                 }
             }
             Err(e) => {
-                let path = e.path().unwrap_or(root);
+                let (path, ancestor) = error_path(&e);
+                let path = path.unwrap_or(root);
                 let display: Arc<str> = Arc::from(path.to_string_lossy().as_ref());
-                if let Some(ancestor) = e.loop_ancestor() {
+                if let Some(ancestor) = ancestor {
                     let reason = format!("symbolic link loop (leads back to {}; not followed)", ancestor.display());
                     found.skipped.push((display, reason));
                 } else if is_symlink(path) && e.io_error().is_some_and(|io| io.kind() == ErrorKind::NotFound) {
@@ -214,6 +333,20 @@ fn walk(root: &Path, context: bool, options: DiscoverOptions<'_>, found: &mut Di
     }
 }
 
+/// The path a walk error is about and, for a link loop, the ancestor the
+/// link leads back to.
+fn error_path(e: &ignore::Error) -> (Option<&Path>, Option<&Path>) {
+    match e {
+        ignore::Error::WithPath { path, err } => {
+            let (inner, ancestor) = error_path(err);
+            (inner.or(Some(path.as_path())), ancestor)
+        }
+        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => error_path(err),
+        ignore::Error::Loop { ancestor, child } => (Some(child.as_path()), Some(ancestor.as_path())),
+        _ => (None, None),
+    }
+}
+
 /// A regular file met in a walk that follows links.
 struct Followed {
     display: Arc<str>,
@@ -225,7 +358,7 @@ struct Followed {
 }
 
 impl Followed {
-    fn of(entry: walkdir::DirEntry, display: Arc<str>, root: &Path) -> Self {
+    fn of(entry: ignore::DirEntry, display: Arc<str>, root: &Path) -> Self {
         let id = file_id(&entry);
         let real = std::fs::canonicalize(entry.path()).ok();
         let walked =
@@ -272,13 +405,13 @@ fn once_each(followed: Vec<Followed>, context: bool, found: &mut Discovery, seen
 
 /// Device and inode of a file met in a walk.
 #[cfg(unix)]
-fn file_id(entry: &walkdir::DirEntry) -> Option<(u64, u64)> {
+fn file_id(entry: &ignore::DirEntry) -> Option<(u64, u64)> {
     use std::os::unix::fs::MetadataExt;
     entry.metadata().ok().map(|m| (m.dev(), m.ino()))
 }
 
 #[cfg(not(unix))]
-fn file_id(_: &walkdir::DirEntry) -> Option<(u64, u64)> {
+fn file_id(_: &ignore::DirEntry) -> Option<(u64, u64)> {
     None
 }
 
@@ -352,7 +485,7 @@ mod tests {
         let mut found = Discovery::default();
         // Given under another spelling than the walk will meet it.
         discover(&[format!("{root}/sub/../x.json")], false, &mut found);
-        let first = discover_background(std::slice::from_ref(&root), DiscoverOptions::default(), &mut found);
+        let first = discover_background(std::slice::from_ref(&root), &DiscoverOptions::default(), &mut found);
         assert_eq!(first, 1);
         let rel = |p: &str| p.strip_prefix(root.as_str()).unwrap_or(p).to_owned();
         let background: Vec<_> = found.inputs[first..].iter().map(|i| rel(&i.path)).collect();
@@ -388,7 +521,7 @@ mod tests {
         discover_with(
             std::slice::from_ref(&root),
             false,
-            DiscoverOptions { follow_links: true, ..DiscoverOptions::default() },
+            &DiscoverOptions { follow_links: true, ..DiscoverOptions::default() },
             &mut found,
         );
         let rel = |p: &str| p.strip_prefix(root.as_str()).unwrap_or(p).to_owned();

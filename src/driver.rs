@@ -34,6 +34,8 @@ pub struct ScanConfig {
     pub jobs: Option<usize>,
     /// Follow symbolic links met in directory walks (`--follow-links`).
     pub follow_links: bool,
+    /// What directory walks leave out (excludes, ignore files, the baseline).
+    pub filters: discover::Filters,
     pub load: LoadOptions,
     pub facts: FactOptions,
     pub rules: RuleSettings,
@@ -113,10 +115,11 @@ fn scan_in_pool(config: &ScanConfig, progress: &dyn Progress) -> Report {
             let walk = discover::DiscoverOptions {
                 follow_links: config.follow_links,
                 stdin_name: config.stdin_name.as_deref(),
+                filters: config.filters.clone(),
             };
-            discover::discover_with(&config.paths, false, walk, &mut found);
-            discover::discover_with(&config.contexts, true, walk, &mut found);
-            let background = discover::discover_background(&config.context_roots, walk, &mut found);
+            discover::discover_with(&config.paths, false, &walk, &mut found);
+            discover::discover_with(&config.contexts, true, &walk, &mut found);
+            let background = discover::discover_background(&config.context_roots, &walk, &mut found);
             // The workers stop after the last input.
             found.end_stream();
             found.inputs.shrink_to_fit();
@@ -206,7 +209,7 @@ fn scan_in_pool(config: &ScanConfig, progress: &dyn Progress) -> Report {
     if !config.skip_source_lines {
         quote_findings(&mut findings, &inputs, &config.load);
     }
-    summary.suppressed = suppressed;
+    summary.suppressed = suppressed.len();
     summary.skipped = skipped.len();
     summary.errors = errors.len();
     summary.inputs = summary.analysed + summary.skipped + summary.errors;
@@ -216,7 +219,17 @@ fn scan_in_pool(config: &ScanConfig, progress: &dyn Progress) -> Report {
     let clusters = report::cluster_summaries(&model);
     let relations = if config.relations { report::relations(&model) } else { Vec::new() };
     free_beside((model, inputs));
-    Report { version: report::REPORT_VERSION, summary, clusters, findings, errors, skipped, checked, relations }
+    Report {
+        version: report::REPORT_VERSION,
+        summary,
+        clusters,
+        findings,
+        suppressed,
+        errors,
+        skipped,
+        checked,
+        relations,
+    }
 }
 
 /// Frees `value` on a helper thread (inline if none can start): a sweep's

@@ -222,9 +222,15 @@ impl Finding {
 }
 
 /// A finding's fingerprint: 16 hex digits, stable across runs, machines
-/// and line shifts.
+/// and line shifts. The file is named as given; baselines name it from the
+/// repository root instead (`crate::baseline::fingerprint`).
 pub fn fingerprint(f: &Finding) -> String {
-    let path = f.location.path.strip_prefix("./").unwrap_or(&f.location.path);
+    fingerprint_at(f, &f.location.path)
+}
+
+/// [`fingerprint`], with the finding's file named `path`.
+pub fn fingerprint_at(f: &Finding, path: &str) -> String {
+    let path = path.strip_prefix("./").unwrap_or(path);
     let mut hash = Fnv::default();
     let pointer = f.location.pointer.to_string();
     for part in [f.rule, path, &pointer, f.cluster.as_deref().unwrap_or("")] {

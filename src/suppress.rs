@@ -1,29 +1,54 @@
 //! Stage 5b: suppressions.
 //!
 //! Takes the rules' findings and the inline suppressions the facts carried
-//! ([`crate::facts::suppress`]); gives the findings left and how many were
-//! silenced. A suppression matches a finding by its primary location: the
-//! same file, and the whole file, the named resource (the finding's
-//! resource, or a JSON pointer under `/Resources/<id>`) or a line range.
+//! ([`crate::facts::suppress`]); gives the findings left and those
+//! silenced, each with the reason written beside its suppression. A
+//! suppression matches a finding by its primary location: the same file,
+//! and the whole file, the named resource (the finding's resource, or a
+//! JSON pointer under `/Resources/<id>`) or a line range. On a
+//! ClusterConfig nodegroup (a line range) EKS001 also covers EKS011: they
+//! are one failure, seen with and without an eksctl version.
+
+use serde::Serialize;
 
 use crate::facts::suppress::{Scope, Suppression};
 use crate::finding::Finding;
 use crate::rules;
 
-/// Removes the suppressed findings; returns the rest and the count removed.
-pub fn apply(findings: Vec<Finding>, suppressions: &[Suppression]) -> (Vec<Finding>, usize) {
+/// A finding an inline suppression silenced.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Suppressed {
+    #[serde(flatten)]
+    pub finding: Finding,
+    /// The reason written with the suppression, if any.
+    pub justification: Option<String>,
+}
+
+/// Takes the suppressed findings out; returns the rest and those.
+pub fn apply(findings: Vec<Finding>, suppressions: &[Suppression]) -> (Vec<Finding>, Vec<Suppressed>) {
     if suppressions.is_empty() {
-        return (findings, 0);
+        return (findings, Vec::new());
     }
-    let before = findings.len();
-    let kept: Vec<Finding> = findings.into_iter().filter(|f| !suppressions.iter().any(|s| silences(s, f))).collect();
-    let removed = before - kept.len();
-    (kept, removed)
+    let mut kept = Vec::with_capacity(findings.len());
+    let mut silenced = Vec::new();
+    for f in findings {
+        // The first suppression with a reason gives it.
+        let mut matching = suppressions.iter().filter(|s| silences(s, &f)).peekable();
+        if matching.peek().is_none() {
+            kept.push(f);
+            continue;
+        }
+        let justification = matching.find_map(|s| s.reason.clone());
+        silenced.push(Suppressed { finding: f, justification });
+    }
+    (kept, silenced)
 }
 
 /// Does `s` silence `f`?
 pub fn silences(s: &Suppression, f: &Finding) -> bool {
-    if s.path != f.location.path || !s.rules.iter().any(|r| names_rule(r, f.rule)) {
+    let lines = matches!(s.scope, Scope::Lines { .. });
+    let named = |r: &String| names_rule(r, f.rule) || (lines && f.rule == "EKS011" && names_rule(r, "EKS001"));
+    if s.path != f.location.path || !s.rules.iter().any(named) {
         return false;
     }
     match &s.scope {
@@ -77,7 +102,14 @@ mod tests {
     }
 
     fn suppression(scope: Scope, rules: &[&str]) -> Suppression {
-        Suppression { path: Arc::from("t.yaml"), scope, rules: rules.iter().map(|r| (*r).to_owned()).collect() }
+        Suppression {
+            path: Arc::from("t.yaml"),
+            scope,
+            rules: rules.iter().map(|r| (*r).to_owned()).collect(),
+            reason: None,
+            location: finding("EKS001", "/", 1).location,
+            problems: Vec::new(),
+        }
     }
 
     #[test]
@@ -93,6 +125,10 @@ mod tests {
         let wrapped = finding("EKS001", "/TemplateBody/Resources/Entry", 2);
         assert!(silences(&by_slug, &wrapped));
         let (kept, removed) = apply(vec![f, finding("EKS002", "/Resources/Entry", 3)], &[by_slug]);
-        assert_eq!((kept.len(), removed), (1, 1));
+        assert_eq!((kept.len(), removed.len()), (1, 1));
+        // EKS001 on a nodegroup's lines covers EKS011 there, and only there.
+        let eks011 = finding("EKS011", "/Resources/Entry", 6);
+        assert!(silences(&suppression(Scope::Lines { start: 5, end: 7 }, &["EKS001"]), &eks011));
+        assert!(!silences(&suppression(Scope::Resource("Entry".into()), &["EKS001"]), &eks011));
     }
 }

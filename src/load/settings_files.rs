@@ -1,8 +1,9 @@
 //! Reads the files that configure a scan rather than feed it: `.guard`
 //! rule files (a file, or every `*.guard` under a directory, sorted) and
-//! `eksguard.toml`. Errors name the path.
+//! the config file, found as ruff finds its own ([`find_config`]). Errors
+//! name the path.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use super::io_reason;
 
@@ -34,16 +35,61 @@ pub fn read_guard_rules(paths: &[String]) -> Result<Vec<(String, String)>, Strin
     Ok(files)
 }
 
-/// The text of a config file; `None` when `required` is false and the file
-/// does not exist.
-pub fn read_config(path: &str, required: bool) -> Result<Option<String>, String> {
-    match std::fs::read_to_string(path) {
-        Ok(text) => Ok(Some(text)),
-        Err(e) if !required && e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(format!("{path}: {}", io_reason(&e))),
+/// The text of the config file given with `--config`.
+pub fn read_config(path: &Path) -> Result<String, String> {
+    std::fs::read_to_string(path).map_err(|e| format!("{}: {}", path.display(), io_reason(&e)))
+}
+
+/// The nearest config file: in the working directory, then each parent up
+/// to the root of the git repository it is in (the directory holding
+/// `.git`); outside a repository only the working directory is looked at.
+/// In each directory `eksguard.toml` comes first, then a `pyproject.toml`
+/// with a `[tool.eksguard]` table. Gives the file's path as seen from the
+/// working directory (`../eksguard.toml`) and its text.
+pub fn find_config() -> Result<Option<(PathBuf, String)>, String> {
+    let cwd = std::env::current_dir().map_err(|e| format!("cannot read the working directory: {}", io_reason(&e)))?;
+    let in_repo = cwd.ancestors().any(|d| d.join(".git").exists());
+    let mut up = PathBuf::new();
+    for dir in cwd.ancestors() {
+        for name in [crate::config::CONFIG_FILE, crate::config::PYPROJECT_FILE] {
+            let path = up.join(name);
+            match std::fs::read_to_string(dir.join(name)) {
+                Ok(text) => {
+                    if name == crate::config::PYPROJECT_FILE && !has_tool_table(&text) {
+                        continue;
+                    }
+                    return Ok(Some((path, text)));
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(format!("{}: {}", path.display(), io_reason(&e))),
+            }
+        }
+        if !in_repo || dir.join(".git").exists() {
+            break;
+        }
+        up.push("..");
+    }
+    Ok(None)
+}
+
+/// Does a `pyproject.toml` have a `[tool.eksguard]` table? (A file that is
+/// not TOML counts when it mentions the table, so that its error is shown.)
+fn has_tool_table(text: &str) -> bool {
+    match text.parse::<toml::Table>() {
+        Ok(t) => t.get("tool").and_then(|t| t.get("eksguard")).is_some(),
+        Err(_) => text.contains("[tool.eksguard"),
     }
 }
 
 fn read(path: &str) -> Result<String, String> {
     std::fs::read_to_string(path).map_err(|e| format!("{path}: {}", io_reason(&e)))
+}
+
+/// The directory baseline fingerprints name files from, for a baseline
+/// file at `baseline`: the root of the git repository holding it, else the
+/// file's own directory. Absolute.
+pub fn baseline_root(baseline: &Path) -> PathBuf {
+    let file = crate::discover::absolute(baseline);
+    let dir = file.parent().map(Path::to_path_buf).unwrap_or_default();
+    dir.ancestors().find(|d| d.join(".git").exists()).map(Path::to_path_buf).unwrap_or(dir)
 }

@@ -103,6 +103,10 @@ pub struct Report {
     pub version: u32,
     pub summary: Summary,
     pub findings: Vec<Finding>,
+    /// Findings inline suppressions silenced, with their reasons (listed
+    /// only when there are some).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub suppressed: Vec<crate::suppress::Suppressed>,
     pub errors: Vec<InputError>,
     pub skipped: Vec<Skipped>,
     pub clusters: Vec<ClusterSummary>,

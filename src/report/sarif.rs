@@ -48,10 +48,15 @@ pub fn document(report: &Report, base: Option<&str>) -> Value {
             .position(|r| r.id == id)
             .or_else(|| guard.iter().position(|f| f.rule == id).map(|i| REGISTRY.len() + i))
     };
+    // Suppressed findings are results too, marked as suppressed in the
+    // source with their reason (SARIF §3.35).
+    let suppressed = report.suppressed.iter().map(|s| (&s.finding, Some(&s.justification)));
     let results: Vec<Value> = report
         .findings
         .iter()
-        .map(|f| {
+        .map(|f| (f, None))
+        .chain(suppressed)
+        .map(|(f, justification)| {
             let index = index_of(f.rule);
             let mut result = json!({
                 "ruleId": f.rule,
@@ -63,6 +68,13 @@ pub fn document(report: &Report, base: Option<&str>) -> Value {
             });
             if let Some(index) = index {
                 result["ruleIndex"] = json!(index);
+            }
+            if let Some(justification) = justification {
+                let mut suppression = json!({ "kind": "inSource" });
+                if let Some(reason) = justification {
+                    suppression["justification"] = json!(reason);
+                }
+                result["suppressions"] = json!([suppression]);
             }
             if let Some(resource) = &f.resource {
                 let qualified = match &f.stack {

@@ -18,6 +18,7 @@ mod eks009;
 mod eks010;
 mod eks011;
 mod eks012;
+mod eks015;
 pub mod guard;
 mod scenarios;
 
@@ -105,6 +106,7 @@ pub static REGISTRY: &[Rule] = &[
     eks010::RULE,
     eks011::RULE,
     eks012::RULE,
+    eks015::RULE,
 ];
 
 /// The related location every CONFIG_MAP finding carries: where the mode
