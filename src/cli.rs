@@ -42,6 +42,10 @@ enum Command {
     Rules {
         #[arg(long, value_enum, default_value_t = ListFormat::Text)]
         format: ListFormat,
+        /// Also list the Guard rules of these files or directories (those of
+        /// the config file's `guard-rules` are listed too).
+        #[arg(long, value_name = "PATH")]
+        guard_rules: Vec<String>,
     },
     /// Print the documentation of one rule.
     Rule {
@@ -305,7 +309,7 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Scan(args) => run_scan(*args),
-        Command::Rules { format } => list_rules(format).map(|()| ExitCode::SUCCESS),
+        Command::Rules { format, guard_rules } => list_rules(format, guard_rules).map(|()| ExitCode::SUCCESS),
         Command::Rule { id } => match rules::find(&id) {
             Some(rule) => write_stdout(rule.doc.as_bytes()).map(|()| ExitCode::SUCCESS),
             None => Err(format!("no rule `{id}` (see `eksguard rules`)")),
@@ -575,7 +579,9 @@ fn rule_settings(
     guard_paths.extend(args.guard_rules.iter().cloned());
     let guard =
         if guard_paths.is_empty() { None } else { Some(Arc::new(GuardRules::parse(read_guard_rules(&guard_paths)?)?)) };
-    let settings = config::settings(file, &cli, &[])?;
+    let names = guard.as_ref().map(|g| g.names()).unwrap_or_default();
+    let names: Vec<&str> = names.iter().map(|(n, _)| n.as_str()).collect();
+    let settings = config::settings(file, &cli, &names)?;
     Ok((settings, guard))
 }
 
@@ -603,12 +609,29 @@ fn exit_code(report: &Report, fail_on: FailOn) -> ExitCode {
     }
 }
 
-fn list_rules(format: ListFormat) -> Result<(), String> {
+fn list_rules(format: ListFormat, mut guard_paths: Vec<String>) -> Result<(), String> {
+    use eksguard::load::settings_files::{find_config, read_guard_rules};
+    if let Some((path, text)) = find_config()? {
+        if let Some(file) = config::ConfigFile::parse(&path, &text)? {
+            guard_paths.splice(0..0, file.guard_rules);
+        }
+    }
+    let guard = if guard_paths.is_empty() {
+        GuardRules::default()
+    } else {
+        GuardRules::parse(read_guard_rules(&guard_paths)?)?
+    };
+    // Guard rules: (name, severity, file).
+    let listed: Vec<(String, Severity, &str)> =
+        guard.names().into_iter().map(|(n, file)| (n.clone(), guard.severity_of(&n, file), file)).collect();
     let text = match format {
         ListFormat::Json => {
             let rules: Vec<_> = rules::REGISTRY
                 .iter()
                 .map(|r| serde_json::json!({"id": r.id, "name": r.name, "severity": r.severity, "summary": r.summary}))
+                .chain(listed.iter().map(|(n, severity, file)| {
+                    serde_json::json!({"id": n, "name": "guard", "severity": severity, "file": file})
+                }))
                 .collect();
             let mut s =
                 serde_json::to_string_pretty(&serde_json::json!({ "rules": rules })).map_err(|e| e.to_string())?;
@@ -626,6 +649,7 @@ fn list_rules(format: ListFormat) -> Result<(), String> {
                     let severity_text = r.severity.as_str();
                     format!("{:<id$}  {severity_text:<severity$}  {:<name$}  {}\n", r.id, r.name, r.summary)
                 })
+                .chain(listed.iter().map(|(n, s, file)| format!("{n}  {s}  guard  {file}\n")))
                 .collect()
         }
     };

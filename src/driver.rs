@@ -196,7 +196,15 @@ fn scan_in_pool(config: &ScanConfig, progress: &dyn Progress) -> Report {
     let model = correlate::correlate(all_facts);
     let mut findings = rules::evaluate(&model, &config.rules);
     if let Some(guard) = &config.guard {
-        let (found, failed) = rules::guard::evaluate(guard, &guard_inputs, &model);
+        let (mut found, failed) = rules::guard::evaluate(guard, &guard_inputs, &model);
+        let names = guard.names();
+        let names: Vec<&str> = names.iter().map(|(n, _)| n.as_str()).collect();
+        found.retain(|f| config.rules.guard_enabled(f.rule, &names));
+        for f in &mut found {
+            if let Some(severity) = config.rules.guard_severity(f.rule) {
+                f.severity = severity;
+            }
+        }
         findings.extend(found);
         rules::sort(&mut findings);
         errors.extend(failed.into_iter().filter(|e| !context_only.contains(&e.path)));

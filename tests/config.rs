@@ -304,3 +304,64 @@ fn a_suppression_reason_is_shown_in_json_and_sarif() {
         serde_json::json!([{"kind": "inSource", "justification": "migrating to API in Q3"}])
     );
 }
+
+#[test]
+fn the_worked_guard_example_is_right_about_known_and_unknown_clusters() {
+    let rules = Path::new(env!("CARGO_MANIFEST_DIR")).join("rules/guard");
+    let rules = rules.to_str().expect("utf-8");
+    let repo = repo();
+    // An entry whose cluster is in no scanned stack: EKS002 only.
+    write(
+        repo.path(),
+        "entry.yaml",
+        "Resources:\n  E:\n    Type: AWS::EKS::AccessEntry\n    Properties:\n      ClusterName: elsewhere\n      PrincipalArn: arn:aws:iam::1:role/a\n",
+    );
+    let (_, report) = scan_json(repo.path(), &["--guard-rules", rules]);
+    assert_eq!(rules_of(&report), vec!["EKS002"], "{report}");
+    // On a CONFIG_MAP cluster: exactly this finding.
+    write(repo.path(), "entry.yaml", BAD);
+    let (code, report) = scan_json(repo.path(), &["--guard-rules", rules, "--select", "EKS005"]);
+    assert_eq!(code, 1);
+    let guard: Vec<&Value> =
+        report["findings"].as_array().expect("findings").iter().filter(|f| f["name"] == "guard").collect();
+    assert_eq!(guard.len(), 2, "{report}");
+    let entry = guard[1];
+    assert_eq!(entry["rule"], "access_entry_cluster_accepts_entries");
+    assert_eq!(
+        entry["message"],
+        "The access entry's target cluster authenticates with CONFIG_MAP only; CloudFormation will reject the entry"
+    );
+    assert_eq!(
+        (entry["location"]["line"].clone(), entry["resource"].clone()),
+        (serde_json::json!(8), serde_json::json!("E"))
+    );
+}
+
+#[test]
+fn guard_rules_are_selected_ignored_and_overridden_by_name() {
+    let rules = Path::new(env!("CARGO_MANIFEST_DIR")).join("rules/guard");
+    let rules = rules.to_str().expect("utf-8");
+    let repo = repo();
+    write(repo.path(), "stack.yaml", BAD);
+    let (_, report) = scan_json(repo.path(), &["--guard-rules", rules, "--ignore", "cluster_uses_api_mode"]);
+    assert_eq!(rules_of(&report), vec!["EKS001", "access_entry_cluster_accepts_entries", "EKS005"]);
+    let (code, report) = scan_json(
+        repo.path(),
+        &["--guard-rules", rules, "--select", "cluster_uses_api_mode", "--severity", "cluster_uses_api_mode=note"],
+    );
+    assert_eq!((code, rules_of(&report)), (0, vec!["cluster_uses_api_mode".to_owned()]));
+    assert_eq!(report["findings"][0]["severity"], "note");
+    // In the config file too; a name no rule has is still an error.
+    write(
+        repo.path(),
+        "eksguard.toml",
+        &format!("guard-rules = [{rules:?}]\nignore = [\"access_entry_cluster_accepts_entries\"]\n"),
+    );
+    let (_, report) = scan_json(repo.path(), &["--select", "EKS005,cluster_uses_api_mode"]);
+    assert_eq!(rules_of(&report), vec!["cluster_uses_api_mode", "EKS005"]);
+    eksguard().current_dir(repo.path()).args(["scan", "--ignore", "cluster_uses_api"]).assert().code(2);
+    // `eksguard rules` lists them with their file.
+    let out = eksguard().current_dir(repo.path()).arg("rules").output().expect("run");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("cluster_uses_api_mode") && text.contains("access-entries.guard"), "{text}");
+}

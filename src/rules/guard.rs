@@ -49,6 +49,31 @@ pub struct GuardRules {
 }
 
 impl GuardRules {
+    /// The `(name, file)` of every Guard rule, in file order.
+    pub fn names(&self) -> Vec<(String, &str)> {
+        self.files.iter().flat_map(|f| rule_names(&f.text).into_iter().map(move |n| (n, f.path.as_str()))).collect()
+    }
+
+    /// The default severity of the Guard rule `name` of `file`.
+    pub fn severity_of(&self, name: &str, file: &str) -> Severity {
+        self.files
+            .iter()
+            .find(|f| f.path == file)
+            .and_then(|f| f.severities.get(name).copied())
+            .unwrap_or(Severity::Error)
+    }
+}
+
+/// The names of the `rule NAME` lines of a Guard file.
+fn rule_names(text: &str) -> Vec<String> {
+    text.lines()
+        .filter_map(|l| l.trim().strip_prefix("rule "))
+        .map(|rest| rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_' || *c == '-').collect::<String>())
+        .filter(|n| !n.is_empty())
+        .collect()
+}
+
+impl GuardRules {
     /// Parses `(path, text)` pairs; a file Guard cannot parse is an error
     /// naming the file and, where Guard says, the line.
     pub fn parse(files: Vec<(String, String)>) -> Result<Self, String> {

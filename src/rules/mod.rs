@@ -153,6 +153,20 @@ impl RuleSettings {
         (self.select.is_empty() || named(&self.select)) && !named(&self.ignore)
     }
 
+    /// Does a Guard rule named `name` run? `--ignore` names it, or
+    /// `--select` lists Guard rules and not this one: it does not. (A
+    /// `--select` of built-in rules only leaves the Guard rules given with
+    /// `--guard-rules` running: giving them is a selection of its own.)
+    pub fn guard_enabled(&self, name: &str, guard_names: &[&str]) -> bool {
+        let selects_guard = self.select.iter().any(|s| guard_names.contains(&s.as_str()));
+        (!selects_guard || self.select.iter().any(|s| s == name)) && !self.ignore.iter().any(|s| s == name)
+    }
+
+    /// The severity set for a Guard rule named `name`, if any.
+    pub fn guard_severity(&self, name: &str) -> Option<Severity> {
+        self.severity.get(name).copied()
+    }
+
     pub fn severity_of(&self, rule: &Rule) -> Severity {
         self.severity
             .iter()
