@@ -193,10 +193,10 @@ fn scan_in_pool(config: &ScanConfig, progress: &dyn Progress) -> Report {
     let model = correlate::correlate(all_facts);
     let mut findings = rules::evaluate(&model, &config.rules);
     if let Some(guard) = &config.guard {
-        let (found, failed) = rules::guard::evaluate(guard, &guard_inputs, &model);
-        findings.extend(found);
+        // A Guard failure is a note on its template, never an input error:
+        // the template was analysed, and is counted once.
+        findings.extend(rules::guard::evaluate(guard, &guard_inputs, &model));
         rules::sort(&mut findings);
-        errors.extend(failed.into_iter().filter(|e| !context_only.contains(&e.path)));
     }
     if !context_only.is_empty() {
         findings.retain(|f| !context_only.contains(&f.location.path));
@@ -326,15 +326,7 @@ fn analyse(loaded: load::Loaded, context_only: bool, options: &FactOptions, for_
             let mut guard = Vec::new();
             for doc in &docs {
                 if let (true, Document::Template(t)) = (for_guard, doc) {
-                    match rules::guard::prepare(t) {
-                        Ok(p) => guard.push(p),
-                        Err(message) => {
-                            return Unit::Error(InputError {
-                                path,
-                                message: format!("cannot read for Guard: {message}"),
-                            });
-                        }
-                    }
+                    guard.push(rules::guard::prepare(t));
                 }
                 match doc {
                     Document::Template(_) => documents.templates += 1,
