@@ -94,7 +94,7 @@ pub fn render(report: &Report, options: &RenderOptions, out: &mut dyn Write) -> 
 fn describe(findings: &[&Finding]) -> String {
     let mut text = String::new();
     for f in findings {
-        let (rule, message) = (Visible(&f.rule), Visible(&f.message));
+        let (rule, message) = (Visible(f.rule), Visible(&f.message));
         text.push_str(&format!("{}: {}[{rule}] {message}\n", f.location, f.severity));
         for r in &f.related {
             text.push_str(&format!("  related: {}: {}\n", r.location, Visible(&r.message)));
