@@ -9,7 +9,7 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(dirname "$here")"
 corpus="$here/corpus"
-mkdir -p "$corpus"/{template_json,template_yaml,cluster_config,describe_cluster}
+mkdir -p "$corpus"/{template_json,template_yaml,cluster_config,describe_cluster,archive}
 
 add() { # add TARGET FILE
   local name
@@ -55,6 +55,28 @@ nodeGroups:
 ' >"$corpus/cluster_config/builtin-config"
 printf '%s' '{"name":"demo","arn":"arn:aws:eks:us-west-2:111122223333:cluster/demo","accessConfig":{"authenticationMode":"API_AND_CONFIG_MAP"}}' >"$corpus/describe_cluster/builtin-cluster"
 
-for t in template_json template_yaml cluster_config describe_cluster; do
+# Archive seeds: a tar, a tgz and a zip of a few samples each (one per rule
+# directory, kept small), plus the built-in template and config.
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+mkdir -p "$work/in"
+cp "$corpus/template_json/builtin-template" "$work/in/template.json"
+cp "$corpus/template_yaml/builtin-template" "$work/in/template.yaml"
+cp "$corpus/cluster_config/builtin-config" "$work/in/cluster.yaml"
+if [ -d "$root/samples" ]; then
+  n=0
+  while IFS= read -r -d '' f; do
+    n=$((n + 1))
+    cp "$f" "$work/in/sample-$n-$(basename "$f")"
+  done < <(find "$root/samples" -type f -size -16k -path '*/bad/*' -print0 | sort -z | head -z -n 12)
+fi
+(cd "$work/in" && tar -cf "$corpus/archive/seed.tar" --sort=name --owner=0 --group=0 --mtime=@0 -- *)
+gzip -9nc "$corpus/archive/seed.tar" >"$corpus/archive/seed.tgz"
+if command -v zip >/dev/null; then
+  (cd "$work/in" && zip -qX "$corpus/archive/seed.zip" -- *)
+fi
+(cd "$work/in" && tar -cf "$corpus/archive/one.tar" --owner=0 --group=0 --mtime=@0 template.yaml)
+
+for t in template_json template_yaml cluster_config describe_cluster archive; do
   echo "$t: $(find "$corpus/$t" -type f | wc -l) seeds"
 done

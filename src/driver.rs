@@ -196,10 +196,13 @@ fn scan_in_pool(config: &ScanConfig, progress: &dyn Progress) -> Report {
     let model = correlate::correlate(all_facts);
     let mut findings = rules::evaluate(&model, &config.rules);
     if let Some(guard) = &config.guard {
-        let (mut found, failed) = rules::guard::evaluate(guard, &guard_inputs, &model);
+        // A Guard failure is a note on its template, never an input error:
+        // the template was analysed, and is counted once. Such notes stay
+        // whatever Guard rules are selected.
+        let mut found = rules::guard::evaluate(guard, &guard_inputs, &model);
         let names = guard.names();
         let names: Vec<&str> = names.iter().map(|(n, _)| n.as_str()).collect();
-        found.retain(|f| config.rules.guard_enabled(f.rule, &names));
+        found.retain(|f| f.rule == rules::guard::NOT_CHECKED || config.rules.guard_enabled(f.rule, &names));
         for f in &mut found {
             if let Some(severity) = config.rules.guard_severity(f.rule) {
                 f.severity = severity;
@@ -207,7 +210,6 @@ fn scan_in_pool(config: &ScanConfig, progress: &dyn Progress) -> Report {
         }
         findings.extend(found);
         rules::sort(&mut findings);
-        errors.extend(failed.into_iter().filter(|e| !context_only.contains(&e.path)));
     }
     if !context_only.is_empty() {
         findings.retain(|f| !context_only.contains(&f.location.path));
@@ -347,15 +349,7 @@ fn analyse(loaded: load::Loaded, context_only: bool, options: &FactOptions, for_
             let mut guard = Vec::new();
             for doc in &docs {
                 if let (true, Document::Template(t)) = (for_guard, doc) {
-                    match rules::guard::prepare(t) {
-                        Ok(p) => guard.push(p),
-                        Err(message) => {
-                            return Unit::Error(InputError {
-                                path,
-                                message: format!("cannot read for Guard: {message}"),
-                            });
-                        }
-                    }
+                    guard.push(rules::guard::prepare(t));
                 }
                 match doc {
                     Document::Template(_) => documents.templates += 1,

@@ -4,11 +4,13 @@
 //! [`Location`]s (with their shared [`Pointer`]s), [`Finding`]s with their
 //! [`Severity`] and [`Related`] locations, a finding's [`fingerprint`],
 //! and the account of inputs that were not read ([`InputError`]) or not
-//! analysed ([`Skipped`]). Every stage imports from here; this module
-//! imports from none of them.
+//! analysed ([`Skipped`]), and [`visible`], the one way renderers print
+//! untrusted text. Every stage imports from here; this module imports from
+//! none of them.
 
+use std::borrow::Cow;
 use std::collections::HashSet;
-use std::fmt;
+use std::fmt::{self, Write as _};
 use std::str::FromStr;
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -31,8 +33,53 @@ pub struct Location {
 }
 
 impl fmt::Display for Location {
+    /// `path:line:column`, the path [`visible`].
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}:{}", self.path, self.line, self.column)
+        write!(f, "{}:{}:{}", Visible(&self.path), self.line, self.column)
+    }
+}
+
+/// Untrusted text (file and entry names, template strings, messages built
+/// from them, quoted source lines) as it may be printed: every control
+/// character escaped visibly, as ripgrep and git do (`\n`, `\r`, `\x1b`;
+/// C1 controls and the bidirectional overrides as `\u{9b}`), so that no
+/// input can forge a line, move the cursor or colour the output. Tabs stay.
+/// Backslashes are left alone, so escaping twice changes nothing.
+/// Renderers of text meant for eyes (text, GitHub, JUnit, SARIF) pass
+/// every untrusted piece through it; JSON output keeps its bytes (serde
+/// escapes them).
+pub fn visible(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(needs_escape) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            c if needs_escape(c) && u32::from(c) < 0x80 => {
+                let _ = write!(out, "\\x{:02x}", u32::from(c));
+            }
+            c if needs_escape(c) => {
+                let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
+            }
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
+fn needs_escape(c: char) -> bool {
+    (c.is_control() && c != '\t') || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// [`visible`] for `format!` arguments.
+#[derive(Debug, Clone, Copy)]
+pub struct Visible<'a>(pub &'a str);
+
+impl fmt::Display for Visible<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&visible(self.0))
     }
 }
 
@@ -289,6 +336,25 @@ mod tests {
         let other = pointers.pointer("/Resources/Other/Properties/ClusterName");
         assert!(Arc::ptr_eq(&a.tail, &other.tail));
         assert_eq!(a.to_string(), "/Resources/AccessEntry/Properties/ClusterName");
+    }
+
+    #[test]
+    fn visible_escapes_controls_once() {
+        assert_eq!(visible("plain\tname é"), "plain\tname é");
+        assert!(matches!(visible("plain"), Cow::Borrowed(_)));
+        let forged = "a.json\n\x1b[2Kb.json:5:5: error[EKS001] x\r\x07\u{9b}\u{202e}\x7f";
+        let shown = visible(forged);
+        assert_eq!(shown, "a.json\\n\\x1b[2Kb.json:5:5: error[EKS001] x\\r\\x07\\u{9b}\\u{202e}\\x7f");
+        assert!(!shown.chars().any(needs_escape));
+        assert_eq!(visible(&shown), shown);
+        let location = Location {
+            path: Arc::from("x\ny.json"),
+            pointer: Pointer::from(""),
+            line: 1,
+            column: 2,
+            source_line: None,
+        };
+        assert_eq!(location.to_string(), "x\\ny.json:1:2");
     }
 
     #[test]

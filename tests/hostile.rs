@@ -359,3 +359,243 @@ fn errors_are_one_text_line_each_naming_the_file() {
     }
     assert!(text.contains("[EKS001]"), "{text}");
 }
+
+/// Runs eksguard with `args`; gives the exit code and the stdout bytes.
+fn run_raw(args: &[&str]) -> (i32, Vec<u8>) {
+    let output = Command::cargo_bin("eksguard").expect("binary").args(args).timeout(HANG).output().expect("run");
+    (output.status.code().unwrap_or(-1), output.stdout)
+}
+
+/// Every escape sequence in `out` is one of eksguard's own styles (SGR:
+/// `ESC [ digits;... m`), and no CR or other control character but LF and
+/// tab is printed.
+fn only_own_styles(out: &[u8]) {
+    let text = String::from_utf8_lossy(out);
+    let mut rest = text.as_ref();
+    while let Some(i) = rest.find('\u{1b}') {
+        let after = &rest[i + 1..];
+        let body = after.strip_prefix('[').unwrap_or_else(|| panic!("raw ESC in output: {text:?}"));
+        let end = body.find(|c: char| !(c.is_ascii_digit() || c == ';')).expect("sequence end");
+        assert_eq!(&body[end..=end], "m", "not a style sequence in output: {text:?}");
+        rest = &body[end + 1..];
+    }
+    for c in text.chars() {
+        assert!(!c.is_control() || matches!(c, '\n' | '\t' | '\u{1b}'), "control {c:?} printed raw: {text:?}");
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn untrusted_names_and_strings_are_printed_escaped() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // A file name that would print a forged finding line and clear it.
+    let forged = "x.json:5:5: error[EKS001] forged finding";
+    let evil = format!("evil\n{forged}\u{1b}[2K\u{1b}]0;title\u{7}.json");
+    std::fs::write(dir.path().join(&evil), bad_template("evil")).expect("write");
+    std::fs::write(dir.path().join("broken\r\u{1b}[31m.json"), "{\"Resources\": ").expect("write");
+    // A logical id and a cluster name holding escapes.
+    let template = bad_template("c\\u001b[2Jname\\rover").replace("NodeEntry", "Node\\nforged: line\\u001b[31m");
+    std::fs::write(dir.path().join("ids.json"), template).expect("write");
+    // A tar whose entry name holds a newline.
+    let mut builder = tar::Builder::new(Vec::new());
+    let body = bad_template("tarred");
+    let mut header = tar::Header::new_gnu();
+    header.set_size(body.len() as u64);
+    header.set_mode(0o644);
+    builder.append_data(&mut header, "a\nx.tar!b.json:1:1: error[EKS001] forged.json", body.as_bytes()).expect("tar");
+    std::fs::write(dir.path().join("names.tar"), builder.into_inner().expect("tar")).expect("write");
+    let path = dir.path().to_str().expect("path");
+
+    for color in ["always", "never"] {
+        let (code, out) = run_raw(&["scan", "--color", color, "-v", path]);
+        assert_eq!(code, 2, "{}", String::from_utf8_lossy(&out));
+        only_own_styles(&out);
+        let text = String::from_utf8_lossy(&out);
+        assert!(text.contains("evil\\nx.json:5:5"), "{text}");
+        assert!(text.contains("\\x1b[2K"), "{text}");
+        assert!(text.contains("broken\\r\\x1b[31m.json"), "{text}");
+        assert!(text.contains("names.tar!a\\nx.tar!b.json"), "{text}");
+        assert!(text.contains("Node\\nforged"), "{text}");
+        assert!(!text.lines().any(|l| l.starts_with("x.json") || l.starts_with("forged")), "{text}");
+        assert_eq!(text.lines().filter(|l| l.contains("= fix:")).count(), 3, "three findings: {text}");
+    }
+    for format in ["github", "junit", "sarif"] {
+        let (_, out) = run_raw(&["scan", "--format", format, path]);
+        only_own_styles(&out);
+        let text = String::from_utf8_lossy(&out);
+        assert!(!text.contains('\u{1b}'), "{format}: {text}");
+        if format == "github" {
+            assert!(text.lines().all(|l| l.starts_with("::") || l.starts_with("eksguard: ")), "{text}");
+        }
+    }
+    // JSON keeps the bytes (escaped by serde, so still one document).
+    let (_, report) = scan(&[path]);
+    let paths: Vec<&str> = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| f["location"]["path"].as_str().expect("path"))
+        .collect();
+    assert!(paths.iter().any(|p| p.ends_with(&evil)), "{paths:?}");
+}
+
+/// A template whose access entry holds `groups` Kubernetes groups.
+fn large_list(groups: usize) -> String {
+    let mut text =
+        bad_template("large").replace("\"Type\": \"EC2_LINUX\"", "\"Type\": \"STANDARD\", \"KubernetesGroups\": [");
+    let at = text.find("\"KubernetesGroups\": [").expect("list") + "\"KubernetesGroups\": [".len();
+    let mut list = "\"g\",".repeat(groups);
+    list.push_str("\"g\"]");
+    text.insert_str(at, &list);
+    text
+}
+
+#[test]
+fn a_huge_list_in_an_eks_resource_is_too_large_to_analyse() {
+    // Sized to the 64 MiB file limit: 4 bytes an item. Peak memory is
+    // measured by `cargo run --release --example bench -- --large-list`,
+    // not here.
+    let limit = 64 * 1024 * 1024;
+    let groups = (limit - 2048) / 4;
+    let mut case = Case::new();
+    let text = large_list(groups);
+    assert!(text.len() <= limit && text.len() > limit - 4096, "{}", text.len());
+    case.file("large.json", text, Place::Error("resource NodeEntry is too large to analyse"));
+    case.file("eksctl-fine-cluster.json", bad_template("fine"), Place::Analysed(1));
+    let yaml: String = std::iter::once(
+        "Resources:\n  E:\n    Type: AWS::EKS::AccessEntry\n    Properties:\n      KubernetesGroups:\n".to_owned(),
+    )
+    .chain(std::iter::repeat_n("        - g\n".to_owned(), 300_000))
+    .collect();
+    case.file("large.yaml", yaml, Place::Error("too large to analyse"));
+    let (code, report) = scan(&[case.dir.path().to_str().expect("path")]);
+    check(&case, &report);
+    assert_eq!(code, 2);
+}
+
+#[test]
+fn a_template_deeper_than_guard_takes_is_counted_once_with_a_note() {
+    let mut case = Case::new();
+    // 127 deep under Properties: under eksguard's 256, over Guard's 128.
+    let deep_tags = bad_template("deep")
+        .replace("\"AccessConfig\"", &format!("\"Tags\": {}, \"AccessConfig\"", deep("[", "]", 127)));
+    case.file("eksctl-deep-cluster.json", deep_tags, Place::Analysed(2));
+    case.file("eksctl-plain-cluster.json", bad_template("plain"), Place::Analysed(1));
+    let rules = case.path("r.guard");
+    std::fs::write(&rules, "rule any_type {\n  Resources.*.Type exists\n}\n").expect("write");
+    let (code, report) = scan(&[
+        "--guard-rules",
+        rules.to_str().expect("path"),
+        case.path("eksctl-deep-cluster.json").to_str().expect("p"),
+        case.path("eksctl-plain-cluster.json").to_str().expect("p"),
+    ]);
+    check(&case, &report);
+    assert_eq!(code, 1, "findings, no input errors");
+    let notes: Vec<&Value> =
+        report["findings"].as_array().expect("findings").iter().filter(|f| f["rule"] == "guard-not-checked").collect();
+    assert_eq!(notes.len(), 1, "{report:#}");
+    assert_eq!(notes[0]["severity"], "note");
+    assert!(notes[0]["message"].as_str().expect("message").contains("128 levels Guard"), "{report:#}");
+    assert!(notes[0]["location"]["path"].as_str().expect("path").ends_with("eksctl-deep-cluster.json"));
+}
+
+/// The two templates of an archive at the limit, and the limit they make.
+fn archive_members() -> (Vec<(String, String)>, u64) {
+    let members = vec![("a.json".to_owned(), bad_template("a")), ("b.json".to_owned(), bad_template("bb"))];
+    let total = members.iter().map(|(_, b)| b.len() as u64).sum();
+    (members, total)
+}
+
+fn tar_bytes(members: &[(String, String)]) -> Vec<u8> {
+    let mut builder = tar::Builder::new(Vec::new());
+    for (name, body) in members {
+        let mut header = tar::Header::new_gnu();
+        header.set_size(body.len() as u64);
+        header.set_mode(0o644);
+        builder.append_data(&mut header, name, body.as_bytes()).expect("tar");
+    }
+    builder.into_inner().expect("tar")
+}
+
+fn zip_bytes(members: &[(String, String)], method: zip::CompressionMethod) -> Vec<u8> {
+    use std::io::Write as _;
+    let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default().compression_method(method);
+    for (name, body) in members {
+        writer.start_file(name.as_str(), options).expect("start");
+        writer.write_all(body.as_bytes()).expect("write");
+    }
+    writer.finish().expect("zip").into_inner()
+}
+
+#[test]
+fn archive_size_limit_is_exact_for_every_format() {
+    use std::io::Write as _;
+    let (members, total) = archive_members();
+    let tar = tar_bytes(&members);
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(&tar).expect("gzip");
+    let tgz = gz.finish().expect("gzip");
+    let zip = zip_bytes(&members, zip::CompressionMethod::Deflated);
+    for (name, bytes) in [("x.tar", &tar), ("x.tgz", &tgz), ("x.zip", &zip)] {
+        // At the limit: every entry read.
+        let mut case = Case::new();
+        case.file(name, bytes, Place::Analysed(0));
+        case.expected.remove(&case.key(name));
+        case.expect(&format!("{name}!a.json"), Place::Analysed(1));
+        case.expect(&format!("{name}!b.json"), Place::Analysed(1));
+        let limit = total.to_string();
+        let (code, report) = scan(&["--max-archive-size", &limit, case.dir.path().to_str().expect("path")]);
+        check(&case, &report);
+        assert_eq!(code, 1, "{name} at the limit");
+        // One byte under: the second entry is where the limit is reached.
+        let mut case = Case::new();
+        case.file(name, bytes, Place::Skipped("entries after the limit not read"));
+        case.expect(&format!("{name}!a.json"), Place::Analysed(1));
+        case.expect(&format!("{name}!b.json"), Place::Skipped("--max-archive-size"));
+        let limit = (total - 1).to_string();
+        let (_, report) = scan(&["--max-archive-size", &limit, case.dir.path().to_str().expect("path")]);
+        check(&case, &report);
+    }
+}
+
+/// Sets, in every local and central header of `zip`, the flag bits `flags`
+/// or the compression `method`.
+fn patch_zip(zip: &mut [u8], flags: u16, method: Option<u16>) {
+    let mut i = 0;
+    while i + 12 < zip.len() {
+        let at = match &zip[i..i + 4] {
+            b"PK\x03\x04" => Some(6),
+            b"PK\x01\x02" => Some(8),
+            _ => None,
+        };
+        if let Some(at) = at {
+            let old = u16::from_le_bytes([zip[i + at], zip[i + at + 1]]);
+            zip[i + at..i + at + 2].copy_from_slice(&(old | flags).to_le_bytes());
+            if let Some(m) = method {
+                zip[i + at + 2..i + at + 4].copy_from_slice(&m.to_le_bytes());
+            }
+        }
+        i += 1;
+    }
+}
+
+#[test]
+fn an_encrypted_or_unsupported_zip_entry_is_an_input_error() {
+    let members = vec![("secret.json".to_owned(), bad_template("secret"))];
+    let mut encrypted = zip_bytes(&members, zip::CompressionMethod::Stored);
+    patch_zip(&mut encrypted, 1, None);
+    let mut unsupported = zip_bytes(&members, zip::CompressionMethod::Stored);
+    patch_zip(&mut unsupported, 0, Some(12));
+    let mut case = Case::new();
+    case.file("enc.zip", &encrypted, Place::Analysed(0));
+    case.expected.remove(&case.key("enc.zip"));
+    case.expect("enc.zip!secret.json", Place::Error("encrypted entry"));
+    case.file("method.zip", &unsupported, Place::Analysed(0));
+    case.expected.remove(&case.key("method.zip"));
+    case.expect("method.zip!secret.json", Place::Error("cannot be read"));
+    case.file("eksctl-fine-cluster.json", bad_template("fine"), Place::Analysed(1));
+    let (code, report) = scan(&[case.dir.path().to_str().expect("path")]);
+    check(&case, &report);
+    assert_eq!(code, 2, "a hidden template fails the run");
+}

@@ -8,11 +8,15 @@
 //!
 //! Limits guard against decompression bombs: the number of entries, the
 //! uncompressed size of one entry and the uncompressed size of the whole
-//! archive ([`ArchiveLimits`]). An entry over a limit is reported as
-//! skipped with the reason and the rest of the archive goes on; once the
-//! total is spent, the rest is reported as not read. A corrupt archive is
-//! an error for the archive, never a panic; entries read before the damage
-//! are kept.
+//! archive ([`ArchiveLimits`]), the same to the byte for every format: the
+//! total is the sum of the file entries' uncompressed sizes, in archive
+//! order. An entry over the entry limit is reported as skipped with the
+//! reason and the rest of the archive goes on; the entry that would take
+//! the total over its limit, and the rest, are reported as not read. An
+//! entry that cannot be read (an encrypted zip entry, an unsupported
+//! compression method) is an input error naming the entry and the reason:
+//! it may hide a template. A corrupt archive is an error for the archive,
+//! never a panic; entries read before the damage are kept.
 
 use std::cell::Cell;
 use std::io::{self, Cursor, Read};
@@ -92,7 +96,7 @@ pub fn load(path: &Arc<str>, bytes: &[u8], kind: Kind, explicit: bool, limits: &
     let mut sink = Sink { archive: path.clone(), limits: *limits, units: Vec::new(), total: 0, entries: 0 };
     let result = match kind {
         Kind::Zip => read_zip(bytes, &mut sink),
-        Kind::Tar => read_tar(Counted::new(bytes, limits.max_total_size), &mut sink),
+        Kind::Tar => read_tar(Counted::new(bytes, limits), &mut sink),
         Kind::Gzip => read_gzip(bytes, &mut sink),
     };
     if let Err(failure) = result {
@@ -124,7 +128,7 @@ struct Sink {
     archive: Arc<str>,
     limits: ArchiveLimits,
     units: Vec<Loaded>,
-    /// Uncompressed bytes handed out so far (zip; tar counts its stream).
+    /// Uncompressed bytes of the file entries met so far.
     total: u64,
     entries: usize,
 }
@@ -139,6 +143,12 @@ impl Sink {
         self.units.push(Loaded { path, outcome: Outcome::Skipped(reason) });
     }
 
+    /// An entry that could not be read: an input error for that entry.
+    fn fail(&mut self, entry: &str, reason: String) {
+        let path = self.name(entry);
+        self.units.push(Loaded { path, outcome: Outcome::Error(reason) });
+    }
+
     /// Counts one more entry; `false` once the entry limit is reached.
     fn admit(&mut self) -> Result<(), Failure> {
         self.entries += 1;
@@ -149,6 +159,19 @@ impl Sink {
             )));
         }
         Ok(())
+    }
+
+    /// Counts a file entry of `size` uncompressed bytes against the total:
+    /// the entry that would take it over the limit is not read, nor any
+    /// after it.
+    fn spend(&mut self, entry: &str, size: u64) -> Result<(), Failure> {
+        match self.total.checked_add(size).filter(|&t| t <= self.limits.max_total_size) {
+            Some(total) => {
+                self.total = total;
+                Ok(())
+            }
+            None => Err(total_spent(self, Some(entry))),
+        }
     }
 
     fn too_big(&self, size: u64) -> String {
@@ -187,10 +210,10 @@ fn read_zip(bytes: &[u8], sink: &mut Sink) -> Result<(), Failure> {
         let name = archive.name_for_index(index).unwrap_or_default().to_owned();
         let mut file = match archive.by_index(index) {
             Ok(file) => file,
-            // Encryption, an unsupported method, a bad local header: this
-            // entry only.
+            // Encryption, an unsupported method, a bad local header: an
+            // entry that may hide a template is an error, for this entry.
             Err(e) => {
-                sink.skip(&name, format!("cannot be read: {e}"));
+                sink.fail(&name, unreadable(&e));
                 continue;
             }
         };
@@ -202,32 +225,46 @@ fn read_zip(bytes: &[u8], sink: &mut Sink) -> Result<(), Failure> {
             continue;
         }
         let declared = file.size();
+        sink.spend(&name, declared)?;
         if declared > sink.limits.max_entry_size {
             sink.skip(&name, sink.too_big(declared));
             continue;
         }
-        let left = sink.limits.max_total_size.saturating_sub(sink.total);
+        // The header may understate the size: read no more than either
+        // limit allows, and one byte more to know it was more.
+        let left = sink.limits.max_total_size - sink.total + declared;
         let limit = sink.limits.max_entry_size.min(left);
         let content = match read_limited(&mut file, limit, declared) {
             Ok(content) => content,
             Err(e) => {
-                sink.skip(&name, format!("cannot be decompressed: {e}"));
+                sink.fail(&name, format!("cannot be decompressed: {e}"));
                 continue;
             }
         };
         let size = content.len() as u64;
-        sink.total += size.min(limit);
         if size > limit {
-            if limit == sink.limits.max_entry_size {
-                // The header understated the size.
+            if limit == sink.limits.max_entry_size && limit < left {
+                sink.total = sink.total - declared + limit;
                 sink.skip(&name, format!("larger than the {limit}-byte limit (--max-entry-size)"));
                 continue;
             }
             return Err(total_spent(sink, Some(&name)));
         }
+        sink.total = sink.total - declared + size;
         sink.entry(&name, content);
     }
     Ok(())
+}
+
+/// Why a zip entry cannot be read, in words.
+fn unreadable(e: &zip::result::ZipError) -> String {
+    match e {
+        zip::result::ZipError::UnsupportedArchive(m) if *m == zip::result::ZipError::PASSWORD_REQUIRED => {
+            "encrypted entry: eksguard reads no encrypted entries (decrypt the archive, or name its files)".to_owned()
+        }
+        zip::result::ZipError::UnsupportedArchive(m) => format!("cannot be read: {m}"),
+        e => format!("cannot be read: {e}"),
+    }
 }
 
 fn total_spent(sink: &mut Sink, entry: Option<&str>) -> Failure {
@@ -243,7 +280,7 @@ fn total_spent(sink: &mut Sink, entry: Option<&str>) -> Failure {
 // ----------------------------------------------------------------- tar --
 
 fn read_gzip(bytes: &[u8], sink: &mut Sink) -> Result<(), Failure> {
-    let mut stream = Counted::new(flate2::read::MultiGzDecoder::new(bytes), sink.limits.max_total_size);
+    let mut stream = Counted::new(flate2::read::MultiGzDecoder::new(bytes), &sink.limits);
     // Look at the first block before deciding it is a tar.
     let mut head = Vec::with_capacity(512);
     (&mut stream).take(512).read_to_end(&mut head).map_err(|e| Failure::Corrupt(e.to_string()))?;
@@ -255,9 +292,10 @@ fn read_gzip(bytes: &[u8], sink: &mut Sink) -> Result<(), Failure> {
     read_tar(rest, sink)
 }
 
-/// A reader that fails once more than `limit` bytes went through it, so a
-/// compressed stream cannot expand without bound even through entries that
-/// are skipped.
+/// A reader that fails once more than `limit` bytes went through it: a
+/// backstop under the exact, per-entry count of [`Sink::spend`], so that
+/// what that count does not see (headers, padding, long names, PAX
+/// records) cannot expand a compressed stream without bound either.
 struct Counted<R> {
     inner: R,
     read: u64,
@@ -268,8 +306,12 @@ struct Counted<R> {
 }
 
 impl<R> Counted<R> {
-    fn new(inner: R, limit: u64) -> Self {
-        Self { inner, read: 0, limit, spent: Rc::default() }
+    fn new(inner: R, limits: &ArchiveLimits) -> Self {
+        // Room for every entry's header and padding, and a MiB of names
+        // and records, beyond the content the total allows.
+        let entries = (limits.max_entries as u64).saturating_add(1);
+        let room = entries.saturating_mul(2048).saturating_add(1024 * 1024);
+        Self { inner, read: 0, limit: limits.max_total_size.saturating_add(room), spent: Rc::default() }
     }
 }
 
@@ -277,8 +319,7 @@ impl<R: Read> Read for Counted<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
         self.read += n as u64;
-        // Tar headers and padding count too; allow them a little room.
-        if self.read > self.limit.saturating_add(1024 * 1024) {
+        if self.read > self.limit {
             self.spent.set(true);
             return Err(io::Error::other("archive size limit"));
         }
@@ -309,6 +350,7 @@ fn read_tar<R: Read>(reader: Counted<R>, sink: &mut Sink) -> Result<(), Failure>
             continue;
         }
         let declared = entry.size();
+        sink.spend(&name, declared)?;
         if declared > sink.limits.max_entry_size {
             sink.skip(&name, sink.too_big(declared));
             continue;

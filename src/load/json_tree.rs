@@ -13,6 +13,53 @@ use super::node::{Entry, Node, Pos, Value};
 /// recursive drop of the tree) off the edge of the stack.
 pub const MAX_DEPTH: usize = 256;
 
+/// Most values built into positioned trees from one file, by either
+/// reader: what bounds a file's memory by its size rather than its shape.
+/// A node costs about 100 bytes once built (more with the copies later
+/// stages keep), so the budget holds peak memory to a few tens of MB per
+/// file in flight, whatever the file holds. Real EKS resources use a few
+/// hundred values each; a whole 5 MB CDK template (read whole only for
+/// `--guard-rules`) about 200,000.
+pub const MAX_NODES: usize = 250_000;
+
+/// What is left of one file's [`MAX_NODES`], shared by every positioned
+/// slice read from it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Budget {
+    left: usize,
+}
+
+impl Default for Budget {
+    fn default() -> Self {
+        Self { left: MAX_NODES }
+    }
+}
+
+impl Budget {
+    /// Spends `n` nodes; the error says where the budget ran out.
+    pub fn spend(&mut self, n: usize, pos: Pos) -> Result<(), String> {
+        match self.left.checked_sub(n) {
+            Some(left) => {
+                self.left = left;
+                Ok(())
+            }
+            None => {
+                self.left = 0;
+                Err(too_large(pos))
+            }
+        }
+    }
+}
+
+/// The message for a file whose analysed parts exceed [`MAX_NODES`].
+pub fn too_large(pos: Pos) -> String {
+    format!(
+        "too large to analyse: more than {MAX_NODES} values in the parts eksguard reads \
+         (the most it builds from one file) at line {} column {}",
+        pos.line, pos.column
+    )
+}
+
 /// Position of the byte at `offset` in `text`: 1-based line, 1-based
 /// column counted in characters. Scans from the start: for many look-ups
 /// in one text use a [`Cursor`].
@@ -103,9 +150,14 @@ fn clamp(n: usize) -> u32 {
 }
 
 /// Parses the JSON value in `slice`, whose first byte sits at `start` in
-/// the enclosing document.
+/// the enclosing document, within a fresh [`Budget`].
 pub fn parse_positioned(slice: &[u8], start: Pos) -> Result<Node, String> {
-    let mut p = Parser { bytes: slice, i: 0, line: start.line, column: start.column };
+    parse_positioned_within(slice, start, &mut Budget::default())
+}
+
+/// [`parse_positioned`], spending the nodes it builds from `budget`.
+pub fn parse_positioned_within(slice: &[u8], start: Pos, budget: &mut Budget) -> Result<Node, String> {
+    let mut p = Parser { bytes: slice, i: 0, line: start.line, column: start.column, budget };
     p.skip_ws();
     let node = p.value(0)?;
     p.skip_ws();
@@ -120,6 +172,7 @@ struct Parser<'a> {
     i: usize,
     line: u32,
     column: u32,
+    budget: &'a mut Budget,
 }
 
 impl Parser<'_> {
@@ -168,6 +221,7 @@ impl Parser<'_> {
             ));
         }
         let pos = self.pos();
+        self.budget.spend(1, pos)?;
         let value = match self.peek() {
             Some(b'{') => self.map(depth)?,
             Some(b'[') => self.seq(depth)?,
@@ -358,6 +412,20 @@ mod tests {
         let deep = "[".repeat(MAX_DEPTH + 5) + &"]".repeat(MAX_DEPTH + 5);
         let err = parse_positioned(deep.as_bytes(), START).expect_err("too deep");
         assert!(err.starts_with("JSON nested deeper than"), "{err}");
+    }
+
+    #[test]
+    fn nodes_are_bounded_per_budget() {
+        let list = format!("[{}1]", "1,".repeat(MAX_NODES));
+        let err = parse_positioned(list.as_bytes(), START).expect_err("too many");
+        assert!(err.starts_with("too large to analyse"), "{err}");
+        let fits = format!("[{}1]", "1,".repeat(MAX_NODES - 2));
+        assert!(parse_positioned(fits.as_bytes(), START).is_ok());
+        // One budget across slices of one file.
+        let mut budget = Budget::default();
+        let half = format!("[{}1]", "1,".repeat(MAX_NODES / 2));
+        assert!(parse_positioned_within(half.as_bytes(), START, &mut budget).is_ok());
+        assert!(parse_positioned_within(half.as_bytes(), START, &mut budget).is_err());
     }
 
     #[test]

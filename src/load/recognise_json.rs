@@ -16,7 +16,7 @@ use super::document::{
     empty_template, is_relevant_type, is_resource_type, last_of_each,
 };
 use super::json_tree;
-use super::node::Node;
+use super::node::{Node, Pos};
 use super::recognise_yaml::{is_cluster_config, recognise_yaml};
 
 /// The top-level keys recognition looks at. A repeated key keeps its last
@@ -177,9 +177,23 @@ fn offset_in(text: &[u8], raw: &RawValue) -> usize {
     (raw.get().as_ptr() as usize).saturating_sub(text.as_ptr() as usize)
 }
 
-fn positioned(text: &[u8], cursor: &mut json_tree::Cursor, raw: &RawValue) -> Result<Node, String> {
+/// Positions in one file, and what is left of its node budget.
+#[derive(Default)]
+struct Reader {
+    cursor: json_tree::Cursor,
+    budget: json_tree::Budget,
+}
+
+impl Reader {
+    fn pos_at(&mut self, text: &[u8], offset: usize) -> Pos {
+        self.cursor.pos_at(text, offset)
+    }
+}
+
+fn positioned(text: &[u8], cursor: &mut Reader, raw: &RawValue) -> Result<Node, String> {
     let offset = offset_in(text, raw);
-    json_tree::parse_positioned(raw.get().as_bytes(), cursor.pos_at(text, offset))
+    let start = cursor.pos_at(text, offset);
+    json_tree::parse_positioned_within(raw.get().as_bytes(), start, &mut cursor.budget)
 }
 
 fn raw_str(raw: &RawValue) -> Option<String> {
@@ -195,7 +209,7 @@ pub(super) fn recognise_json(source: &SourceText, bom: usize) -> Result<Vec<Docu
         return Ok(Vec::new());
     }
     let mut top: TopJson<'_> = serde_json::from_slice(body).map_err(|e| json_error(&e))?;
-    let cursor = &mut json_tree::Cursor::default();
+    let cursor = &mut Reader::default();
     if let Some(resources) = top.resources.take() {
         return Ok(vec![Document::Template(json_template(source, text, cursor, &top, resources, None)?)]);
     }
@@ -221,7 +235,7 @@ pub(super) fn recognise_json(source: &SourceText, bom: usize) -> Result<Vec<Docu
 fn get_template_json(
     source: &SourceText,
     text: &[u8],
-    cursor: &mut json_tree::Cursor,
+    cursor: &mut Reader,
     body: &RawValue,
 ) -> Result<Vec<Document>, String> {
     let raw = body.get();
@@ -267,7 +281,7 @@ fn get_template_json(
 fn json_template(
     source: &SourceText,
     text: &[u8],
-    cursor: &mut json_tree::Cursor,
+    cursor: &mut Reader,
     top: &TopJson<'_>,
     resources: ResourcesValue<'_>,
     wrapper: Option<Wrapper>,
@@ -297,7 +311,7 @@ fn json_template(
 fn add_json_resources(
     template: &mut Template,
     text: &[u8],
-    cursor: &mut json_tree::Cursor,
+    cursor: &mut Reader,
     entries: RawEntries<'_>,
 ) -> Result<(), String> {
     let entries = last_of_each(entries.0, |(key, _)| key.as_ref());
@@ -318,7 +332,10 @@ fn add_json_resources(
         let Ok(head) = serde_json::from_str::<ResourceHead<'_>>(raw.get()) else { continue };
         let Some(resource_type) = head.resource_type.filter(|t| is_relevant_type(t)) else { continue };
         let key_pos = cursor.pos_at(text, key_offset(text, raw));
-        let node = positioned(text, cursor, raw)?;
+        let node = positioned(text, cursor, raw).map_err(|e| match e.starts_with("too large") {
+            true => format!("resource {logical_id} is {e}"),
+            false => e,
+        })?;
         template.resources.push(Resource {
             logical_id: logical_id.to_string(),
             key_pos,
@@ -359,6 +376,6 @@ fn json_fragment(source: &SourceText, text: &[u8], body: &[u8]) -> Result<Option
     }
     let mut template = empty_template(source, Format::Json, None);
     template.fragment = true;
-    add_json_resources(&mut template, text, &mut json_tree::Cursor::default(), entries)?;
+    add_json_resources(&mut template, text, &mut Reader::default(), entries)?;
     Ok(Some(template))
 }

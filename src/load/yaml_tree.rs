@@ -20,8 +20,10 @@ use super::node::{Entry, Node, Pos, Value};
 /// Deepest nesting accepted; see [`super::json_tree::MAX_DEPTH`].
 pub const MAX_DEPTH: usize = super::json_tree::MAX_DEPTH;
 
-/// Most nodes one stream may produce, aliases expanded.
-pub const MAX_NODES: usize = 2_000_000;
+/// Most nodes one stream may build, aliases expanded: the same per-file
+/// budget as JSON's ([`super::json_tree::MAX_NODES`]). Nodes in the skipped
+/// rest of a resource are validated but not built, so they do not count.
+pub const MAX_NODES: usize = super::json_tree::MAX_NODES;
 
 /// Most nodes alias expansion may add to one stream (the "billion laughs").
 pub const MAX_ALIAS_NODES: usize = 200_000;
@@ -158,7 +160,10 @@ struct Builder {
     skipped_anchors: HashMap<usize, usize>,
     skip: Option<Skip>,
     documents: Vec<Node>,
+    /// Nodes met, built or skipped (sizes of skipped anchors).
     nodes: usize,
+    /// Nodes built, within [`MAX_NODES`].
+    built: usize,
     alias_nodes: usize,
 }
 
@@ -306,11 +311,11 @@ impl Builder {
 
     fn count(&mut self, n: usize, pos: Pos) -> Result<(), String> {
         self.nodes = self.nodes.saturating_add(n);
-        if self.nodes > MAX_NODES {
-            return Err(format!(
-                "more than {MAX_NODES} YAML nodes (the most eksguard reads from one file) at line {} column {}",
-                pos.line, pos.column
-            ));
+        if self.skip.is_none() {
+            self.built = self.built.saturating_add(n);
+            if self.built > MAX_NODES {
+                return Err(super::json_tree::too_large(pos));
+            }
         }
         Ok(())
     }

@@ -5,10 +5,13 @@
 //!
 //! Escaping follows the runner's rules: in the message `%`, CR and LF are
 //! percent-encoded; in properties (`file`, `title`) also `:` and `,`.
+//! Before that, every untrusted piece is made [`visible`], so that a name
+//! holding a line break or an escape sequence shows as `\n` or `\x1b`
+//! in the annotation and the log.
 
 use std::io::{self, Write};
 
-use crate::finding::Severity;
+use crate::finding::{Severity, visible};
 
 use super::{RenderOptions, Report, host_path, plural};
 
@@ -17,7 +20,7 @@ pub const STDIN_PATH: &str = "<stdin>";
 
 pub fn render(report: &Report, options: &RenderOptions, out: &mut dyn Write) -> io::Result<()> {
     let base = options.base.as_deref();
-    let path = |p: &str| property(host_path(p, base).as_deref().unwrap_or(STDIN_PATH));
+    let path = |p: &str| property(&visible(host_path(p, base).as_deref().unwrap_or(STDIN_PATH)));
     for f in &report.findings {
         let command = match f.severity {
             Severity::Error => "error",
@@ -31,12 +34,12 @@ pub fn render(report: &Report, options: &RenderOptions, out: &mut dyn Write) -> 
             path(&l.path),
             l.line,
             l.column,
-            property(&format!("{} {}", f.rule, f.name)),
-            data(&format!("{}\nFix: {}", f.message, f.remediation)),
+            property(&visible(&format!("{} {}", f.rule, f.name))),
+            data(&format!("{}\nFix: {}", visible(&f.message), visible(&f.remediation))),
         )?;
     }
     for e in &report.errors {
-        writeln!(out, "::error file={},title=eksguard input error::{}", path(&e.path), data(&e.message))?;
+        writeln!(out, "::error file={},title=eksguard input error::{}", path(&e.path), data(&visible(&e.message)))?;
     }
     let s = &report.summary;
     writeln!(

@@ -13,7 +13,7 @@ use std::io::{self, Write};
 
 use serde_json::{Value, json};
 
-use crate::finding::{Severity, fingerprint};
+use crate::finding::{Severity, fingerprint, visible};
 
 use super::{RenderOptions, Report, host_path};
 
@@ -27,7 +27,7 @@ pub fn render(report: &Report, options: &RenderOptions, out: &mut dyn Write) -> 
         .map(|f| {
             let path = host_path(&f.location.path, options.base.as_deref());
             json!({
-                "description": format!("{}{} Fix: {}", f.message, stop(&f.message), f.remediation),
+                "description": format!("{}{} Fix: {}", visible(&f.message), stop(&f.message), visible(&f.remediation)),
                 "check_name": f.rule,
                 "fingerprint": fingerprint(f),
                 "severity": severity(f.severity),

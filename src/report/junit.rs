@@ -9,15 +9,17 @@
 //! last suite, `eksguard inputs`, with one errored case each. No times or
 //! timestamps: the same scan gives the same bytes.
 //!
-//! Written with the `quick-junit` crate (nextest's JUnit writer: escaping,
-//! counts and the schema GitLab reads are its job).
+//! Written with the `quick-junit` crate (nextest's JUnit writer: XML
+//! escaping, counts and the schema GitLab reads are its job). Untrusted
+//! text (paths, messages) is made [`visible`] first: XML cannot carry most
+//! control characters, and a viewer should not act on the rest.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{self, Write};
 
 use quick_junit::{NonSuccessKind, TestCase, TestCaseStatus, TestSuite};
 
-use crate::finding::Finding;
+use crate::finding::{Finding, Visible, visible};
 use crate::rules::REGISTRY;
 
 use super::{RenderOptions, Report};
@@ -54,15 +56,16 @@ pub fn render(report: &Report, options: &RenderOptions, out: &mut dyn Write) -> 
                     let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
                     let worst = findings.iter().map(|f| f.severity).max().unwrap_or(first.severity);
                     let message = if findings.len() == 1 {
-                        format!("{}: {}", first.location, first.message)
+                        format!("{}: {}", first.location, Visible(&first.message))
                     } else {
-                        format!("{} findings; first: {}: {}", findings.len(), first.location, first.message)
+                        let (n, message) = (findings.len(), Visible(&first.message));
+                        format!("{n} findings; first: {}: {message}", first.location)
                     };
                     status.set_message(message).set_type(worst.as_str()).set_description(describe(findings));
                     status
                 }
             };
-            let mut case = TestCase::new(file, status);
+            let mut case = TestCase::new(visible(file).into_owned(), status);
             case.set_classname(classname.clone());
             if !passing.is_empty() {
                 case.set_system_out(format!("below --fail-on, not failing:\n{}", describe(&passing)));
@@ -76,8 +79,8 @@ pub fn render(report: &Report, options: &RenderOptions, out: &mut dyn Write) -> 
         let paths: BTreeSet<_> = report.errors.iter().map(|e| (&e.path, &e.message)).collect();
         for (path, message) in paths {
             let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
-            status.set_message(message.as_str()).set_type("input error");
-            let mut case = TestCase::new(path.as_ref(), status);
+            status.set_message(visible(message).into_owned()).set_type("input error");
+            let mut case = TestCase::new(visible(path).into_owned(), status);
             case.set_classname("eksguard.inputs");
             suite.add_test_case(case);
         }
@@ -91,11 +94,12 @@ pub fn render(report: &Report, options: &RenderOptions, out: &mut dyn Write) -> 
 fn describe(findings: &[&Finding]) -> String {
     let mut text = String::new();
     for f in findings {
-        text.push_str(&format!("{}: {}[{}] {}\n", f.location, f.severity, f.rule, f.message));
+        let (rule, message) = (Visible(f.rule), Visible(&f.message));
+        text.push_str(&format!("{}: {}[{rule}] {message}\n", f.location, f.severity));
         for r in &f.related {
-            text.push_str(&format!("  related: {}: {}\n", r.location, r.message));
+            text.push_str(&format!("  related: {}: {}\n", r.location, Visible(&r.message)));
         }
-        text.push_str(&format!("  fix: {}\n", f.remediation));
+        text.push_str(&format!("  fix: {}\n", Visible(&f.remediation)));
     }
     text
 }

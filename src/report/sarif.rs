@@ -11,13 +11,14 @@
 //! errors are tool execution notifications, and the invocation is not
 //! successful when there are any (exit code 2). Archive entries keep their
 //! `ARCHIVE!entry` path; standard input is `stdin` with a description,
-//! unless `--stdin-filename` names it.
+//! unless `--stdin-filename` names it. Text a viewer shows (messages,
+//! snippets, names) is [`crate::finding::visible`]: no control characters.
 
 use std::io::{self, Write};
 
 use serde_json::{Value, json};
 
-use crate::finding::{Finding, Location, Severity, fingerprint};
+use crate::finding::{Finding, Location, Severity, Visible, fingerprint, visible};
 use crate::rules::{REGISTRY, Rule};
 
 use super::{RenderOptions, Report, host_path};
@@ -61,10 +62,10 @@ pub fn document(report: &Report, base: Option<&str>) -> Value {
             let mut result = json!({
                 "ruleId": f.rule,
                 "level": level(f.severity),
-                "message": { "text": f.message },
+                "message": { "text": visible(&f.message) },
                 "locations": [location(&f.location, None, base)],
                 "partialFingerprints": { FINGERPRINT_KEY: fingerprint(f) },
-                "properties": { "remediation": f.remediation },
+                "properties": { "remediation": visible(&f.remediation) },
             });
             if let Some(index) = index {
                 result["ruleIndex"] = json!(index);
@@ -81,8 +82,9 @@ pub fn document(report: &Report, base: Option<&str>) -> Value {
                     Some(stack) => format!("{stack}/{resource}"),
                     None => resource.clone(),
                 };
+                let (name, qualified) = (visible(resource), visible(&qualified));
                 result["locations"][0]["logicalLocations"] =
-                    json!([{ "name": resource, "fullyQualifiedName": qualified, "kind": "resource" }]);
+                    json!([{ "name": name, "fullyQualifiedName": qualified, "kind": "resource" }]);
             }
             if !f.related.is_empty() {
                 result["relatedLocations"] = f
@@ -101,7 +103,7 @@ pub fn document(report: &Report, base: Option<&str>) -> Value {
         .map(|e| {
             json!({
                 "level": "error",
-                "message": { "text": format!("input error: {}", e.message) },
+                "message": { "text": format!("input error: {}", Visible(&e.message)) },
                 "locations": [{ "physicalLocation": { "artifactLocation": artifact(&e.path, base) } }],
             })
         })
@@ -150,7 +152,7 @@ fn guard_rule(f: &Finding) -> Value {
         "id": f.rule,
         "name": f.rule,
         "shortDescription": { "text": format!("AWS CloudFormation Guard rule `{}`", f.rule) },
-        "help": { "text": f.remediation.as_ref() },
+        "help": { "text": visible(&f.remediation) },
         "defaultConfiguration": { "level": level(f.severity) },
         "properties": { "tags": ["guard"] },
     })
@@ -217,13 +219,13 @@ fn location(l: &Location, related: Option<(usize, &String)>, base: Option<&str>)
     if l.line >= 1 {
         physical["region"] = json!({ "startLine": l.line, "startColumn": l.column.max(1) });
         if let Some(line) = &l.source_line {
-            physical["region"]["snippet"] = json!({ "text": line });
+            physical["region"]["snippet"] = json!({ "text": visible(line) });
         }
     }
     let mut value = json!({ "physicalLocation": physical });
     if let Some((id, message)) = related {
         value["id"] = json!(id);
-        value["message"] = json!({ "text": message });
+        value["message"] = json!({ "text": visible(message) });
     }
     value
 }

@@ -1,13 +1,14 @@
 //! The text report: `path:line:col: severity[ID] message`, the source line,
 //! the related locations and the remediation; then errors and a summary.
 //! Styles are always written; the caller strips them when the output is
-//! not a terminal.
+//! not a terminal. Every untrusted piece (paths, messages, quoted lines) is
+//! printed [`visible`]: the only escape sequences are the styles above.
 
 use std::io::{self, Write};
 
 use anstyle::{AnsiColor, Style};
 
-use crate::finding::Severity;
+use crate::finding::{Severity, Visible, visible};
 
 use super::{RenderOptions, Report, plural};
 
@@ -27,29 +28,32 @@ fn severity_style(s: Severity) -> Style {
 pub fn render(report: &Report, options: &RenderOptions, out: &mut dyn Write) -> io::Result<()> {
     for f in &report.findings {
         let sev = severity_style(f.severity);
-        writeln!(out, "{BOLD}{}{BOLD:#}: {sev}{}[{}]{sev:#} {}", f.location, f.severity, f.rule, f.message)?;
+        let (rule, message) = (Visible(f.rule), Visible(&f.message));
+        writeln!(out, "{BOLD}{}{BOLD:#}: {sev}{}[{rule}]{sev:#} {message}", f.location, f.severity)?;
         if let Some(line) = &f.location.source_line {
             let number = f.location.line.to_string();
             let pad = " ".repeat(number.len());
             writeln!(out, "{pad} {BLUE}|{BLUE:#}")?;
-            writeln!(out, "{BLUE}{number} |{BLUE:#} {line}")?;
+            writeln!(out, "{BLUE}{number} |{BLUE:#} {}", Visible(line))?;
+            // The caret under the column as printed (escapes are wider).
             let col = usize::try_from(f.location.column).unwrap_or(1).saturating_sub(1);
-            let indent: String = line.chars().take(col).map(|c| if c == '\t' { '\t' } else { ' ' }).collect();
+            let before: String = line.chars().take(col).collect();
+            let indent: String = visible(&before).chars().map(|c| if c == '\t' { '\t' } else { ' ' }).collect();
             writeln!(out, "{pad} {BLUE}|{BLUE:#} {indent}{sev}^{sev:#}")?;
         }
         for r in &f.related {
-            writeln!(out, "  {BLUE}= related:{BLUE:#} {}: {}", r.location, r.message)?;
+            writeln!(out, "  {BLUE}= related:{BLUE:#} {}: {}", r.location, Visible(&r.message))?;
         }
-        writeln!(out, "  {CYAN}= fix:{CYAN:#} {}", f.remediation)?;
+        writeln!(out, "  {CYAN}= fix:{CYAN:#} {}", Visible(&f.remediation))?;
         writeln!(out)?;
     }
     for e in &report.errors {
         let red = severity_style(Severity::Error);
-        writeln!(out, "{BOLD}{}{BOLD:#}: {red}input error:{red:#} {}", e.path, e.message)?;
+        writeln!(out, "{BOLD}{}{BOLD:#}: {red}input error:{red:#} {}", Visible(&e.path), Visible(&e.message))?;
     }
     if options.verbose {
         for s in &report.skipped {
-            writeln!(out, "{DIM}{}: skipped: {}{DIM:#}", s.path, s.reason)?;
+            writeln!(out, "{DIM}{}: skipped: {}{DIM:#}", Visible(&s.path), Visible(&s.reason))?;
         }
     }
     let s = &report.summary;

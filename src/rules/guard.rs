@@ -4,8 +4,11 @@
 //! `.guard` files, each template (re-read from its source, and only when
 //! Guard rules are given, so a scan without them pays nothing) and the
 //! correlated [`Model`]; gives [`Finding`]s, one per failing Guard rule and
-//! resource, located by eksguard's own loader, plus errors for Guard
-//! failures. Before evaluation every resource gets the cross-stack facts
+//! resource, located by eksguard's own loader. A template Guard cannot
+//! take (nested deeper than [`GUARD_MAX_DEPTH`], unreadable as a whole) or
+//! fails on is one `note` finding on that template naming Guard as the
+//! cause ([`NOT_CHECKED`]): the file is still counted once, as analysed,
+//! with its built-in findings. Before evaluation every resource gets the cross-stack facts
 //! under `Metadata.EksGuard` (see `rules/guard.md`), so a Guard rule can
 //! say what Guard alone cannot know, e.g. that an access entry's target
 //! cluster is CONFIG_MAP.
@@ -21,7 +24,7 @@ use serde_json::{Map, Value as Json, json};
 
 use crate::correlate::{Model, Target};
 use crate::facts::Locator;
-use crate::finding::{InputError, Location};
+use crate::finding::Location;
 use crate::load::node::{Node, Value};
 use crate::load::{Template, Wrapper, json_tree as json_reader, yaml_tree};
 
@@ -32,6 +35,15 @@ pub const FACTS_KEY: &str = "EksGuard";
 
 /// The `name` of every Guard finding.
 pub const FINDING_NAME: &str = "guard";
+
+/// The rule id of the note on a template Guard did not check.
+pub const NOT_CHECKED: &str = "guard-not-checked";
+
+/// Deepest nesting Guard takes in a data document, the root counted:
+/// cfn-guard 3.2 reads data with `serde_yaml`, whose recursion limit is
+/// 128 ("Error parsing incoming YAML context recursion limit exceeded").
+/// A deeper template is not given to Guard.
+pub const GUARD_MAX_DEPTH: usize = 128;
 
 /// One parsed `.guard` file.
 #[derive(Debug, Clone)]
@@ -165,10 +177,61 @@ pub struct Prepared {
     root: Node,
     source: crate::load::SourceText,
     wrapper: Option<Wrapper>,
+    /// Why Guard does not see this template, if it does not.
+    not_checked: Option<String>,
 }
 
-/// Re-reads the whole template (the loader keeps only EKS resources).
-pub fn prepare(t: &Template) -> Result<Prepared, String> {
+/// Re-reads the whole template (the loader keeps only EKS resources). A
+/// template that cannot be read whole, or is deeper than Guard takes, is
+/// prepared as not checked, with the reason.
+pub fn prepare(t: &Template) -> Prepared {
+    let (root, not_checked) = match read_whole(t) {
+        Ok(root) if depth(&root) > GUARD_MAX_DEPTH => (
+            Node::new(root.pos, Value::Null),
+            Some(format!(
+                "the template is nested deeper than the {GUARD_MAX_DEPTH} levels Guard (cfn-guard) reads, \
+                 so Guard was not run on it"
+            )),
+        ),
+        Ok(root) => (root, None),
+        Err(e) => (
+            Node::new(crate::load::node::Pos::default(), Value::Null),
+            Some(format!("the template cannot be read whole for Guard ({e}), so Guard was not run on it")),
+        ),
+    };
+    Prepared {
+        path: t.source.path.clone(),
+        stack_name: t.stack_name.clone(),
+        fragment: t.fragment,
+        root,
+        source: t.source.clone(),
+        wrapper: t.wrapper,
+        not_checked,
+    }
+}
+
+/// Nesting depth of a tree, the root counted (without recursion: the tree
+/// may be as deep as the readers allow).
+fn depth(root: &Node) -> usize {
+    let mut deepest = 0;
+    let mut stack = vec![(root, 1_usize)];
+    while let Some((node, d)) = stack.pop() {
+        match &node.value {
+            Value::Seq(items) => {
+                deepest = deepest.max(d);
+                stack.extend(items.iter().map(|n| (n, d + 1)));
+            }
+            Value::Map(entries) => {
+                deepest = deepest.max(d);
+                stack.extend(entries.iter().map(|e| (&e.value, d + 1)));
+            }
+            _ => {}
+        }
+    }
+    deepest
+}
+
+fn read_whole(t: &Template) -> Result<Node, String> {
     let bytes: &[u8] = &t.source.bytes;
     let body = bytes.strip_prefix(b"\xEF\xBB\xBF".as_slice()).unwrap_or(bytes);
     let mut root = parse_any(body)?;
@@ -180,14 +243,7 @@ pub fn prepare(t: &Template) -> Result<Prepared, String> {
         }
         None => {}
     }
-    Ok(Prepared {
-        path: t.source.path.clone(),
-        stack_name: t.stack_name.clone(),
-        fragment: t.fragment,
-        root,
-        source: t.source.clone(),
-        wrapper: t.wrapper,
-    })
+    Ok(root)
 }
 
 fn parse_any(body: &[u8]) -> Result<Node, String> {
@@ -224,41 +280,49 @@ fn intern(name: &str) -> &'static str {
 }
 
 /// Evaluates every Guard file against every prepared template.
-pub fn evaluate(rules: &GuardRules, templates: &[Prepared], model: &Model) -> (Vec<Finding>, Vec<InputError>) {
+pub fn evaluate(rules: &GuardRules, templates: &[Prepared], model: &Model) -> Vec<Finding> {
     use rayon::prelude::*;
     let facts = FactIndex::new(model);
     let results: Vec<_> = templates.par_iter().map(|t| evaluate_one(rules, t, &facts)).collect();
-    let mut findings = Vec::new();
-    let mut errors = Vec::new();
-    for (f, e) in results {
-        findings.extend(f);
-        errors.extend(e);
-    }
-    (findings, errors)
+    results.into_iter().flatten().collect()
 }
 
-fn evaluate_one(rules: &GuardRules, t: &Prepared, facts: &FactIndex) -> (Vec<Finding>, Vec<InputError>) {
-    let data = guard_document(t, facts).to_string();
+/// The note on a template Guard did not check, at its start.
+fn not_checked(t: &Prepared, locator: &Locator<'_>, reason: &str) -> Finding {
+    Finding {
+        rule: NOT_CHECKED,
+        name: FINDING_NAME,
+        severity: Severity::Note,
+        message: format!("Guard rules were not checked on this template: {reason}; eksguard's built-in rules were"),
+        location: resource_location(t, locator, None),
+        stack: Some(t.stack_name.clone()),
+        cluster: None,
+        resource: None,
+        related: Vec::new(),
+        remediation: "Check this template with `cfn-guard validate` on its own, or flatten its deepest nesting.".into(),
+    }
+}
+
+fn evaluate_one(rules: &GuardRules, t: &Prepared, facts: &FactIndex) -> Vec<Finding> {
     let locator = Locator::new(&t.source, t.wrapper);
+    if let Some(reason) = &t.not_checked {
+        return vec![not_checked(t, &locator, reason)];
+    }
+    let data = guard_document(t, facts).to_string();
     let mut findings = Vec::new();
-    let mut errors = Vec::new();
     for file in &rules.files {
         let output = match run_guard(&data, &t.path, &file.text, &file.path) {
             Ok(o) => o,
             Err(message) => {
-                errors.push(InputError {
-                    path: t.path.clone(),
-                    message: format!("Guard rules {}: {message}", file.path),
-                });
+                let reason = format!("Guard (cfn-guard) failed on it with rules {}: {message}", file.path);
+                findings.push(not_checked(t, &locator, &reason));
                 continue;
             }
         };
         let Ok(report) = serde_json::from_str::<Json>(&output) else {
             if !output.trim().is_empty() {
-                errors.push(InputError {
-                    path: t.path.clone(),
-                    message: format!("Guard rules {}: unreadable Guard output", file.path),
-                });
+                let reason = format!("Guard (cfn-guard) gave output eksguard cannot read with rules {}", file.path);
+                findings.push(not_checked(t, &locator, &reason));
             }
             continue;
         };
@@ -291,7 +355,7 @@ fn evaluate_one(rules: &GuardRules, t: &Prepared, facts: &FactIndex) -> (Vec<Fin
             }
         }
     }
-    (findings, errors)
+    findings
 }
 
 /// Gathers custom messages and the resources named by failing checks.
@@ -451,6 +515,25 @@ mod tests {
         let err = GuardRules::parse(vec![("x.guard".into(), "rule broken {\n  Resources.* ==\n".into())])
             .expect_err("must not parse");
         assert!(err.starts_with("x.guard: "), "{err}");
+    }
+
+    #[test]
+    fn guards_depth_limit_is_found_before_guard_runs() {
+        let rules = "rule r {\n  Resources.*.Type exists\n}\n";
+        // Root, Resources, E, Properties, X: 4 maps, then the arrays.
+        let data = |arrays: usize| {
+            let inner = format!("{}1{}", "[".repeat(arrays), "]".repeat(arrays));
+            format!(r#"{{"Resources": {{"E": {{"Type": "AWS::S3::Bucket", "Properties": {{"X": {inner}}}}}}}}}"#)
+        };
+        let fits = data(GUARD_MAX_DEPTH - 4);
+        let node = json_reader::parse_positioned(fits.as_bytes(), crate::load::node::Pos::default()).expect("json");
+        assert_eq!(depth(&node), GUARD_MAX_DEPTH);
+        assert!(run_guard(&fits, "t.json", rules, "r.guard").is_ok());
+        let deeper = data(GUARD_MAX_DEPTH - 3);
+        let node = json_reader::parse_positioned(deeper.as_bytes(), crate::load::node::Pos::default()).expect("json");
+        assert_eq!(depth(&node), GUARD_MAX_DEPTH + 1);
+        let err = run_guard(&deeper, "t.json", rules, "r.guard").expect_err("Guard's limit");
+        assert!(err.contains("recursion limit"), "{err}");
     }
 
     #[test]
