@@ -87,15 +87,17 @@ impl Model {
     }
 
     /// The mode that applies to `cluster`, reached through `definition`
-    /// when the entry pins one: live state first, then the pinned template,
-    /// then the templates when they agree.
+    /// when the entry pins one: live state first (when it says the mode),
+    /// then the pinned template, then the templates when they agree.
     pub fn effective(&self, cluster: usize, definition: Option<DefinitionRef>) -> Option<Effective<'_>> {
         let c = &self.clusters[cluster];
         let template = definition.or_else(|| (!c.conflict).then(|| c.definitions.first().copied()).flatten());
         let template = template.map(|d| &self.definition(d).mode);
-        match c.live {
-            Some(live) => Some(Effective { mode: &self.live[live].mode, template }),
-            None => template.map(|mode| Effective { mode, template: None }),
+        match c.live.map(|live| &self.live[live].mode) {
+            // Live state whose mode is not known (describe-cluster output
+            // without accessConfig) leaves the templates to decide.
+            Some(live) if live.mode.is_some() || template.is_none() => Some(Effective { mode: live, template }),
+            _ => template.map(|mode| Effective { mode, template: None }),
         }
     }
 

@@ -17,7 +17,9 @@
 //! block on them. Symbolic links named on the command line are followed;
 //! those met in a walk are followed only with `--follow-links`, and then a
 //! link back to one of its own ancestors is skipped as a loop and a file
-//! reached twice is read once.
+//! reached twice is read once. One file named in several ways (`x.json`
+//! and `./x.json`, `stacks` and `./stacks/`, an absolute and a relative
+//! path, a link beside its target) is one input, under the first name met.
 
 use std::collections::{HashMap, HashSet};
 use std::io::ErrorKind;
@@ -255,10 +257,52 @@ struct Seen {
     /// Files met in a walk that follows links, by device and inode, with
     /// the path they were first met at.
     files: HashMap<(u64, u64), Arc<str>>,
+    /// Every file taken, by what it is rather than how it was spelled.
+    identities: HashSet<(FileIdentity, bool)>,
+}
+
+/// What a file is, whatever path names it: `./x.json` and `x.json`, an
+/// absolute and a relative path, a link and its target are one file.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum FileIdentity {
+    /// Device and inode (Unix).
+    #[cfg(unix)]
+    Inode(u64, u64),
+    /// The canonical path, elsewhere.
+    #[cfg(not(unix))]
+    Canonical(std::path::PathBuf),
+}
+
+impl FileIdentity {
+    #[cfg(unix)]
+    fn of(path: &Path) -> Option<Self> {
+        use std::os::unix::fs::MetadataExt;
+        std::fs::metadata(path).ok().map(|m| Self::Inode(m.dev(), m.ino()))
+    }
+
+    #[cfg(not(unix))]
+    fn of(path: &Path) -> Option<Self> {
+        std::fs::canonicalize(path).ok().map(Self::Canonical)
+    }
+}
+
+impl Seen {
+    /// Whether `input` is a file not taken yet under another spelling, in
+    /// the same role. One file is one input, read and counted once, under
+    /// the first spelling met; standard input and files that cannot be
+    /// looked at (they fail when read, with their reason) always pass.
+    /// A step of its own on each discovered input, whatever found it.
+    fn first_spelling(&mut self, input: &Input) -> bool {
+        let Some(path) = input.file_path() else { return true };
+        match FileIdentity::of(path) {
+            Some(identity) => self.identities.insert((identity, input.context)),
+            None => true,
+        }
+    }
 }
 
 fn push(found: &mut Discovery, seen: &mut Seen, input: Input) {
-    if seen.paths.insert((input.path.clone(), input.context)) {
+    if seen.paths.insert((input.path.clone(), input.context)) && seen.first_spelling(&input) {
         if let Some(stream) = &found.stream {
             found.batch.push((found.inputs.len(), input.clone()));
             if found.batch.len() == BATCH {

@@ -9,21 +9,29 @@ pub fn extract(context: &ClusterContext) -> Option<LiveCluster> {
     let locator = Locator::new(&context.source, None);
     let cluster = &context.cluster;
     let name = cluster.get("name")?.as_str()?.to_owned();
+    let prefix: &[&str] = if context.bare { &[] } else { &["cluster"] };
+    let at = |tokens: &[&str], pos| locator.at(&[prefix, tokens].concat(), pos);
     let mode_node = cluster.pointer("/accessConfig/authenticationMode");
     let mode = match mode_node {
         Some(node) => ModeFact {
             mode: node.as_str().map(AuthMode::parse),
             source: ModeSource::Live,
-            location: locator.at(&["cluster", "accessConfig", "authenticationMode"], node.pos),
+            location: at(&["accessConfig", "authenticationMode"], node.pos),
             unresolved: node.as_str().is_none().then(|| "authenticationMode is not a string".to_owned()),
         },
-        // Clusters created before access entries existed report no
-        // accessConfig: they authenticate through aws-auth only.
+        // EKS reports accessConfig for every cluster since access entries
+        // came (clusters older than them included, as CONFIG_MAP); output
+        // without it comes from an AWS CLI older than that, which drops the
+        // field. The live mode is then not known: the templates decide.
         None => ModeFact {
-            mode: Some(AuthMode::ConfigMap),
+            mode: None,
             source: ModeSource::Live,
-            location: locator.at(&["cluster"], cluster.pos),
-            unresolved: None,
+            location: at(&[], cluster.pos),
+            unresolved: Some(
+                "this describe-cluster output has no accessConfig (an AWS CLI older than access entries \
+                 leaves it out), so the live mode is not known"
+                    .to_owned(),
+            ),
         },
     };
     Some(LiveCluster { name, mode })

@@ -102,12 +102,22 @@ pub struct Resource {
     pub node: Node,
 }
 
-/// `aws eks describe-cluster` output.
+/// `aws eks describe-cluster` output, JSON or YAML: `{"cluster": {...}}`,
+/// or the bare cluster object that `--query cluster` gives.
 #[derive(Debug)]
 pub struct ClusterContext {
     pub source: SourceText,
     /// The `cluster` object, positioned.
     pub cluster: Node,
+    /// The cluster object is the whole document (`--query cluster`), so
+    /// pointers into it do not start with `/cluster`.
+    pub bare: bool,
+}
+
+/// Is `node` the cluster object of `describe-cluster` output, as
+/// `--query cluster` prints it: a `name` and an EKS cluster `arn`?
+pub(super) fn is_bare_cluster(name: Option<&str>, arn: Option<&str>) -> bool {
+    name.is_some() && arn.is_some_and(|a| a.starts_with("arn:") && a.contains(":eks:") && a.contains(":cluster/"))
 }
 
 /// An eksctl ClusterConfig (a config file or `--dry-run` output).

@@ -15,6 +15,7 @@
 //! parser is the slow part either way.
 
 pub mod archive;
+mod decode;
 mod document;
 pub mod json_tree;
 pub mod node;

@@ -149,7 +149,7 @@ pub fn quote_lines(input: &Input, options: &LoadOptions, lines: &[u32]) -> Vec<O
         Source::File(_) => read_input(input, options).ok(),
         Source::Stdin => None,
     };
-    let Some(bytes) = bytes else {
+    let Some(super::decode::Decoded::Text(bytes)) = bytes.map(super::decode::decode) else {
         return vec![None; lines.len()];
     };
     let index = json_tree::LineIndex::new(&bytes);

@@ -1,6 +1,7 @@
 //! Recognition by content: takes an input's bytes; gives the documents in
-//! them, or why they were skipped or could not be read. Sniffs the start
-//! (BOM, NUL bytes, the first significant byte) and hands JSON to
+//! them, or why they were skipped or could not be read. Decodes the text
+//! ([`super::decode`]: BOMs, UTF-16, lone CRs), sniffs the start (NUL
+//! bytes, the first significant byte) and hands JSON to
 //! [`super::recognise_json`] and YAML to [`super::recognise_yaml`]. The
 //! extension only decides whether text that parses as neither is an error
 //! (a `.json` file that does not parse) or simply not ours (a `README.md`).
@@ -8,6 +9,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
+use super::decode::{Decoded, decode};
 use super::document::{Outcome, SourceText};
 use super::recognise_json::recognise_json;
 use super::recognise_yaml::recognise_yaml;
@@ -31,21 +33,24 @@ pub fn recognise(path: &Arc<str>, bytes: Vec<u8>, expected: bool) -> Outcome {
 
 pub(super) fn recognise_as(path: &Arc<str>, bytes: Vec<u8>, expected: bool, rereadable: bool) -> Outcome {
     let bom = if bytes.starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
-    let body = &bytes[bom..];
-    let head = &body[..body.len().min(8192)];
+    let bytes = match decode(bytes) {
+        Decoded::Text(text) => text,
+        Decoded::Invalid(reason) if expected => return Outcome::Error(reason),
+        Decoded::Invalid(reason) => return Outcome::Skipped(format!("not JSON or YAML ({reason})")),
+    };
+    let head = &bytes[..bytes.len().min(8192)];
     if memchr::memchr(0, head).is_some() {
         return Outcome::Skipped("binary file (NUL bytes)".to_owned());
     }
-    let Some(&first) = body.iter().find(|b| !b.is_ascii_whitespace()) else {
+    let Some(&first) = bytes.iter().find(|b| !b.is_ascii_whitespace()) else {
         return Outcome::Skipped("empty file".to_owned());
     };
     // Shared, not copied, with the documents read from it.
     let source = SourceText { path: path.clone(), bytes: Arc::new(bytes), rereadable };
-    let body = &source.bytes[bom..];
     let result = if first == b'{' || first == b'[' {
-        recognise_json(&source, bom)
+        recognise_json(&source)
     } else {
-        match std::str::from_utf8(body) {
+        match std::str::from_utf8(&source.bytes) {
             Ok(text) => recognise_yaml(&source, text, None),
             Err(e) => Err(format!("not valid UTF-8 text (byte {})", e.valid_up_to() + bom)),
         }

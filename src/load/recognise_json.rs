@@ -11,9 +11,10 @@ use std::sync::Arc;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
+use super::decode::lone_crs_to_lf;
 use super::document::{
     ClusterConfigDoc, ClusterContext, Document, Format, Resource, Semantics, SourceText, Template, Wrapper,
-    empty_template, is_relevant_type, is_resource_type, last_of_each,
+    empty_template, is_bare_cluster, is_relevant_type, is_resource_type, last_of_each,
 };
 use super::json_tree;
 use super::node::{Node, Pos};
@@ -37,6 +38,10 @@ struct TopJson<'a> {
     cluster: Option<&'a RawValue>,
     api_version: Option<&'a RawValue>,
     kind: Option<&'a RawValue>,
+    /// `name` and `arn`: the bare cluster object of `describe-cluster
+    /// --query cluster`.
+    name: Option<&'a RawValue>,
+    arn: Option<&'a RawValue>,
 }
 
 impl<'de: 'a, 'a> Deserialize<'de> for TopJson<'a> {
@@ -66,6 +71,8 @@ impl<'de: 'a, 'a> Deserialize<'de> for TopJson<'a> {
                         "cluster" => &mut top.cluster,
                         "apiVersion" => &mut top.api_version,
                         "kind" => &mut top.kind,
+                        "name" => &mut top.name,
+                        "arn" => &mut top.arn,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                             continue;
@@ -200,9 +207,9 @@ fn raw_str(raw: &RawValue) -> Option<String> {
     serde_json::from_str::<String>(raw.get()).ok()
 }
 
-pub(super) fn recognise_json(source: &SourceText, bom: usize) -> Result<Vec<Document>, String> {
+pub(super) fn recognise_json(source: &SourceText) -> Result<Vec<Document>, String> {
     let text: &[u8] = &source.bytes;
-    let body = &text[bom..];
+    let body = text;
     let first = body.iter().find(|b| !b.is_ascii_whitespace()).copied();
     if first == Some(b'[') {
         serde_json::from_slice::<serde::de::IgnoredAny>(body).map_err(|e| json_error(&e))?;
@@ -219,8 +226,13 @@ pub(super) fn recognise_json(source: &SourceText, bom: usize) -> Result<Vec<Docu
     if let Some(cluster) = top.cluster {
         let node = positioned(text, cursor, cluster)?;
         if node.get("name").is_some() {
-            return Ok(vec![Document::Context(ClusterContext { source: source.clone(), cluster: node })]);
+            return Ok(vec![Document::Context(ClusterContext { source: source.clone(), cluster: node, bare: false })]);
         }
+    }
+    if is_bare_cluster(top.name.and_then(raw_str).as_deref(), top.arn.and_then(raw_str).as_deref()) {
+        let whole = serde_json::from_slice::<&RawValue>(body).map_err(|e| json_error(&e))?;
+        let cluster = positioned(text, cursor, whole)?;
+        return Ok(vec![Document::Context(ClusterContext { source: source.clone(), cluster, bare: true })]);
     }
     if let (Some(api), Some(kind)) = (top.api_version, top.kind) {
         if is_cluster_config(raw_str(api).as_deref(), raw_str(kind).as_deref()) {
@@ -253,18 +265,22 @@ fn get_template_json(
         return Ok(Vec::new());
     };
     let at = cursor.pos_at(text, offset_in(text, body));
-    let inner_source = SourceText {
-        path: source.path.clone(),
-        bytes: Arc::new(inner.as_bytes().to_vec()),
-        rereadable: source.rereadable,
-    };
+    string_body(source, &inner, at)
+}
+
+/// The templates in a `get-template` `TemplateBody` that is a string (a
+/// JSON or YAML template as text, in JSON or YAML output), found at `at`.
+/// Their positions are reported at the string, and quote the outer file.
+pub(super) fn string_body(source: &SourceText, inner: &str, at: Pos) -> Result<Vec<Document>, String> {
+    let inner = lone_crs_to_lf(inner.as_bytes()).into_owned();
+    let inner_source = SourceText { path: source.path.clone(), bytes: Arc::new(inner), rereadable: source.rereadable };
+    let inner = std::str::from_utf8(&inner_source.bytes).map_err(|e| format!("TemplateBody: {e}"))?;
     let docs = if inner.trim_start().starts_with('{') {
-        recognise_json(&inner_source, 0)
+        recognise_json(&inner_source)
     } else {
-        recognise_yaml(&inner_source, &inner, Some(at))
+        recognise_yaml(&inner_source, inner, Some(at))
     }
     .map_err(|e| format!("TemplateBody: {e}"))?;
-    // Quote the outer file's line, and report positions at the string.
     Ok(docs
         .into_iter()
         .filter_map(|doc| match doc {

@@ -5,9 +5,10 @@
 
 use super::document::{
     ClusterConfigDoc, ClusterContext, Document, Format, Resource, Semantics, SourceText, Template, Wrapper,
-    empty_template, is_relevant_type, is_resource_type, last_of_each,
+    empty_template, is_bare_cluster, is_relevant_type, is_resource_type, last_of_each,
 };
 use super::node::{self, Node, Pos, Value};
+use super::recognise_json::string_body;
 use super::yaml_tree;
 
 pub(super) fn is_cluster_config(api_version: Option<&str>, kind: Option<&str>) -> bool {
@@ -17,6 +18,14 @@ pub(super) fn is_cluster_config(api_version: Option<&str>, kind: Option<&str>) -
 pub(super) fn recognise_yaml(source: &SourceText, text: &str, at: Option<Pos>) -> Result<Vec<Document>, String> {
     let mut docs = Vec::new();
     for node in yaml_tree::parse_stream_with(text, yaml_tree::Build::Templates)? {
+        // `get-template --output yaml` of a stack whose template is text:
+        // `TemplateBody` is a (block) string holding the template.
+        if at.is_none() && node.get("Resources").is_none() {
+            if let Some(body) = node.get("TemplateBody").filter(|b| b.as_str().is_some()) {
+                docs.extend(string_body(source, body.as_str().unwrap_or_default(), body.pos)?);
+                continue;
+            }
+        }
         if let Some(doc) = yaml_document(source, node, at) {
             docs.push(doc);
         }
@@ -44,7 +53,10 @@ fn yaml_document(source: &SourceText, node: Node, at: Option<Pos>) -> Option<Doc
     if node.get("cluster").and_then(|c| c.get("name")).is_some() {
         let mut node = node;
         let cluster = take(&mut node, "cluster")?;
-        return Some(Document::Context(ClusterContext { source: source.clone(), cluster }));
+        return Some(Document::Context(ClusterContext { source: source.clone(), cluster, bare: false }));
+    }
+    if is_bare_cluster(node.get("name").and_then(Node::as_str), node.get("arn").and_then(Node::as_str)) {
+        return Some(Document::Context(ClusterContext { source: source.clone(), cluster: node, bare: true }));
     }
     let api = node.get("apiVersion").and_then(Node::as_str);
     let kind = node.get("kind").and_then(Node::as_str);

@@ -100,11 +100,38 @@ impl From<String> for Stop {
 
 fn run(text: &str, build: Build) -> Result<Vec<Node>, Stop> {
     let mut builder = Builder { build, ..Builder::default() };
+    let mut lines = None;
     for event in Parser::new_from_str(text) {
         let (event, span) = event.map_err(|e| scan_error(&e))?;
-        builder.on_event(event, pos_of(&span))?;
+        let mut pos = pos_of(&span);
+        if matches!(event, Event::SequenceStart(..)) {
+            let lines = lines.get_or_insert_with(|| super::json_tree::LineIndex::new(text.as_bytes()));
+            pos = at_dash(text, lines, pos);
+        }
+        builder.on_event(event, pos)?;
     }
     Ok(builder.documents)
+}
+
+/// A block sequence at its parent key's indentation (`key:` then `- x` in
+/// the same column) starts, for the parser, at its first item; users see
+/// it start at the `-`. Moves `pos` back to that `-` when only blanks lie
+/// between them.
+fn at_dash(text: &str, lines: &super::json_tree::LineIndex, pos: Pos) -> Pos {
+    let Some(line) = lines.line_text(text.as_bytes(), pos.line) else { return pos };
+    let before: Vec<char> = line.chars().take(pos.column.saturating_sub(1) as usize).collect();
+    if line.chars().nth(before.len()).is_none_or(|c| c == '-' || c == '[') {
+        return pos;
+    }
+    let blanks = before.iter().rev().take_while(|c| **c == ' ' || **c == '\t').count();
+    let dash = before.len() - blanks;
+    if blanks == 0 || dash == 0 || before[dash - 1] != '-' {
+        return pos;
+    }
+    if dash >= 2 && !matches!(before[dash - 2], ' ' | '\t') {
+        return pos;
+    }
+    Pos { line: pos.line, column: u32::try_from(dash).unwrap_or(u32::MAX) }
 }
 
 fn scan_error(e: &ScanError) -> String {
@@ -217,8 +244,11 @@ impl Builder {
                     });
                 };
                 let size = node.size();
-                let node = node.clone();
+                let mut node = node.clone();
                 self.expand(size, pos)?;
+                // Where the alias is used, not where its anchor is: two
+                // uses are two places.
+                relocate(&mut node, pos);
                 self.complete(node, 0, None)?;
             }
             Event::StreamStart | Event::StreamEnd | Event::DocumentEnd | Event::Nothing => {}
@@ -299,8 +329,9 @@ impl Builder {
     }
 
     fn open(&mut self, pos: Pos) -> Result<(), String> {
-        let depth = self.stack.len() + self.skip.as_ref().map_or(0, |s| s.open.len());
-        if depth >= MAX_DEPTH {
+        // Depth is bounded only where a tree is built (as in JSON): the
+        // skipped rest of a resource keeps a flat list of what is open.
+        if self.skip.is_none() && self.stack.len() >= MAX_DEPTH {
             return Err(format!(
                 "YAML nested deeper than {MAX_DEPTH} levels (the most eksguard reads) at line {} column {}",
                 pos.line, pos.column
@@ -360,6 +391,19 @@ impl Builder {
             },
         }
         Ok(())
+    }
+}
+
+/// Moves every node and key of `node` to `pos` (an alias's copy).
+fn relocate(node: &mut Node, pos: Pos) {
+    node.pos = pos;
+    match &mut node.value {
+        Value::Seq(items) => items.iter_mut().for_each(|n| relocate(n, pos)),
+        Value::Map(entries) => entries.iter_mut().for_each(|e| {
+            e.key_pos = pos;
+            relocate(&mut e.value, pos);
+        }),
+        _ => {}
     }
 }
 
@@ -541,11 +585,55 @@ Resources:
         let unknown = "Resources:\n  R:\n    Type: AWS::S3::Bucket\n    Properties: *nope\n";
         assert!(parse_stream_with(unknown, Build::Templates).is_err());
 
+        // Flow collections nest at most 255 deep anywhere: the parser's
+        // own limit.
         let mut deep = String::from("Resources:\n  R:\n    Type: AWS::S3::Bucket\n    Properties: ");
         deep.push_str(&"[".repeat(300));
         deep.push_str(&"]".repeat(300));
         let err = parse_stream_with(&deep, Build::Templates).expect_err("too deep");
-        assert!(err.contains("nested") || err.contains("recursion"), "{err}");
+        assert!(err.contains("nested too deeply"), "{err}");
+    }
+
+    fn block_nest(levels: usize, indent: usize) -> String {
+        (0..levels).map(|i| format!("{}k{i}:\n", " ".repeat(indent + 2 * i))).collect()
+    }
+
+    #[test]
+    fn deep_yaml_is_bounded_only_where_a_tree_is_built() {
+        // Under a bucket nothing reads: validated, not built, not bounded.
+        let bucket = format!(
+            "Resources:\n  B:\n    Type: AWS::S3::Bucket\n    Properties:\n{}  E:\n    Type: AWS::EKS::Cluster\n",
+            block_nest(400, 6)
+        );
+        let docs = parse_stream_with(&bucket, Build::Templates).expect("deep but unread");
+        assert_eq!(docs[0].pointer("/Resources/E/Type").and_then(Node::as_str), Some("AWS::EKS::Cluster"));
+        // Under an EKS resource it is built: an error with a position.
+        let eks = format!("Resources:\n  C:\n    Type: AWS::EKS::Cluster\n    Properties:\n{}", block_nest(400, 6));
+        let err = parse_stream_with(&eks, Build::Templates).expect_err("too deep");
+        assert!(err.starts_with("YAML nested deeper than 256 levels"), "{err}");
+        assert!(err.ends_with("at line 258 column 513"), "{err}");
+    }
+
+    #[test]
+    fn an_alias_is_located_where_it_is_used() {
+        let text = "a: &g {x: [1]}\nb: *g\nc:\n  d: *g\n";
+        let doc = one(text);
+        assert_eq!(doc.pointer("/a/x/0").map(|n| n.pos), Some(Pos { line: 1, column: 12 }));
+        assert_eq!(doc.pointer("/b").map(|n| n.pos), Some(Pos { line: 2, column: 4 }));
+        assert_eq!(doc.pointer("/b/x/0").map(|n| n.pos), Some(Pos { line: 2, column: 4 }));
+        assert_eq!(doc.pointer("/b").and_then(|b| b.entry("x")).map(|e| e.key_pos), Some(Pos { line: 2, column: 4 }));
+        assert_eq!(doc.pointer("/c/d").map(|n| n.pos), Some(Pos { line: 4, column: 6 }));
+    }
+
+    #[test]
+    fn a_block_sequence_at_its_keys_indentation_starts_at_the_dash() {
+        let doc = one("a:\n- x\n- y\nb:\n  -   z\nc:\n-   &q {k: v}\nd: [1]\ne:\n- - n\n");
+        assert_eq!(doc.get("a").map(|n| n.pos), Some(Pos { line: 2, column: 1 }));
+        assert_eq!(doc.pointer("/a/0").map(|n| n.pos), Some(Pos { line: 2, column: 3 }));
+        assert_eq!(doc.get("b").map(|n| n.pos), Some(Pos { line: 5, column: 3 }));
+        assert_eq!(doc.get("c").map(|n| n.pos), Some(Pos { line: 7, column: 1 }));
+        assert_eq!(doc.get("d").map(|n| n.pos), Some(Pos { line: 8, column: 4 }));
+        assert_eq!(doc.pointer("/e/0").map(|n| n.pos), Some(Pos { line: 10, column: 3 }));
     }
 
     #[test]
