@@ -61,6 +61,10 @@ fn yaml_document(source: &SourceText, node: Node, at: Option<Pos>) -> Option<Doc
     let api = node.get("apiVersion").and_then(Node::as_str);
     let kind = node.get("kind").and_then(Node::as_str);
     if is_cluster_config(api, kind) {
+        // eksctl's YAML reader applies merge keys; CloudFormation does not
+        // (it takes no aliases or merges at all), so templates keep `<<`.
+        let mut node = node;
+        yaml_tree::apply_merge_keys(&mut node);
         return Some(Document::ClusterConfig(ClusterConfigDoc { source: source.clone(), document: node }));
     }
     yaml_fragment(source, node, at)

@@ -394,6 +394,67 @@ impl Builder {
     }
 }
 
+/// Applies YAML 1.1 merge keys (`<<: *a`, `<<: [*a, *b]`, or a mapping
+/// written in place) throughout `node`, as eksctl's reader does for a
+/// ClusterConfig: each merged mapping's entries are added unless the key
+/// is already there, keys set in the mapping itself win over merged ones,
+/// and in a list the earlier mappings win over the later ones. A `<<` whose
+/// value is not a mapping or a list of mappings stays an ordinary key.
+/// Merged entries keep their positions: the alias's, where one was used.
+pub fn apply_merge_keys(node: &mut Node) {
+    match &mut node.value {
+        Value::Seq(items) => items.iter_mut().for_each(apply_merge_keys),
+        Value::Map(entries) => {
+            entries.iter_mut().for_each(|e| apply_merge_keys(&mut e.value));
+            if entries.iter().any(is_merge) {
+                let old = std::mem::take(entries);
+                *entries = merged(old);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn is_merge(entry: &Entry) -> bool {
+    entry.key == "<<"
+        && match &entry.value.value {
+            Value::Map(_) => true,
+            Value::Seq(items) => items.iter().all(|i| matches!(i.value, Value::Map(_))),
+            _ => false,
+        }
+}
+
+fn merged(entries: Vec<Entry>) -> Vec<Entry> {
+    let mut taken: std::collections::HashSet<String> =
+        entries.iter().filter(|e| !is_merge(e)).map(|e| e.key.clone()).collect();
+    let mut out = Vec::with_capacity(entries.len());
+    for entry in entries {
+        if !is_merge(&entry) {
+            out.push(entry);
+            continue;
+        }
+        let sources = match entry.value.value {
+            Value::Map(from) => vec![from],
+            Value::Seq(items) => items
+                .into_iter()
+                .filter_map(|i| match i.value {
+                    Value::Map(from) => Some(from),
+                    _ => None,
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        for from in sources {
+            for e in from {
+                if taken.insert(e.key.clone()) {
+                    out.push(e);
+                }
+            }
+        }
+    }
+    out
+}
+
 /// Moves every node and key of `node` to `pos` (an alias's copy).
 fn relocate(node: &mut Node, pos: Pos) {
     node.pos = pos;
@@ -612,6 +673,39 @@ Resources:
         let err = parse_stream_with(&eks, Build::Templates).expect_err("too deep");
         assert!(err.starts_with("YAML nested deeper than 256 levels"), "{err}");
         assert!(err.ends_with("at line 258 column 513"), "{err}");
+    }
+
+    #[test]
+    fn merge_keys_apply_with_explicit_and_earlier_keys_winning() {
+        let text = "\
+a: &a {x: 1, y: 1}
+b: &b {y: 2, z: 2}
+one:
+  <<: *a
+  x: 9
+two:
+  w: 0
+  <<: [*b, *a]
+three:
+  <<: {q: 1}
+  '<<': kept
+four:
+  <<: 5
+";
+        let mut doc = one(text);
+        apply_merge_keys(&mut doc);
+        let scalar = |p: &str| doc.pointer(p).and_then(Node::scalar_text).map(|t| t.into_owned());
+        assert_eq!(scalar("/one/x").as_deref(), Some("9"));
+        assert_eq!(scalar("/one/y").as_deref(), Some("1"));
+        assert!(doc.pointer("/one/<<").is_none());
+        assert_eq!(scalar("/two/y").as_deref(), Some("2"));
+        assert_eq!(scalar("/two/x").as_deref(), Some("1"));
+        assert_eq!(scalar("/two/z").as_deref(), Some("2"));
+        assert_eq!(scalar("/two/w").as_deref(), Some("0"));
+        assert_eq!(scalar("/three/q").as_deref(), Some("1"));
+        assert_eq!(scalar("/four/<<").as_deref(), Some("5"));
+        // A merged entry is located at the alias that brought it.
+        assert_eq!(doc.pointer("/one").and_then(|n| n.entry("y")).map(|e| e.key_pos), Some(Pos { line: 4, column: 7 }));
     }
 
     #[test]
