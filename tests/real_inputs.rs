@@ -82,6 +82,15 @@ fn describe_cluster_without_access_config_leaves_the_mode_to_the_templates() {
     assert_eq!(report["summary"]["contexts"], 1);
     assert_eq!(report["summary"]["errors"], 0);
     assert_eq!(rules(&report), Vec::<&str>::new());
+    // Without the template the entry cannot be checked, and the report says why.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let entry = "Resources:\n  E:\n    Type: AWS::EKS::AccessEntry\n    Properties:\n      ClusterName: old-cli\n      PrincipalArn: arn:aws:iam::111122223333:role/x\n";
+    std::fs::write(dir.path().join("entry.yaml"), entry).expect("write");
+    let context = root().join(fixture("describe-cluster-old-cli.json"));
+    let report = json_in(dir.path(), &["entry.yaml", "--context", &context.to_string_lossy()], 0);
+    assert_eq!(rules(&report), ["EKS002"]);
+    let message = findings(&report)[0]["message"].as_str().unwrap_or_default();
+    assert!(message.contains("has no accessConfig"), "{message}");
 }
 
 #[test]

@@ -64,7 +64,9 @@ pub fn check(model: &Model, out: &mut Sink<'_>) {
                     ("its definitions disagree on the authentication mode".to_owned(), related)
                 } else {
                     let d = definition.or_else(|| c.definitions.first().copied());
-                    let mode = d.map(|d| &model.definition(d).mode);
+                    // With no template, describe-cluster output that does not
+                    // say the mode tells why.
+                    let mode = d.map(|d| &model.definition(d).mode).or_else(|| c.live.map(|l| &model.live[l].mode));
                     let why = mode.and_then(|m| m.unresolved.clone()).unwrap_or_else(|| "it is unknown".to_owned());
                     let related = mode
                         .map(|m| Related {
