@@ -232,8 +232,14 @@ fn case() -> impl Strategy<Value = Case> {
 }
 
 proptest! {
-    // Modest: each case writes a file and runs a scan.
-    #![proptest_config(ProptestConfig { cases: 128, failure_persistence: None, ..ProptestConfig::default() })]
+    // Modest: each case writes a file and runs a scan. A fixed seed keeps
+    // CI deterministic; PROPTEST_RNG_SEED=random explores further locally.
+    #![proptest_config(ProptestConfig {
+        cases: 128,
+        failure_persistence: None,
+        rng_seed: proptest::test_runner::RngSeed::Fixed(13),
+        ..ProptestConfig::default()
+    })]
 
     #[test]
     fn every_location_starts_the_token_its_pointer_names(case in case()) {
