@@ -233,7 +233,7 @@ fn case() -> impl Strategy<Value = Case> {
 
 proptest! {
     // Modest: each case writes a file and runs a scan. A fixed seed keeps
-    // CI deterministic; PROPTEST_RNG_SEED=random explores further locally.
+    // CI deterministic (change it locally to explore other cases).
     #![proptest_config(ProptestConfig {
         cases: 128,
         failure_persistence: None,
