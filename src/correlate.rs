@@ -234,6 +234,20 @@ pub fn correlate(facts: Vec<Facts>) -> Model {
                     Target::Missing { name: None, why: format!("its ClusterName cannot be worked out: {why}") }
                 }
             };
+            // `eksctl create nodegroup` reads the live cluster's mode and
+            // writes no access entry for a CONFIG_MAP cluster
+            // (pkg/actions/nodegroup/create.go): such a predicted entry never
+            // exists, so it is neither counted nor checked.
+            let never_written = s.prediction.as_ref().is_some_and(|p| p.command == EksctlCommand::CreateNodegroup)
+                && match target {
+                    Target::Cluster { cluster, definition } => {
+                        model.effective(cluster, definition).is_some_and(|m| m.mode.mode == Some(AuthMode::ConfigMap))
+                    }
+                    Target::Missing { .. } => false,
+                };
+            if never_written {
+                continue;
+            }
             entries.push(EntryRef { stack, index, target });
         }
     }
@@ -266,6 +280,8 @@ mod tests {
             mode: mode(m, ModeSource::Literal),
             bootstrap_admin: None,
             remote_network: None,
+            outposts: false,
+            miscased: None,
         }
     }
 

@@ -75,6 +75,10 @@ pub struct Behaviour {
     pub outposts_default_config_map: bool,
     /// ... unless `outpost.etcdInstanceType` is set.
     pub outposts_etcd_keeps_api: bool,
+    /// Validation refuses any mode but CONFIG_MAP on Outposts
+    /// (`accessConfig.AuthenticationMode must be set to CONFIG_MAP on
+    /// Outposts`): from 0.176.0 until 0.229.0 dropped the check.
+    pub outposts_validates_config_map: bool,
     /// Where this was read in eksctl's source.
     pub evidence: &'static str,
 }
@@ -87,6 +91,7 @@ pub static BEHAVIOURS: &[Behaviour] = &[
         create_cluster_checks_mode: false,
         instance_role_outside_stack: false,
         outposts_default_config_map: false,
+        outposts_validates_config_map: false,
         outposts_etcd_keeps_api: false,
         // v0.166.0 pkg/cfn/builder/cluster.go has no AccessConfig and the
         // nodegroup builder no AccessEntry resource.
@@ -98,6 +103,7 @@ pub static BEHAVIOURS: &[Behaviour] = &[
         create_cluster_checks_mode: false,
         instance_role_outside_stack: false,
         outposts_default_config_map: false,
+        outposts_validates_config_map: false,
         outposts_etcd_keeps_api: false,
         // v0.167.0..v0.175.0 pkg/cfn/builder/nodegroup.go: `if
         // !n.disableAccessEntryCreation { n.addAccessEntry() }`, with
@@ -118,6 +124,7 @@ pub static BEHAVIOURS: &[Behaviour] = &[
         create_cluster_checks_mode: true,
         instance_role_outside_stack: false,
         outposts_default_config_map: true,
+        outposts_validates_config_map: true,
         outposts_etcd_keeps_api: false,
         // v0.176.0 pkg/cfn/manager/create_tasks.go: `disableAccessEntryCreation
         // := accessConfig.AuthenticationMode == AuthenticationModeConfigMap`;
@@ -131,6 +138,7 @@ pub static BEHAVIOURS: &[Behaviour] = &[
         create_cluster_checks_mode: true,
         instance_role_outside_stack: true,
         outposts_default_config_map: true,
+        outposts_validates_config_map: true,
         outposts_etcd_keeps_api: false,
         // v0.177.0 pkg/cfn/manager/nodegroup.go: `createAccessEntryInStack
         // := ng.IAM.InstanceRoleARN == ""`; otherwise DisableAccessEntryResource
@@ -143,10 +151,13 @@ pub static BEHAVIOURS: &[Behaviour] = &[
         create_cluster_checks_mode: true,
         instance_role_outside_stack: true,
         outposts_default_config_map: true,
+        outposts_validates_config_map: false,
         outposts_etcd_keeps_api: true,
         // v0.229.0 defaults.go getDefaultAuthenticationMode(isOutpost,
         // isOutpostV2): CONFIG_MAP only when !isOutpostV2 (etcdInstanceType
-        // unset).
+        // unset); validation.go no longer refuses other modes on Outposts
+        // (v0.176.0..v0.228.0: "accessConfig.AuthenticationMode must be set
+        // to CONFIG_MAP on Outposts").
         evidence: "v0.229.0 pkg/apis/eksctl.io/v1alpha5/defaults.go getDefaultAuthenticationMode",
     },
 ];
@@ -213,26 +224,77 @@ pub fn create_nodegroup_entry(b: &Behaviour, instance_role: bool) -> bool {
 pub const ACCESS_ENTRIES_REFUSED: &str =
     "accessConfig.authenticationMode must be set to either API_AND_CONFIG_MAP or API to use access entries";
 
+/// A value for a command in a remediation: the known one, or a
+/// placeholder with the sentence that says what to put there.
+///
+/// The placeholder convention (tests/rules.rs checks it on every sample's
+/// findings): a command in backticks holds only values that can be run as
+/// written, or a placeholder in capitals (`CLUSTER_NAME`, `PRINCIPAL_ARN`,
+/// `CONFIG_FILE`) that a sentence of the same remediation explains as
+/// "`CLUSTER_NAME` is ...". Never `<...>`, never `(unnamed)`.
+pub fn value_or_placeholder(value: Option<&str>, placeholder: &'static str, what: &str) -> (String, String) {
+    match value {
+        Some(v) => (v.to_owned(), String::new()),
+        None => (placeholder.to_owned(), format!(" {placeholder} is {what}.")),
+    }
+}
+
+/// The cluster name for a command, or `CLUSTER_NAME` explained.
+pub fn cluster_arg(cluster: Option<&str>) -> (String, String) {
+    value_or_placeholder(cluster, "CLUSTER_NAME", "the cluster's name, which the inputs do not give")
+}
+
+/// Who refuses a mode other than CONFIG_MAP for an Outposts control plane
+/// at `version` (`None`: any release).
+pub fn outposts_refusal(version: Option<Version>) -> String {
+    let eks = "EKS local clusters on Outposts accept only CONFIG_MAP";
+    match version {
+        Some(v) if v < ACCESS_ENTRIES_SINCE => format!("{eks} (eksctl {v} does not set a mode at all)"),
+        Some(v) if behaviour(Some(v)).0.outposts_validates_config_map => {
+            format!("{eks}, and eksctl {v} refuses any other mode in its validation before anything is created")
+        }
+        Some(v) if v < CONFIG_MAP_FIX => {
+            format!("{eks}: eksctl {v} passes any mode on and EKS refuses it, failing the cluster stack")
+        }
+        Some(v) => format!("{eks}: eksctl {v} passes any mode on and EKS refuses it"),
+        None => format!(
+            "{eks}: eksctl {} passes any mode on and EKS refuses it (failing the cluster stack); eksctl {CONFIG_MAP_FIX} \
+             to {}.{}.x refuse it in their validation",
+            affected_range(),
+            OUTPOSTS_ETCD_SINCE.0,
+            OUTPOSTS_ETCD_SINCE.1 - 1
+        ),
+    }
+}
+
 /// How to get past a self-managed nodegroup entry that `eksctl create
-/// cluster` is predicted to write for a CONFIG_MAP ClusterConfig.
-pub fn predicted_nodegroup_remediation(outposts: bool) -> String {
+/// cluster` is predicted to write for a CONFIG_MAP ClusterConfig read from
+/// `config` (the scanned file, so the commands name it).
+pub fn predicted_nodegroup_remediation(outposts: bool, version: Option<Version>, config: &str) -> String {
     let mode = if outposts {
-        "Setting `accessConfig.authenticationMode: API_AND_CONFIG_MAP` is not an option here: eksctl requires \
-         CONFIG_MAP for Outposts control planes."
+        format!("Changing `accessConfig.authenticationMode` is not an option here: {}.", outposts_refusal(version))
     } else {
         "Or (3) set `accessConfig.authenticationMode: API_AND_CONFIG_MAP` in the config (nodes then join through \
          access entries, and aws-auth keeps working)."
+            .to_owned()
     };
     format!(
         "Either (1) use eksctl {CONFIG_MAP_FIX} or later, which leaves the entry out under CONFIG_MAP; or (2) run \
-         `eksctl create cluster -f <config> --without-nodegroup`, then `eksctl create nodegroup -f <config>` (it \
+         `eksctl create cluster -f {config} --without-nodegroup`, then `eksctl create nodegroup -f {config}` (it \
          reads the live mode and maps the node role into aws-auth instead). {mode} Setting `iam.instanceRoleARN` \
          does not help before eksctl {INSTANCE_ROLE_FIX}: the entry is still written, naming that role."
     )
 }
 
 /// How to get past `accessConfig.accessEntries` under CONFIG_MAP.
-pub fn predicted_accessentry_remediation() -> String {
+pub fn predicted_accessentry_remediation(outposts: bool, version: Option<Version>) -> String {
+    if outposts {
+        return format!(
+            "Drop `accessConfig.accessEntries` and map the principals with `iamIdentityMappings` (aws-auth) instead; \
+             changing `accessConfig.authenticationMode` is not an option: {}.",
+            outposts_refusal(version)
+        );
+    }
     "Set `accessConfig.authenticationMode` to API_AND_CONFIG_MAP or API, or drop `accessConfig.accessEntries` and \
      map the principals with `iamIdentityMappings` (aws-auth) instead."
         .to_owned()
@@ -244,43 +306,150 @@ pub fn affected_range() -> String {
 }
 
 /// How to get past an access entry that eksctl put into a self-managed
-/// nodegroup stack of a CONFIG_MAP cluster.
-pub fn nodegroup_remediation(cluster: &str) -> String {
+/// nodegroup stack of a CONFIG_MAP cluster (`outposts`: the cluster is
+/// known to be an Outposts control plane).
+pub fn nodegroup_remediation(cluster: Option<&str>, outposts: bool) -> String {
+    let (name, note) = cluster_arg(cluster);
+    let third = if outposts {
+        "The cluster is an EKS local cluster on Outposts, which accepts only CONFIG_MAP: changing its \
+         authentication mode is not an option."
+            .to_owned()
+    } else {
+        format!(
+            "Or (3) move the cluster to API_AND_CONFIG_MAP with `eksctl utils update-authentication-mode --cluster \
+             {name} --authentication-mode API_AND_CONFIG_MAP` (one-way; not possible on Outposts).{note}"
+        )
+    };
     format!(
         "This nodegroup stack comes from `eksctl create cluster` {range}, which adds an access entry to every \
          self-managed nodegroup whatever the authentication mode. Either: (1) upgrade eksctl to {CONFIG_MAP_FIX} or \
-         later and create the cluster again; (2) create the cluster with `eksctl create cluster --without-nodegroup`, \
-         then the nodegroups with `eksctl create nodegroup -f <config>` (it checks the live mode and maps the node \
-         role into aws-auth; see `--update-auth-configmap`); or (3) move the cluster to API_AND_CONFIG_MAP with \
-         `eksctl utils update-authentication-mode --cluster {cluster} --authentication-mode API_AND_CONFIG_MAP` \
-         (one-way; not possible on Outposts). Setting `iam.instanceRoleARN` does not remove the entry before eksctl \
+         later and create the cluster again; or (2) create the cluster with `eksctl create cluster -f CONFIG_FILE \
+         --without-nodegroup`, then the nodegroups with `eksctl create nodegroup -f CONFIG_FILE` (it checks the live \
+         mode and maps the node role into aws-auth; see `--update-auth-configmap`). CONFIG_FILE is the cluster's \
+         eksctl ClusterConfig. {third} Setting `iam.instanceRoleARN` does not remove the entry before eksctl \
          {INSTANCE_ROLE_FIX}.",
         range = affected_range()
     )
 }
 
-/// How to get past a stand-alone `eksctl-<cluster>-accessentry-*` stack.
-pub fn accessentry_stack_remediation(cluster: &str) -> String {
+/// How to map a principal into aws-auth with eksctl instead of an access
+/// entry; `principal` when its ARN is a literal.
+fn identity_mapping(name: &str, principal: Option<&str>) -> String {
+    let (arn, note) =
+        value_or_placeholder(principal, "PRINCIPAL_ARN", "the ARN the entry's PrincipalArn resolves to once deployed");
     format!(
-        "eksctl makes these stacks from `accessConfig.accessEntries`, which need access entries enabled. Move the \
-         cluster to API_AND_CONFIG_MAP first (`eksctl utils update-authentication-mode --cluster {cluster} \
-         --authentication-mode API_AND_CONFIG_MAP`; one-way), or drop the entry and map the principal into aws-auth \
-         with `eksctl create iamidentitymapping --cluster {cluster} --arn <principal-arn>`."
+        "`eksctl create iamidentitymapping --cluster {name} --arn {arn}` (add the entry's Kubernetes groups as \
+         `--group` options and its user name as `--username`), or an item of `mapRoles`/`mapUsers` in the aws-auth \
+         ConfigMap.{note}"
     )
 }
 
-/// How to get past an access entry in a hand-written stack.
-pub fn template_remediation(cluster: &str, defaulted: bool) -> String {
-    let set = if defaulted {
-        "Add `AccessConfig: {AuthenticationMode: API_AND_CONFIG_MAP}` to the cluster resource (a missing \
-         AccessConfig means CONFIG_MAP)"
+/// How to get past a stand-alone `eksctl-<cluster>-accessentry-*` stack.
+/// `live`: the CONFIG_MAP mode comes from describe-cluster output, not a
+/// template that may be stale.
+pub fn accessentry_stack_remediation(cluster: Option<&str>, principal: Option<&str>, live: bool) -> String {
+    let (name, note) = cluster_arg(cluster);
+    let stale = if live {
+        String::new()
     } else {
-        "Set the cluster's `AccessConfig.AuthenticationMode` to API_AND_CONFIG_MAP or API"
+        format!(
+            "eksctl writes these stacks only for a cluster that accepts access entries (`eksctl create cluster` \
+             refuses `accessConfig.accessEntries` under CONFIG_MAP, `eksctl create accessentry` checks the live \
+             mode), so the cluster's mode may have been changed after the scanned cluster template was written \
+             (`eksctl utils update-authentication-mode`, `aws eks update-cluster-config`). To settle it, run `aws eks \
+             describe-cluster --name {name} > cluster.json` and scan again with `--context cluster.json`. "
+        )
     };
     format!(
-        "{set}, or for an existing cluster run `aws eks update-cluster-config --name {cluster} --access-config \
+        "{stale}If the cluster is CONFIG_MAP, move it to API_AND_CONFIG_MAP (`eksctl utils update-authentication-mode \
+         --cluster {name} --authentication-mode API_AND_CONFIG_MAP`; one-way), or delete the stack and map the \
+         principal into aws-auth: {}{note}",
+        identity_mapping(&name, principal)
+    )
+}
+
+/// Why a template's cluster has the mode CONFIG_MAP when it says nothing,
+/// for the remediation of a defaulted mode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Defaulted<'a> {
+    /// No `AccessConfig`.
+    NoAccessConfig,
+    /// `AccessConfig` without `AuthenticationMode`.
+    NoAuthenticationMode,
+    /// A key spelt like the missing one but for case.
+    Miscased(&'a str),
+}
+
+/// How to get past an access entry in a hand-written stack whose cluster
+/// is CONFIG_MAP. `defaulted` when the template leaves the mode to the
+/// default; `outposts` for a local cluster on Outposts, where the only way
+/// is aws-auth; `live` when describe-cluster gave the mode.
+pub fn template_remediation(
+    cluster: Option<&str>,
+    principal: Option<&str>,
+    defaulted: Option<Defaulted<'_>>,
+    outposts: bool,
+    live: bool,
+) -> String {
+    let (name, note) = cluster_arg(cluster);
+    if outposts {
+        return format!(
+            "The cluster is an EKS local cluster on Outposts (`OutpostConfig` in its template, or `outpost` in its \
+             ClusterConfig), and local clusters accept only CONFIG_MAP, so the authentication mode cannot change. Remove the access entry and map its \
+             principal in aws-auth instead: {}{note}",
+            identity_mapping(&name, principal)
+        );
+    }
+    let set = match defaulted {
+        Some(Defaulted::NoAccessConfig) => "Add `AccessConfig: {AuthenticationMode: API_AND_CONFIG_MAP}` to the \
+                                            cluster's Properties (a missing AccessConfig means CONFIG_MAP)"
+            .to_owned(),
+        Some(Defaulted::NoAuthenticationMode) => {
+            "The cluster's AccessConfig has no AuthenticationMode (so the mode is \
+                                                  CONFIG_MAP): add `AuthenticationMode: API_AND_CONFIG_MAP` to it"
+                .to_owned()
+        }
+        Some(Defaulted::Miscased(key)) => {
+            let right = if key.eq_ignore_ascii_case("AccessConfig") { "AccessConfig" } else { "AuthenticationMode" };
+            format!(
+                "The cluster has `{key}` where CloudFormation reads `{right}` (property names are case-sensitive): \
+                 spell it `{right}` and make the mode API_AND_CONFIG_MAP"
+            )
+        }
+        None => "Set the cluster's `AccessConfig.AuthenticationMode` to API_AND_CONFIG_MAP or API".to_owned(),
+    };
+    let existing = if live { "for the existing cluster" } else { "or, for an existing cluster," };
+    let set = if live { format!("{set} in its template, and") } else { format!("{set};") };
+    format!(
+        "{set} {existing} run `aws eks update-cluster-config --name {name} --access-config \
          authenticationMode=API_AND_CONFIG_MAP` (one-way: CONFIG_MAP -> API_AND_CONFIG_MAP -> API). Otherwise remove \
-         the access entry and map the principal in the aws-auth ConfigMap."
+         the access entry and map the principal in aws-auth: {}{note}",
+        identity_mapping(&name, principal)
+    )
+}
+
+/// How to get past two access entries for one role that eksctl itself
+/// writes into self-managed nodegroup stacks (one per nodegroup sharing
+/// `iam.instanceRoleARN`, 0.167.0 to 0.176.x).
+pub fn shared_instance_role_remediation() -> String {
+    format!(
+        "eksctl writes these entries itself, one per self-managed nodegroup, so they cannot be merged in the config. \
+         Use eksctl {INSTANCE_ROLE_FIX} or later, which leaves the entry out of the nodegroup stack when \
+         `iam.instanceRoleARN` is set (and creates it once through the EKS API), or give each nodegroup its own \
+         instance role."
+    )
+}
+
+/// How to get past an Outposts ClusterConfig without a mode under the
+/// releases that send API_AND_CONFIG_MAP for it.
+pub fn outposts_mode_remediation() -> String {
+    format!(
+        "Set `accessConfig.authenticationMode: CONFIG_MAP` (eksctl {CONFIG_MAP_FIX} and later default to it on \
+         Outposts). With eksctl {} the cluster is then created, but every self-managed nodegroup's stack gets an \
+         access entry that CloudFormation rejects on a CONFIG_MAP cluster (EKS001): create the cluster with \
+         `--without-nodegroup` and the nodegroups with `eksctl create nodegroup`, or use eksctl {CONFIG_MAP_FIX} or \
+         later.",
+        affected_range()
     )
 }
 
@@ -329,5 +498,31 @@ mod tests {
         assert_eq!(default_mode(at((0, 176, 0)), false, false), "API_AND_CONFIG_MAP");
         assert_eq!(default_mode(at((0, 200, 0)), true, true), "CONFIG_MAP");
         assert_eq!(default_mode(at((0, 229, 0)), true, true), "API_AND_CONFIG_MAP");
+    }
+
+    #[test]
+    fn who_refuses_other_modes_on_outposts() {
+        let v = |m: u32| Some(Version(0, m, 0));
+        assert!(outposts_refusal(v(175)).contains("EKS refuses it, failing the cluster stack"));
+        assert!(outposts_refusal(v(176)).contains("eksctl 0.176.0 refuses any other mode"));
+        assert!(outposts_refusal(v(228)).contains("eksctl 0.228.0 refuses"));
+        assert!(outposts_refusal(v(229)).contains("EKS refuses it"));
+        assert!(outposts_refusal(None).contains("0.176.0 to 0.228.x refuse it"));
+    }
+
+    #[test]
+    fn remediations_name_placeholders_and_never_change_an_outposts_mode() {
+        let unnamed = template_remediation(None, None, Some(Defaulted::NoAccessConfig), false, false);
+        assert!(!unnamed.contains("(unnamed)") && unnamed.contains("--name CLUSTER_NAME"), "{unnamed}");
+        assert!(unnamed.contains("CLUSTER_NAME is ") && unnamed.contains("PRINCIPAL_ARN is "), "{unnamed}");
+        let outposts = template_remediation(Some("x"), Some("arn:aws:iam::1:role/r"), None, true, false);
+        assert!(!outposts.contains("API_AND_CONFIG_MAP") && outposts.contains("iamidentitymapping --cluster x"));
+        let no_mode = template_remediation(Some("x"), None, Some(Defaulted::NoAuthenticationMode), false, false);
+        assert!(no_mode.contains("has no AuthenticationMode") && !no_mode.contains("Add `AccessConfig"));
+        let miscased = template_remediation(Some("x"), None, Some(Defaulted::Miscased("accessConfig")), false, false);
+        assert!(miscased.contains("`accessConfig` where CloudFormation reads `AccessConfig`"), "{miscased}");
+        assert!(!nodegroup_remediation(Some("x"), true).contains("update-authentication-mode"));
+        assert!(accessentry_stack_remediation(Some("x"), None, false).contains("--context cluster.json"));
+        assert!(!accessentry_stack_remediation(Some("x"), None, true).contains("describe-cluster"));
     }
 }

@@ -92,3 +92,125 @@ fn readme_rule_table_is_generated() {
         "README rule table is stale: replace it with `eksguard rules --format markdown`"
     );
 }
+
+/// Values an AWS or eksctl command takes literally, spelt in capitals like
+/// a placeholder.
+const LITERAL_CAPITALS: &[&str] = &["API", "CONFIG_MAP", "API_AND_CONFIG_MAP", "STANDARD", "EC2_LINUX", "EC2_WINDOWS"];
+
+/// What is wrong with the commands of one remediation (or fix section), by
+/// the placeholder convention of `eksctl::value_or_placeholder`: a command
+/// in backticks (`aws ...`, `eksctl ...`, an option `--...`) holds values
+/// that can be run as written, or placeholders in capitals (`CLUSTER_NAME`)
+/// that a sentence of the same text explains ("CLUSTER_NAME is ..."); never
+/// `<...>` or `(unnamed)`. `outposts`: the case rules out a mode change, so
+/// no command or setting may name API_AND_CONFIG_MAP or API as a mode.
+fn command_problems(text: &str, outposts: bool) -> Vec<String> {
+    let mut problems = Vec::new();
+    let prose: String = text.split('`').step_by(2).collect::<Vec<_>>().join(" ");
+    for span in text.split('`').skip(1).step_by(2) {
+        if span.contains("(unnamed)") || span.contains("...") || span.contains('…') {
+            problems.push(format!("`{span}` holds a placeholder passed off as a value"));
+        }
+        let command = ["aws ", "eksctl ", "--"].iter().any(|p| span.starts_with(p));
+        if command && (span.contains('<') || span.contains('>') && !span.contains(" > ")) {
+            problems.push(format!("`{span}` holds a <...> placeholder"));
+        }
+        if command {
+            // Paths, file names and ARNs are values as written.
+            let words = span
+                .split_whitespace()
+                .filter(|t| !t.contains('/') && !t.contains('.') && !t.contains(':'))
+                .flat_map(|t| t.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')));
+            for word in words {
+                let capitals = word.len() >= 2
+                    && word.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+                    && word.chars().any(|c| c.is_ascii_uppercase());
+                if capitals && !LITERAL_CAPITALS.contains(&word) && !prose.contains(&format!("{word} is ")) {
+                    problems.push(format!("`{span}`: placeholder {word} is not explained (\"{word} is ...\")"));
+                }
+            }
+        }
+        let mode_change = span.contains("API_AND_CONFIG_MAP")
+            || span.contains("authenticationMode=API")
+            || span.contains("authentication-mode API")
+            || span.contains("AuthenticationMode: API");
+        if outposts && mode_change {
+            problems.push(format!("`{span}`: a mode change, impossible on Outposts"));
+        }
+    }
+    problems
+}
+
+#[test]
+fn the_convention_catches_what_it_should() {
+    assert!(command_problems("run `aws eks update-cluster-config --name (unnamed)`", false).len() == 1);
+    assert!(!command_problems("run `eksctl create iamidentitymapping --arn <principal-arn>`", false).is_empty());
+    assert!(!command_problems("run `eksctl create cluster -f CONFIG_FILE`.", false).is_empty());
+    assert!(
+        command_problems("run `eksctl create cluster -f CONFIG_FILE`. CONFIG_FILE is the config.", false).is_empty()
+    );
+    assert!(command_problems("run `aws eks describe-cluster --name demo > demo.json`", false).is_empty());
+    assert!(!command_problems("set `accessConfig.authenticationMode: API_AND_CONFIG_MAP`", true).is_empty());
+    assert!(command_problems("set `accessConfig.authenticationMode: CONFIG_MAP`", true).is_empty());
+}
+
+/// Is `path` (a sample file) about an Outposts local cluster?
+fn on_outposts(path: &str) -> bool {
+    let text = std::fs::read_to_string(root().join(path)).unwrap_or_default();
+    text.contains("OutpostConfig") || text.contains("controlPlaneOutpostARN")
+}
+
+#[test]
+fn every_sample_fix_can_be_run_as_written() {
+    std::env::set_current_dir(root()).expect("cd");
+    let mut checked = 0;
+    let mut problems = Vec::new();
+    for rule in REGISTRY {
+        let dir = format!("samples/{}/bad", rule.id);
+        // The fix of every release's prediction: current eksctl, an
+        // affected release, the first fixed ones.
+        for version in [None, Some("0.175.0"), Some("0.176.0"), Some("0.177.0")] {
+            let mut config = ScanConfig { paths: vec![dir.clone()], jobs: Some(1), ..ScanConfig::default() };
+            config.facts.eksctl_version = version.map(|v| v.parse().expect("version"));
+            let report = scan(&config).expect("scan");
+            // As users get them: the JSON report.
+            let json = serde_json::to_value(&report.findings).expect("json");
+            for f in json.as_array().expect("findings") {
+                let path = f["location"]["path"].as_str().expect("path");
+                let fix = f["remediation"].as_str().expect("remediation");
+                assert!(!fix.is_empty(), "{dir}: a finding without remediation");
+                checked += 1;
+                for p in command_problems(fix, on_outposts(path)) {
+                    problems.push(format!("{} {path} ({version:?}): {p}\n  {fix}", f["rule"]));
+                }
+            }
+        }
+    }
+    assert!(checked > REGISTRY.len(), "only {checked} findings");
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn every_doc_fix_can_be_run_as_written_and_names_its_sources() {
+    for rule in REGISTRY {
+        let (_, fix) = rule.doc.split_once("## How to fix").expect("fix section");
+        let (fix, sources) = fix.split_once("## Sources").expect("sources section");
+        let problems = command_problems(&fix.replace('\n', " "), false);
+        assert!(problems.is_empty(), "{}: {problems:?}", rule.id);
+        // Sources: an eksctl file at a tag, or an AWS (EKS, CloudFormation)
+        // or Kubernetes page; and no eksctl file without its tag.
+        let items: Vec<String> =
+            sources.split("\n- ").skip(1).map(|i| i.split_whitespace().collect::<Vec<_>>().join(" ")).collect();
+        assert!(!items.is_empty(), "{}: no sources listed", rule.id);
+        let named = items.iter().any(|i| {
+            i.starts_with("Amazon EKS")
+                || i.starts_with("AWS CloudFormation")
+                || i.starts_with("Kubernetes documentation")
+                || (i.starts_with("eksctl v0.") && i.contains("pkg/"))
+        });
+        assert!(named, "{}: no eksctl file and tag, EKS or CloudFormation page among {items:?}", rule.id);
+        for i in items.iter().filter(|i| i.starts_with("eksctl") && i.contains("pkg/")) {
+            assert!(i.starts_with("eksctl v0."), "{}: eksctl source without a tag: {i}", rule.id);
+        }
+    }
+}

@@ -114,6 +114,8 @@ pub fn extract(doc: &ClusterConfigDoc, options: &FactOptions) -> Vec<StackFacts>
                 mode: mode.clone(),
                 bootstrap_admin: bootstrap_admin.map(Box::new),
                 remote_network: remote_network.map(Box::new),
+                outposts,
+                miscased: None,
             }],
             entries: Vec::new(),
             exports: Vec::new(),

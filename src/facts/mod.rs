@@ -284,6 +284,14 @@ pub struct ClusterFact {
     pub bootstrap_admin: Option<Box<(bool, Location)>>,
     /// `RemoteNetworkConfig` (hybrid nodes), when present.
     pub remote_network: Option<Box<Location>>,
+    /// An EKS local cluster on AWS Outposts (`OutpostConfig` in a
+    /// template, `outpost.controlPlaneOutpostARN` in a ClusterConfig):
+    /// EKS accepts only CONFIG_MAP for it.
+    pub outposts: bool,
+    /// A key that differs from `AccessConfig` or `AuthenticationMode` only
+    /// in case (`authenticationMode`), where the defaulted mode was looked
+    /// for: CloudFormation property names are case-sensitive.
+    pub miscased: Option<Box<(String, Location)>>,
 }
 
 /// Which cluster an access entry names.

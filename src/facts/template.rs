@@ -143,6 +143,24 @@ pub fn extract(template: &Template, options: &FactOptions) -> StackFacts {
                 .pointer("/Properties/RemoteNetworkConfig")
                 .filter(|n| n.as_map().is_some_and(|m| !m.is_empty()))
                 .map(|n| at(&["Properties", "RemoteNetworkConfig"], n));
+            let outposts = r.node.pointer("/Properties/OutpostConfig").is_some_and(|n| n.as_map().is_some());
+            // Where the defaulted mode was looked for: a key spelt like the
+            // missing one but for case.
+            let miscased = match (&mode.source, access) {
+                (ModeSource::NoAccessConfig, _) => {
+                    miscased_key(r.node.get("Properties"), "AccessConfig").map(|(k, n)| {
+                        let l = at(&["Properties", &k], n);
+                        (k, l)
+                    })
+                }
+                (ModeSource::NoAuthenticationMode, Some(a)) => {
+                    miscased_key(Some(a), "AuthenticationMode").map(|(k, n)| {
+                        let l = at(&["Properties", "AccessConfig", &k], n);
+                        (k, l)
+                    })
+                }
+                _ => None,
+            };
             ClusterFact {
                 logical_id: r.logical_id.to_owned(),
                 name,
@@ -151,6 +169,8 @@ pub fn extract(template: &Template, options: &FactOptions) -> StackFacts {
                 mode,
                 bootstrap_admin: bootstrap_admin.map(Box::new),
                 remote_network: remote_network.map(Box::new),
+                outposts,
+                miscased: miscased.map(Box::new),
             }
         })
         .collect();
@@ -302,6 +322,14 @@ fn target_in(ev: &Evaluator<'_>, node: &Node, clusters: &[&str], s: usize) -> Re
         Val::Import(export) => Ok(Target::Import(export)),
         other => ev.text(&other, node.pos, s).map(Target::Text),
     }
+}
+
+/// A key of `map` equal to `wanted` but for case, with its value.
+fn miscased_key<'a>(map: Option<&'a Node>, wanted: &str) -> Option<(String, &'a Node)> {
+    map?.as_map()?
+        .iter()
+        .find(|e| e.key != wanted && e.key.eq_ignore_ascii_case(wanted))
+        .map(|e| (e.key.clone(), &e.value))
 }
 
 fn entry_fact(

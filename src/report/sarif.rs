@@ -294,7 +294,7 @@ mod tests {
         let full = r["fullDescription"]["text"].as_str().unwrap_or_default();
         assert!(full.starts_with("An AWS::EKS::AccessEntry"), "{full}");
         let help = r["help"]["text"].as_str().unwrap_or_default();
-        assert!(help.starts_with("For a nodegroup stack"), "{help}");
+        assert!(help.starts_with("The remediation depends on the case"), "{help}");
         assert!(r["help"]["markdown"].as_str().is_some_and(|m| m.starts_with("# EKS001")));
     }
 }

@@ -27,7 +27,7 @@ pub const CFN_ERROR: &str =
 pub fn check(model: &Model, out: &mut Sink<'_>) {
     // One remediation text per kind and cluster, shared by its findings: a
     // sweep finds many entries on one cluster.
-    let mut remediations: HashMap<(Remediation, usize), Arc<str>> = HashMap::new();
+    let mut remediations: HashMap<(Remediation<'_>, usize), Arc<str>> = HashMap::new();
     for e in &model.entries {
         if let Target::Cluster { cluster, .. } = e.target {
             match scenarios::verdict(model, e) {
@@ -56,11 +56,20 @@ pub fn check(model: &Model, out: &mut Sink<'_>) {
         }
         let message = match &stack.prediction {
             Some(p) => predicted_message(p, stack, entry, shown, &provenance),
-            None => format!(
-                "access entry `{}` targets cluster `{shown}`, whose authentication mode is CONFIG_MAP ({provenance}); \
-                 CloudFormation will fail stack `{}` with \"{CFN_ERROR}\"",
-                entry.logical_id, stack.stack_name
-            ),
+            None => {
+                let stale = match (&stack.role, mode.source == ModeSource::Live) {
+                    (StackRole::EksctlAccessEntry { .. }, false) => {
+                        " (eksctl writes such a stack only for a cluster that accepts access entries, so the scanned \
+                         cluster template may be stale: describe-cluster output given with --context settles it)"
+                    }
+                    _ => "",
+                };
+                format!(
+                    "access entry `{}` targets cluster `{shown}`, whose authentication mode is CONFIG_MAP \
+                     ({provenance}){stale}; CloudFormation will fail stack `{}` with \"{CFN_ERROR}\"",
+                    entry.logical_id, stack.stack_name
+                )
+            }
         };
         let mut related = vec![super::config_map_related(Some(shown), mode)];
         if let Some(t) = effective.template {
@@ -78,27 +87,68 @@ pub fn check(model: &Model, out: &mut Sink<'_>) {
                 message: "the entry's ClusterName".to_owned(),
             });
         }
-        let defaulted = matches!(mode.source, ModeSource::NoAccessConfig | ModeSource::NoAuthenticationMode);
+        let live = mode.source == ModeSource::Live;
+        let definition = match e.target {
+            Target::Cluster { definition, .. } => definition,
+            Target::Missing { .. } => None,
+        };
+        let template_def = match definition {
+            Some(d) => Some(model.definition(d)),
+            None => model.clusters[cluster].definitions.first().map(|d| model.definition(*d)),
+        };
+        let outposts = model.clusters[cluster].definitions.iter().any(|d| model.definition(*d).outposts);
+        let template_mode = effective.template.unwrap_or(mode);
+        let miscased = template_def.and_then(|c| c.miscased.as_deref());
+        if let Some((key, at)) = miscased {
+            related.push(Related {
+                location: at.clone(),
+                message: format!(
+                    "`{key}`: CloudFormation property names are case-sensitive, so this is not read as the mode"
+                ),
+            });
+        }
+        let defaulted = match (&template_mode.source, miscased) {
+            (ModeSource::NoAccessConfig | ModeSource::NoAuthenticationMode, Some((key, _))) => {
+                Some(eksctl::Defaulted::Miscased(key.as_str()))
+            }
+            (ModeSource::NoAccessConfig, None) => Some(eksctl::Defaulted::NoAccessConfig),
+            (ModeSource::NoAuthenticationMode, None) => Some(eksctl::Defaulted::NoAuthenticationMode),
+            _ => None,
+        };
+        let principal = entry.principal.as_ref().filter(|p| p.literal).map(|p| p.key.as_str());
         let kind = match (&stack.role, &stack.prediction) {
-            (StackRole::EksctlAccessEntry { .. }, Some(_)) => Remediation::PredictedAccessEntry,
-            (_, Some(p)) => Remediation::PredictedNodegroup { outposts: p.outposts },
+            (StackRole::EksctlAccessEntry { .. }, Some(p)) => {
+                Remediation::PredictedAccessEntry { outposts: p.outposts, version: p.version }
+            }
+            (_, Some(p)) => {
+                Remediation::PredictedNodegroup { outposts: p.outposts, version: p.version, config: &stack.path }
+            }
             _ => match &stack.role {
                 StackRole::EksctlNodeGroup { managed: false, .. } if is_node_entry(&entry.entry_type) => {
-                    Remediation::Nodegroup
+                    Remediation::Nodegroup { outposts }
                 }
-                StackRole::EksctlAccessEntry { .. } => Remediation::AccessEntryStack,
-                _ => Remediation::Template { defaulted },
+                StackRole::EksctlAccessEntry { .. } => Remediation::AccessEntryStack { principal, live },
+                _ => Remediation::Template { principal, defaulted, outposts, live },
             },
         };
         let remediation = remediations
             .entry((kind, cluster))
             .or_insert_with(|| {
+                let name = name.as_deref();
                 match kind {
-                    Remediation::PredictedAccessEntry => eksctl::predicted_accessentry_remediation(),
-                    Remediation::PredictedNodegroup { outposts } => eksctl::predicted_nodegroup_remediation(outposts),
-                    Remediation::Nodegroup => eksctl::nodegroup_remediation(shown),
-                    Remediation::AccessEntryStack => eksctl::accessentry_stack_remediation(shown),
-                    Remediation::Template { defaulted } => eksctl::template_remediation(shown, defaulted),
+                    Remediation::PredictedAccessEntry { outposts, version } => {
+                        eksctl::predicted_accessentry_remediation(outposts, version)
+                    }
+                    Remediation::PredictedNodegroup { outposts, version, config } => {
+                        eksctl::predicted_nodegroup_remediation(outposts, version, config)
+                    }
+                    Remediation::Nodegroup { outposts } => eksctl::nodegroup_remediation(name, outposts),
+                    Remediation::AccessEntryStack { principal, live } => {
+                        eksctl::accessentry_stack_remediation(name, principal, live)
+                    }
+                    Remediation::Template { principal, defaulted, outposts, live } => {
+                        eksctl::template_remediation(name, principal, defaulted, outposts, live)
+                    }
                 }
                 .into()
             })
@@ -141,18 +191,25 @@ fn every_scenario(model: &Model, e: &crate::correlate::EntryRef, cluster: usize,
         cluster: name.clone(),
         resource: Some(entry.logical_id.clone()),
         related,
-        remediation: eksctl::template_remediation(shown, false).into(),
+        remediation: eksctl::template_remediation(
+            name.as_deref(),
+            entry.principal.as_ref().filter(|p| p.literal).map(|p| p.key.as_str()),
+            None,
+            model.clusters[cluster].definitions.iter().any(|d| model.definition(*d).outposts),
+            false,
+        )
+        .into(),
     }
 }
 
-/// Which remediation an EKS001 finding gets.
+/// Which remediation an EKS001 finding gets, with what it depends on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-enum Remediation {
-    PredictedAccessEntry,
-    PredictedNodegroup { outposts: bool },
-    Nodegroup,
-    AccessEntryStack,
-    Template { defaulted: bool },
+enum Remediation<'a> {
+    PredictedAccessEntry { outposts: bool, version: Option<eksctl::Version> },
+    PredictedNodegroup { outposts: bool, version: Option<eksctl::Version>, config: &'a str },
+    Nodegroup { outposts: bool },
+    AccessEntryStack { principal: Option<&'a str>, live: bool },
+    Template { principal: Option<&'a str>, defaulted: Option<eksctl::Defaulted<'a>>, outposts: bool, live: bool },
 }
 
 /// The message for a stack predicted from a ClusterConfig.

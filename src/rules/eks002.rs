@@ -19,7 +19,7 @@ pub fn check(model: &Model, out: &mut Sink<'_>) {
     for e in &model.entries {
         let stack = model.stack(e.stack);
         let entry = model.entry(e);
-        let (cluster, message, related) = match &e.target {
+        let (cluster, message, related, remediation) = match &e.target {
             Target::Missing { name, why } => {
                 let what = match name {
                     Some(n) => format!("cluster `{n}`, which is not among the inputs ({why})"),
@@ -33,6 +33,7 @@ pub fn check(model: &Model, out: &mut Sink<'_>) {
                         entry.logical_id
                     ),
                     Vec::new(),
+                    missing_remediation(name.as_deref()),
                 )
             }
             Target::Cluster { cluster, definition } => {
@@ -46,6 +47,10 @@ pub fn check(model: &Model, out: &mut Sink<'_>) {
                 }
                 let c = &model.clusters[*cluster];
                 let shown = crate::finding::shown(c.name.as_deref());
+                let (unknown, live) = (
+                    "the cluster is defined in the scanned inputs, but its authentication mode is not known".to_owned(),
+                    crate::eksctl::cluster_arg(c.name.as_deref()),
+                );
                 let (why, related) = if c.conflict && definition.is_none() {
                     let related = c
                         .definitions
@@ -77,6 +82,25 @@ pub fn check(model: &Model, out: &mut Sink<'_>) {
                         .collect();
                     (format!("its authentication mode cannot be worked out: {why}"), related)
                 };
+                let (name, note) = live;
+                let describe = format!(
+                    "pass its live state: `aws eks describe-cluster --name {name} > cluster.json`, then scan again \
+                     with `--context cluster.json`.{note}"
+                );
+                let remediation = if c.conflict && definition.is_none() {
+                    format!(
+                        "{unknown}: its definitions (related locations) disagree. Scan one definition at a time, or \
+                         {describe}"
+                    )
+                } else if why.contains("parameter") {
+                    format!(
+                        "{unknown}: it depends on a template parameter without a value ({why}). Give the value the \
+                         stack is deployed with, `--parameter NAME=VALUE` (NAME is that parameter and VALUE is its \
+                         value), or {describe}"
+                    )
+                } else {
+                    format!("{unknown}: {why}. To give it, {describe}")
+                };
                 (
                     c.name.clone(),
                     format!(
@@ -85,19 +109,9 @@ pub fn check(model: &Model, out: &mut Sink<'_>) {
                         entry.logical_id
                     ),
                     related,
+                    remediation,
                 )
             }
-        };
-        let remediation = match &cluster {
-            Some(n) => format!(
-                "Scan the cluster's stack with this one (e.g. `aws cloudformation get-template --stack-name \
-                 eksctl-{n}-cluster > eksctl-{n}-cluster.json`), or pass its live state: `aws eks describe-cluster \
-                 --name {n} > {n}.json` and `--context {n}.json`; use `--parameter KEY=VALUE` for parameters without \
-                 a default."
-            ),
-            None => "Scan the stack that defines or exports the cluster together with this one, or pass \
-                     `--parameter KEY=VALUE` for the parameter the ClusterName depends on."
-                .to_owned(),
         };
         out.push(Violation {
             message,
@@ -108,5 +122,22 @@ pub fn check(model: &Model, out: &mut Sink<'_>) {
             related,
             remediation: remediation.into(),
         });
+    }
+}
+
+/// How to give eksguard a cluster that no input defines: scan its stack, or
+/// its live state. The stack name is eksctl's only for a cluster eksctl made.
+fn missing_remediation(name: Option<&str>) -> String {
+    match name {
+        Some(n) => format!(
+            "Scan the template that defines cluster `{n}` together with this one (for a cluster eksctl made, that is \
+             stack eksctl-{n}-cluster: `aws cloudformation get-template --stack-name eksctl-{n}-cluster > \
+             eksctl-{n}-cluster.json`), or pass its live state: `aws eks describe-cluster --name {n} > {n}.json` and \
+             `--context {n}.json`."
+        ),
+        None => "Scan the stack that defines or exports the cluster together with this one, or give the value the \
+                 ClusterName depends on with `--parameter NAME=VALUE` (NAME is the parameter named in the message \
+                 and VALUE is the value the stack is deployed with)."
+            .to_owned(),
     }
 }

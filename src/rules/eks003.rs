@@ -35,12 +35,19 @@ pub fn check(model: &Model, out: &mut Sink<'_>) {
             cluster: c.name.clone(),
             resource: Some(c.logical_id.clone()),
             related: vec![config_map_mode(&effective)],
-            remediation: format!(
-                "Set AccessConfig.BootstrapClusterCreatorAdminPermissions to true (or drop it: it defaults to \
+            remediation: if c.outposts {
+                "Set AccessConfig.BootstrapClusterCreatorAdminPermissions to true (or drop it: it defaults to true). \
+                 The cluster is an EKS local cluster on Outposts, which accepts only CONFIG_MAP, so moving it to \
+                 another authentication mode is not an option."
+                    .into()
+            } else {
+                format!(
+                    "Set AccessConfig.BootstrapClusterCreatorAdminPermissions to true (or drop it: it defaults to \
                      true), or move `{shown}` to AccessConfig.AuthenticationMode API_AND_CONFIG_MAP or API and grant \
                      administrators access with access entries."
-            )
-            .into(),
+                )
+                .into()
+            },
         });
     }
 }

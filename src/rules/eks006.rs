@@ -3,6 +3,8 @@
 use std::collections::BTreeMap;
 
 use crate::correlate::{EntryRef, Model, Target};
+use crate::eksctl;
+use crate::facts::StackRole;
 
 use super::{Related, Rule, Severity, Sink, Violation};
 
@@ -97,12 +99,28 @@ pub fn check(model: &Model, out: &mut Sink<'_>) {
                 cluster,
                 resource: Some(entry.logical_id.clone()),
                 related,
-                remediation: "Keep one access entry per principal and cluster: merge the Kubernetes groups and \
-                              access policies into one entry and delete the other (eksctl: list the principal once \
-                              in accessConfig.accessEntries, and do not add an entry for a nodegroup role that \
-                              eksctl already maps)."
-                    .into(),
+                remediation: if by_eksctl_nodegroups(model, first, e) {
+                    eksctl::shared_instance_role_remediation().into()
+                } else {
+                    "Keep one access entry per principal and cluster: merge the Kubernetes groups and access \
+                     policies into one entry and delete the other (eksctl: list the principal once in \
+                     accessConfig.accessEntries, and do not add an entry for a nodegroup role that eksctl already \
+                     maps)."
+                        .into()
+                },
             });
         }
     }
+}
+
+/// Are both entries the node entries eksctl writes into self-managed
+/// nodegroup stacks (predicted, or in templates eksctl made)? Then the user
+/// cannot merge them: eksctl writes one per nodegroup.
+fn by_eksctl_nodegroups(model: &Model, a: &EntryRef, b: &EntryRef) -> bool {
+    [a, b].iter().all(|e| {
+        let stack = model.stack(e.stack);
+        matches!(stack.role, StackRole::EksctlNodeGroup { managed: false, .. })
+            && (stack.prediction.is_some() || stack.by_eksctl)
+            && super::eks001::is_node_entry(&model.entry(e).entry_type)
+    })
 }

@@ -15,10 +15,16 @@ pub const RULE: Rule = Rule {
     check,
 };
 
-const REMEDIATION: &str = "Hybrid nodes need the authentication mode API or API_AND_CONFIG_MAP: set \
-                           AccessConfig.AuthenticationMode accordingly (an existing cluster can be moved with `aws \
-                           eks update-cluster-config --access-config authenticationMode=API_AND_CONFIG_MAP`; the \
-                           change is one-way).";
+/// How to get past it, for `cluster` (its name, when known).
+fn remediation(cluster: Option<&str>) -> std::sync::Arc<str> {
+    let (name, note) = crate::eksctl::cluster_arg(cluster);
+    format!(
+        "Hybrid nodes need the authentication mode API or API_AND_CONFIG_MAP: set AccessConfig.AuthenticationMode \
+         accordingly (an existing cluster can be moved with `aws eks update-cluster-config --name {name} \
+         --access-config authenticationMode=API_AND_CONFIG_MAP`; the change is one-way).{note}"
+    )
+    .into()
+}
 
 pub fn check(model: &Model, out: &mut Sink<'_>) {
     for (s, c, effective) in model.config_map_definitions() {
@@ -36,7 +42,7 @@ pub fn check(model: &Model, out: &mut Sink<'_>) {
             cluster: c.name.clone(),
             resource: Some(c.logical_id.clone()),
             related: vec![config_map_mode(&effective)],
-            remediation: REMEDIATION.into(),
+            remediation: remediation(c.name.as_deref()),
         });
     }
     for e in &model.entries {
@@ -65,7 +71,7 @@ pub fn check(model: &Model, out: &mut Sink<'_>) {
             cluster: name.map(str::to_owned),
             resource: Some(entry.logical_id.clone()),
             related: vec![super::config_map_related(Some(shown), effective.mode)],
-            remediation: REMEDIATION.into(),
+            remediation: remediation(name),
         });
     }
 }

@@ -47,10 +47,10 @@ pub fn check(model: &Model, out: &mut Sink<'_>) {
             resource: Some(a.entry.logical_id.clone()),
             related: vec![super::config_map_related(Some(shown), &a.mode)],
             remediation: format!(
-                "If this config may meet eksctl {}: {} To check one release exactly, pass `--eksctl-version X.Y.Z` \
-                 (or set EKSGUARD_EKSCTL_VERSION) with the output of `eksctl version`.",
+                "If this config may meet eksctl {}: {} To check one release exactly, pass `--eksctl-version \
+                 VERSION` (or set EKSGUARD_EKSCTL_VERSION); VERSION is what `eksctl version` prints.",
                 a.releases,
-                eksctl::predicted_nodegroup_remediation(p.outposts)
+                eksctl::predicted_nodegroup_remediation(p.outposts, None, &stack.path)
             )
             .into(),
         });
