@@ -125,7 +125,10 @@ fn command_problems(text: &str, outposts: bool) -> Vec<String> {
                 let capitals = word.len() >= 2
                     && word.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
                     && word.chars().any(|c| c.is_ascii_uppercase());
-                if capitals && !LITERAL_CAPITALS.contains(&word) && !prose.contains(&format!("{word} is ")) {
+                // Rule ids (`--severity EKS012=error`) are values too.
+                let rule_id = REGISTRY.iter().any(|r| r.id == word);
+                if capitals && !rule_id && !LITERAL_CAPITALS.contains(&word) && !prose.contains(&format!("{word} is "))
+                {
                     problems.push(format!("`{span}`: placeholder {word} is not explained (\"{word} is ...\")"));
                 }
             }

@@ -1,4 +1,4 @@
-//! EKS014 outposts-cluster-without-authentication-mode.
+//! EKS014 outposts-mode-unset.
 
 use crate::correlate::Model;
 use crate::eksctl;
@@ -15,7 +15,7 @@ pub const LOCAL_CLUSTER_ERROR: &str = "Local Amazon EKS cluster only supports \
 /// This rule's registry entry.
 pub const RULE: Rule = Rule {
     id: "EKS014",
-    name: "outposts-cluster-without-authentication-mode",
+    name: "outposts-mode-unset",
     severity: Severity::Warning,
     summary: "An Outposts ClusterConfig leaves the authentication mode to eksctl 0.167.0 to 0.175.x, whose API_AND_CONFIG_MAP EKS refuses",
     doc: include_str!("../../rules/EKS014.md"),
