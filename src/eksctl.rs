@@ -335,8 +335,11 @@ pub fn nodegroup_remediation(cluster: Option<&str>, outposts: bool) -> String {
 /// How to map a principal into aws-auth with eksctl instead of an access
 /// entry; `principal` when its ARN is a literal.
 fn identity_mapping(name: &str, principal: Option<&str>) -> String {
-    let (arn, note) =
-        value_or_placeholder(principal, "PRINCIPAL_ARN", "the ARN the entry's PrincipalArn resolves to once deployed");
+    let (arn, note) = value_or_placeholder(
+        principal,
+        "PRINCIPAL_ARN",
+        "the ARN in the entry's PrincipalArn (resolved, for a reference)",
+    );
     format!(
         "`eksctl create iamidentitymapping --cluster {name} --arn {arn}` (add the entry's Kubernetes groups as \
          `--group` options and its user name as `--username`), or an item of `mapRoles`/`mapUsers` in the aws-auth \

@@ -115,7 +115,9 @@ pub fn check(model: &Model, out: &mut Sink<'_>) {
             (ModeSource::NoAuthenticationMode, None) => Some(eksctl::Defaulted::NoAuthenticationMode),
             _ => None,
         };
-        let principal = entry.principal.as_ref().filter(|p| p.literal).map(|p| p.key.as_str());
+        // The principal stays a placeholder: one fix per cluster is shared
+        // by its many findings (a sweep's memory, the HTML report's grouping).
+        let principal: Option<&str> = None;
         let kind = match (&stack.role, &stack.prediction) {
             (StackRole::EksctlAccessEntry { .. }, Some(p)) => {
                 Remediation::PredictedAccessEntry { outposts: p.outposts, version: p.version }
@@ -193,7 +195,7 @@ fn every_scenario(model: &Model, e: &crate::correlate::EntryRef, cluster: usize,
         related,
         remediation: eksctl::template_remediation(
             name.as_deref(),
-            entry.principal.as_ref().filter(|p| p.literal).map(|p| p.key.as_str()),
+            None,
             None,
             model.clusters[cluster].definitions.iter().any(|d| model.definition(*d).outposts),
             false,
