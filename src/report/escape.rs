@@ -40,32 +40,24 @@ fn control(c: char) -> char {
 /// Line breaks are kept (for `<pre>`); other control characters become
 /// U+FFFD, which also keeps the document well-formed XML.
 pub fn html(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + text.len() / 8);
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            '\n' | '\t' => out.push(c),
-            '\r' => {}
-            c if c.is_control() => out.push('\u{FFFD}'),
-            c => out.push(c),
-        }
-    }
-    out
+    escape_html(text, true)
 }
 
 /// Text for HTML element content: as [`html`], but quotes stay as they are
 /// (they mean nothing outside a tag, and template lines are full of them).
 pub fn html_text(text: &str) -> String {
+    escape_html(text, false)
+}
+
+fn escape_html(text: &str, quotes: bool) -> String {
     let mut out = String::with_capacity(text.len() + text.len() / 8);
     for c in text.chars() {
         match c {
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
+            '"' if quotes => out.push_str("&quot;"),
+            '\'' if quotes => out.push_str("&#39;"),
             '\n' | '\t' => out.push(c),
             '\r' => {}
             c if c.is_control() => out.push('\u{FFFD}'),

@@ -174,14 +174,7 @@ fn every_scenario(model: &Model, e: &crate::correlate::EntryRef, cluster: usize,
     let entry = model.entry(e);
     let name = model.clusters[cluster].name.clone();
     let shown = crate::finding::shown(name.as_deref());
-    let mut related = vec![Related {
-        location: f.mode_location.clone(),
-        message: format!("cluster `{shown}` authentication mode: CONFIG_MAP when {}", f.when),
-    }];
-    if entry.target_location != entry.location {
-        related
-            .push(Related { location: entry.target_location.clone(), message: "the entry's ClusterName".to_owned() });
-    }
+    let related = scenarios::related(entry, shown, f);
     Violation {
         message: format!(
             "access entry `{}` targets cluster `{shown}`, whose authentication mode is CONFIG_MAP in every scenario \

@@ -4,7 +4,7 @@ use crate::correlate::{Model, Target};
 
 use super::eks001::CFN_ERROR;
 use super::scenarios::{self, Verdict};
-use super::{Related, Rule, Severity, Sink, Violation};
+use super::{Rule, Severity, Sink, Violation};
 
 /// This rule's registry entry.
 pub const RULE: Rule = Rule {
@@ -27,16 +27,7 @@ pub fn check(model: &Model, out: &mut Sink<'_>) {
         let entry = model.entry(e);
         let name = model.clusters[cluster].name.clone();
         let shown = crate::finding::shown(name.as_deref());
-        let mut related = vec![Related {
-            location: f.mode_location.clone(),
-            message: format!("cluster `{shown}` authentication mode: CONFIG_MAP when {}", f.when),
-        }];
-        if entry.target_location != entry.location {
-            related.push(Related {
-                location: entry.target_location.clone(),
-                message: "the entry's ClusterName".to_owned(),
-            });
-        }
+        let related = scenarios::related(entry, shown, &f);
         let settle = if f.settle.is_empty() {
             format!(
                 "It is accepted when {}; pass the `--parameter` values that decide those conditions to settle it.",

@@ -4,9 +4,10 @@
 
 use crate::correlate::{EntryRef, Model, Target};
 use crate::evaluate::{Mask, Scenario};
+use crate::facts::AccessEntryFact;
 use crate::facts::AuthMode;
 use crate::facts::scenarios::ScenarioFacts;
-use crate::finding::Location;
+use crate::finding::{Location, Related};
 
 /// What the scenarios say about an entry.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -97,4 +98,19 @@ fn failure(
         .map(|p| p.assignments.iter().filter(|a| !a.condition).map(|a| format!("{}={}", a.name, a.value)).collect())
         .unwrap_or_default();
     Verdict::Fails(Failure { every, when, passing: passing_labels, settle, mode_location })
+}
+
+/// The related locations of a finding on an entry that fails in some or
+/// every scenario: where the cluster's mode depends on them, and the
+/// entry's `ClusterName` when it is not the entry itself.
+pub fn related(entry: &AccessEntryFact, shown: &str, f: &Failure) -> Vec<Related> {
+    let mut related = vec![Related {
+        location: f.mode_location.clone(),
+        message: format!("cluster `{shown}` authentication mode: CONFIG_MAP when {}", f.when),
+    }];
+    if entry.target_location != entry.location {
+        related
+            .push(Related { location: entry.target_location.clone(), message: "the entry's ClusterName".to_owned() });
+    }
+    related
 }
