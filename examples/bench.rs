@@ -9,6 +9,8 @@
 //!   --cfn-guard-max N      skip cfn-guard above N templates (default 20000;
 //!                          it holds every file in memory)
 //!   --guard-rules FILE     also time `eksguard scan --guard-rules FILE`
+//!   --large-list           instead: peak memory on single templates sized
+//!                          to the file limit whose one list is huge
 //! ```
 //!
 //! For each size it generates (once, then reuses) a corpus with
@@ -28,6 +30,13 @@
 //! After every eksguard run the report is checked: every file accounted
 //! for, exactly the EKS001 findings and the errors the generator planted.
 //! The run fails (exit 1) when it is not.
+//!
+//! `--large-list` measures what the shape of one file costs: templates just
+//! under the 64 MiB file limit whose single list holds millions of items,
+//! in an access entry (JSON and YAML: too large to analyse, an input
+//! error) and in an S3 bucket (read past). Each is scanned alone; the
+//! table gives peak RSS against the file's size, and each report is
+//! checked for the outcome the README promises.
 
 #[path = "support/corpus.rs"]
 mod corpus;
@@ -57,6 +66,7 @@ struct Options {
     dir: PathBuf,
     cfn_guard_max: usize,
     guard_rules: Option<PathBuf>,
+    large_list: bool,
 }
 
 fn main() -> ExitCode {
@@ -74,7 +84,8 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    match run(&options) {
+    let result = if options.large_list { large_list(&options) } else { run(&options) };
+    match result {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::FAILURE,
         Err(e) => {
@@ -92,9 +103,14 @@ fn parse_options(args: &[String]) -> Result<Options, String> {
         dir: PathBuf::from("target/bench"),
         cfn_guard_max: 20_000,
         guard_rules: None,
+        large_list: false,
     };
     let mut it = args.iter();
     while let Some(flag) = it.next() {
+        if flag == "--large-list" {
+            o.large_list = true;
+            continue;
+        }
         let value = it.next().ok_or_else(|| format!("{flag} needs a value"))?;
         let num = |v: &str| v.parse::<usize>().map_err(|e| format!("{flag} {v}: {e}"));
         match flag.as_str() {
@@ -259,6 +275,148 @@ fn run(o: &Options) -> Result<bool, String> {
     }
     println!("\n{}", load());
     Ok(all_ok)
+}
+
+// ---------------------------------------------------------- large list --
+
+/// The file-size limit eksguard applies by default (`--max-file-size`).
+const FILE_LIMIT: usize = 64 * 1024 * 1024;
+
+/// One `--large-list` case: a template and the outcome its report must show.
+struct LargeCase {
+    name: &'static str,
+    file: PathBuf,
+    /// The input error expected (a substring), or none: analysed cleanly.
+    error: Option<&'static str>,
+}
+
+/// A JSON template whose `resource` (of `kind`) holds one list of `items`
+/// one-letter strings under `property`; 4 bytes an item.
+fn json_list_template(kind: &str, property: &str, items: usize) -> String {
+    let head = format!(
+        "{{\"AWSTemplateFormatVersion\": \"2010-09-09\", \"Resources\": {{\"Big\": {{\"Type\": \"{kind}\", \
+         \"Properties\": {{\"ClusterName\": \"c\", \"PrincipalArn\": \"arn:aws:iam::111122223333:role/r\", \
+         \"Type\": \"STANDARD\", \"BucketName\": \"b\", \"{property}\": ["
+    );
+    let mut text = String::with_capacity(head.len() + items * 4 + 16);
+    text.push_str(&head);
+    text.push_str(&"\"g\",".repeat(items.saturating_sub(1)));
+    text.push_str("\"g\"]}}}}\n");
+    text
+}
+
+/// The YAML twin: a block sequence, 12 bytes an item.
+fn yaml_list_template(items: usize) -> String {
+    let head = "AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  Big:\n    Type: AWS::EKS::AccessEntry\n    \
+                Properties:\n      ClusterName: c\n      PrincipalArn: arn:aws:iam::111122223333:role/r\n      \
+                KubernetesGroups:\n";
+    let mut text = String::with_capacity(head.len() + items * 10);
+    text.push_str(head);
+    text.push_str(&"        - g\n".repeat(items));
+    text
+}
+
+fn large_list(o: &Options) -> Result<bool, String> {
+    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    let eksguard = exe.parent().and_then(Path::parent).map(|d| d.join("eksguard")).ok_or("no target dir")?;
+    if !eksguard.exists() {
+        return Err(format!("{} not found: run `cargo build --release` first", eksguard.display()));
+    }
+    if !Path::new("/usr/bin/time").exists() {
+        return Err("/usr/bin/time not found: --large-list measures peak RSS with it".into());
+    }
+    let root = o.dir.join("large-list");
+    fs::create_dir_all(&root).map_err(|e| e.to_string())?;
+    // Just under the limit, leaving room for the template around the list.
+    let json_items = (FILE_LIMIT - 4096) / 4;
+    let yaml_items = (FILE_LIMIT - 4096) / 12;
+    let texts = [
+        (
+            "access entry, JSON",
+            "eks-list.json",
+            json_list_template("AWS::EKS::AccessEntry", "KubernetesGroups", json_items),
+            Some("too large to analyse"),
+        ),
+        ("access entry, YAML", "eks-list.yaml", yaml_list_template(yaml_items), Some("too large to analyse")),
+        ("S3 bucket, JSON", "s3-list.json", json_list_template("AWS::S3::Bucket", "Tags", json_items), None),
+    ];
+    let mut cases = Vec::new();
+    for (name, file, text, error) in texts {
+        let path = root.join(file);
+        if fs::metadata(&path).map(|m| m.len() as usize).ok() != Some(text.len()) {
+            fs::write(&path, &text).map_err(|e| format!("{}: {e}", path.display()))?;
+        }
+        cases.push(LargeCase { name, file: path, error });
+    }
+    println!("machine: {} cores, {}", cores(), load());
+    println!("eksguard: {}", eksguard.display());
+    println!(
+        "\n{:<22} {:>9} {:>9} {:>13} {:>14}  outcome",
+        "template", "file MiB", "median s", "peak RSS MiB", "RSS / file"
+    );
+    let mut all_ok = true;
+    for case in &cases {
+        let report = root.join("report.json");
+        let argv = vec![
+            eksguard.to_string_lossy().into_owned(),
+            "scan".into(),
+            "--format".into(),
+            "json".into(),
+            "--output".into(),
+            report.to_string_lossy().into_owned(),
+            case.file.to_string_lossy().into_owned(),
+        ];
+        let mut wall = Vec::new();
+        let mut rss = Vec::new();
+        let mut outcome = String::new();
+        for _ in 0..o.rounds {
+            let (w, r) = run_once(&argv, true)?;
+            wall.push(w);
+            rss.extend(r);
+            outcome = match check_large(&report, case.error) {
+                Ok(said) => said,
+                Err(e) => {
+                    all_ok = false;
+                    format!("CHECK FAILED: {e}")
+                }
+            };
+        }
+        let file_mib = fs::metadata(&case.file).map_or(0.0, |m| m.len() as f64 / 1024.0 / 1024.0);
+        let peak = rss.iter().max().map_or(f64::NAN, |k| *k as f64 / 1024.0);
+        println!(
+            "{:<22} {:>9.1} {:>9.3} {:>13.1} {:>14.2}  {}",
+            case.name,
+            file_mib,
+            median(&wall),
+            peak,
+            peak / file_mib,
+            outcome
+        );
+    }
+    println!("\n{}", load());
+    Ok(all_ok)
+}
+
+/// Checks a `--large-list` report: one input, and either the expected
+/// input error or none. Gives what the report said.
+fn check_large(path: &Path, error: Option<&str>) -> Result<String, String> {
+    let bytes = fs::read(path).map_err(|e| format!("no report: {e}"))?;
+    let report: Value = serde_json::from_slice(&bytes).map_err(|e| format!("report is not JSON: {e}"))?;
+    let _ = fs::remove_file(path);
+    let inputs = report.pointer("/summary/inputs").and_then(Value::as_u64).unwrap_or(0);
+    let errors: Vec<String> = report
+        .get("errors")
+        .and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(|e| e.get("message").and_then(Value::as_str)).map(str::to_owned).collect())
+        .unwrap_or_default();
+    if inputs != 1 {
+        return Err(format!("{inputs} inputs counted for one file"));
+    }
+    match (error, errors.as_slice()) {
+        (None, []) => Ok("analysed".into()),
+        (Some(want), [said]) if said.contains(want) => Ok(format!("input error: {said}")),
+        (want, said) => Err(format!("expected {want:?}, report says {said:?}")),
+    }
 }
 
 fn ensure_corpus(root: &Path, templates: &Path, n: usize, seed: u64) -> Result<corpus::Written, String> {
