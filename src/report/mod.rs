@@ -238,7 +238,8 @@ fn cluster_order(model: &Model) -> Vec<usize> {
 }
 
 /// Every (cluster, stack) pair that an access entry links, with how many
-/// entries and how many of them CloudFormation will reject. Entries whose
+/// entries and how many of them CloudFormation will reject (in every
+/// scenario, as EKS001 reports them). Entries whose
 /// cluster is not among the inputs are left out (EKS002 reports them).
 pub fn relations(model: &Model) -> Vec<Relation> {
     let mut summary_index = vec![0; model.clusters.len()];
@@ -250,7 +251,7 @@ pub fn relations(model: &Model) -> Vec<Relation> {
         let crate::correlate::Target::Cluster { cluster, .. } = e.target else { continue };
         let count = counts.entry((summary_index[cluster], e.stack)).or_default();
         count.0 += 1;
-        count.1 += usize::from(model.rejected(e).is_some());
+        count.1 += usize::from(crate::rules::rejected(model, e));
     }
     let mut relations: Vec<Relation> = counts
         .into_iter()

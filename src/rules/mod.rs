@@ -22,6 +22,7 @@ mod eks014;
 mod eks015;
 pub mod guard;
 mod scenarios;
+pub use scenarios::rejected;
 
 use crate::correlate::Model;
 use crate::finding::{Finding, Related, Severity};

@@ -78,6 +78,19 @@ pub fn verdict(model: &Model, e: &EntryRef) -> Verdict {
     }
 }
 
+/// Whether CloudFormation rejects entry `e` whatever the parameters: in
+/// every scenario in which it exists, or, when nothing depends on
+/// scenarios, because its cluster's effective mode is CONFIG_MAP (see
+/// [`Model::rejected`]). What EKS001 reports; EKS012's "in some scenarios"
+/// is not a rejection.
+pub fn rejected(model: &Model, e: &EntryRef) -> bool {
+    match verdict(model, e) {
+        Verdict::Plain => model.rejected(e).is_some(),
+        Verdict::Passes => false,
+        Verdict::Fails(f) => f.every,
+    }
+}
+
 fn failure(
     facts: &ScenarioFacts,
     fails: Mask,
