@@ -11,6 +11,11 @@ use std::time::Duration;
 use assert_cmd::Command;
 use serde_json::Value;
 
+/// The fuzz targets' shared harness, compiled here too so that a change to
+/// the library's API cannot leave the fuzz targets broken unnoticed.
+#[path = "../fuzz/fuzz_targets/common.rs"]
+mod fuzz_harness;
+
 /// Far above any honest run time (debug builds on a busy machine); only a
 /// hang (a FIFO opened for reading, a quadratic loop) gets near it.
 const HANG: Duration = Duration::from_secs(300);
@@ -598,4 +603,20 @@ fn an_encrypted_or_unsupported_zip_entry_is_an_input_error() {
     let (code, report) = scan(&[case.dir.path().to_str().expect("path")]);
     check(&case, &report);
     assert_eq!(code, 2, "a hidden template fails the run");
+}
+
+#[test]
+fn the_fuzz_harness_runs_every_sample_through_the_whole_pipeline() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples");
+    let mut run = 0;
+    for entry in walkdir::WalkDir::new(&root).sort_by_file_name() {
+        let entry = entry.expect("walk samples");
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        let bytes = std::fs::read(entry.path()).expect("read sample");
+        fuzz_harness::run(&entry.path().to_string_lossy(), &bytes);
+        run += 1;
+    }
+    assert!(run > 40, "only {run} samples");
 }
