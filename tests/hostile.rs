@@ -472,7 +472,7 @@ fn a_huge_list_in_an_eks_resource_is_too_large_to_analyse() {
     )
     .chain(std::iter::repeat_n("        - g\n".to_owned(), 300_000))
     .collect();
-    case.file("large.yaml", yaml, Place::Error("too large to analyse"));
+    case.file("large.yaml", yaml, Place::Error("resource E is too large to analyse"));
     let (code, report) = scan(&[case.dir.path().to_str().expect("path")]);
     check(&case, &report);
     assert_eq!(code, 2);

@@ -328,6 +328,15 @@ impl Builder {
         }
     }
 
+    /// The logical id of the template resource being built, if any (the
+    /// key of the open `Resources` mapping).
+    fn resource_in_build(&self) -> Option<&str> {
+        self.stack.iter().rev().find_map(|f| match f {
+            Frame::Map { role: Role::Resources, key: Some((key, _)), .. } => Some(key.as_str()),
+            _ => None,
+        })
+    }
+
     fn open(&mut self, pos: Pos) -> Result<(), String> {
         // Depth is bounded only where a tree is built (as in JSON): the
         // skipped rest of a resource keeps a flat list of what is open.
@@ -345,7 +354,11 @@ impl Builder {
         if self.skip.is_none() {
             self.built = self.built.saturating_add(n);
             if self.built > MAX_NODES {
-                return Err(super::json_tree::too_large(pos));
+                let message = super::json_tree::too_large(pos);
+                return Err(match self.resource_in_build() {
+                    Some(name) => format!("resource {name} is {message}"),
+                    None => message,
+                });
             }
         }
         Ok(())
