@@ -315,6 +315,7 @@ mod tests {
             resource_count: 1,
             prediction: None,
             scenarios: None,
+            rejections: Vec::new(),
         })
     }
 

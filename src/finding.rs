@@ -39,6 +39,16 @@ impl fmt::Display for Location {
     }
 }
 
+/// `text` as one shell word, as a command in a remediation writes it: in
+/// single quotes when it holds anything a POSIX shell reads specially.
+pub fn shell_word(text: &str) -> Cow<'_, str> {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "/._-+:@,=%".contains(c);
+    if !text.is_empty() && text.chars().all(plain) {
+        return Cow::Borrowed(text);
+    }
+    Cow::Owned(format!("'{}'", text.replace('\'', "'\\''")))
+}
+
 /// Untrusted text (file and entry names, template strings, messages built
 /// from them, quoted source lines) as it may be printed: every control
 /// character escaped visibly, as ripgrep and git do (`\n`, `\r`, `\x1b`;

@@ -50,7 +50,7 @@ pub fn expand(ev: &Evaluator<'_>, loops: &[(String, Pos, Node)], base: &[&str]) 
                 key: key.clone(),
                 key_pos: *key_pos,
                 tokens,
-                why: format!("{key} needs `Transform: AWS::LanguageExtensions`; CloudFormation rejects the template"),
+                why: format!("{key} needs `Transform: AWS::LanguageExtensions`{}", super::REJECTED),
             });
             continue;
         }

@@ -79,6 +79,9 @@ pub enum Val<'n> {
     Import(String),
 }
 
+/// How every reason CloudFormation rejects a template ends.
+pub const REJECTED: &str = "; CloudFormation rejects the template";
+
 /// Why a value could not be worked out.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Why {
@@ -100,7 +103,7 @@ impl Why {
     }
 
     fn invalid(at: Pos, text: impl fmt::Display) -> Self {
-        Self::Invalid(format!("{text} (line {}, column {}); CloudFormation rejects the template", at.line, at.column))
+        Self::Invalid(format!("{text} (line {}, column {}){REJECTED}", at.line, at.column))
     }
 }
 

@@ -122,6 +122,7 @@ pub fn extract(doc: &ClusterConfigDoc, options: &FactOptions) -> Vec<StackFacts>
             resource_count: 1,
             prediction: Some(prediction(None)),
             scenarios: None,
+            rejections: Vec::new(),
         });
     }
 
@@ -171,6 +172,7 @@ pub fn extract(doc: &ClusterConfigDoc, options: &FactOptions) -> Vec<StackFacts>
                 exports: Vec::new(),
                 prediction: Some(p),
                 scenarios: None,
+                rejections: Vec::new(),
             });
         }
     }
@@ -198,6 +200,7 @@ pub fn extract(doc: &ClusterConfigDoc, options: &FactOptions) -> Vec<StackFacts>
                 resource_count: 1,
                 prediction: Some(prediction(None)),
                 scenarios: None,
+                rejections: Vec::new(),
             });
         }
     }

@@ -473,6 +473,20 @@ pub struct StackFacts {
     /// `Some` when the template's values depend on parameters the inputs
     /// leave open: what differs between its scenarios.
     pub scenarios: Option<Box<scenarios::ScenarioFacts>>,
+    /// What CloudFormation rejects in the template before creating anything
+    /// (a condition cycle, an unknown condition, a malformed function in
+    /// an EKS resource): where, and why.
+    pub rejections: Vec<Rejection>,
+}
+
+/// A place in a template that CloudFormation refuses to evaluate.
+#[derive(Debug, Clone)]
+pub struct Rejection {
+    pub location: Location,
+    /// What is wrong, as [`crate::evaluate::Why::Invalid`] says it.
+    pub why: String,
+    /// The resource (or condition) it belongs to.
+    pub owner: String,
 }
 
 /// The eksctl command a ClusterConfig is predicted for.

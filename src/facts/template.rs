@@ -12,7 +12,7 @@ use crate::load::node::{Node, Pos};
 use super::scenarios::ScenarioFacts;
 use super::{
     AccessEntryFact, AuthMode, ClusterFact, ExportFact, ExportValue, FactOptions, Locator, ModeFact, ModeSource,
-    Principal, StackFacts, StackRole, TargetRef, Via,
+    Principal, Rejection, StackFacts, StackRole, TargetRef, Via,
 };
 
 pub const CLUSTER_TYPE: &str = "AWS::EKS::Cluster";
@@ -66,10 +66,51 @@ pub fn extract(template: &Template, options: &FactOptions) -> StackFacts {
         resources.push(generated_res(g));
     }
     // A resource whose Condition is false in every scenario is never made.
+    let mut rejections = Vec::new();
     for r in &mut resources {
-        r.exists = ev.exists(r.node).unwrap_or(ev.all());
+        r.exists = match ev.exists(r.node) {
+            Ok(mask) => mask,
+            Err(why) => {
+                // A condition that is defined but broken is reported once,
+                // in Conditions (below); here only a name that is not there.
+                let defined = |name: &str| {
+                    template
+                        .semantics
+                        .as_deref()
+                        .and_then(|s| s.conditions.as_ref())
+                        .and_then(|c| c.get(name))
+                        .is_some()
+                };
+                let cond = r.node.get("Condition").filter(|c| !c.as_str().is_some_and(defined));
+                if let (Why::Invalid(why), Some(cond)) = (why, cond) {
+                    let mut tokens = r.tokens.clone();
+                    tokens.push("Condition");
+                    rejections.push(Rejection {
+                        location: locator.at(&tokens, cond.pos),
+                        why,
+                        owner: r.logical_id.to_owned(),
+                    });
+                }
+                ev.all()
+            }
+        };
     }
     resources.retain(|r| r.exists != 0);
+    if !resources.is_empty() {
+        rejections.extend(rejected_conditions(&ev, template, &locator));
+        for r in &resources {
+            if let Some(properties) = r.node.get("Properties") {
+                let mut tokens: Vec<String> = r.tokens.iter().map(|t| (*t).to_owned()).collect();
+                tokens.push("Properties".to_owned());
+                let mut found = Vec::new();
+                rejected_functions(&ev, properties, &mut tokens, r.exists, &mut found);
+                rejections.extend(found.into_iter().map(|(tokens, pos, why)| {
+                    let tokens: Vec<&str> = tokens.iter().map(String::as_str).collect();
+                    Rejection { location: locator.at(&tokens, pos), why, owner: r.logical_id.to_owned() }
+                }));
+            }
+        }
+    }
 
     let clusters: Vec<&Res<'_>> = resources.iter().filter(|r| r.resource_type == CLUSTER_TYPE).collect();
     let cluster_ids: Vec<&str> = clusters.iter().map(|r| r.logical_id).collect();
@@ -180,6 +221,15 @@ pub fn extract(template: &Template, options: &FactOptions) -> StackFacts {
     let mut entry_exists: Vec<Mask> = entry_resources.iter().map(|r| r.exists).collect();
     // A loop that could not be expanded, and would make access entries,
     // stands for them with the reason.
+    // A loop CloudFormation cannot expand rejects the template.
+    for p in problems.iter().filter(|p| p.why.ends_with(crate::evaluate::REJECTED)) {
+        let tokens: Vec<&str> = p.tokens.iter().map(String::as_str).collect();
+        rejections.push(Rejection {
+            location: locator.at(&tokens, p.key_pos),
+            why: p.why.clone(),
+            owner: p.key.clone(),
+        });
+    }
     for p in problems.iter().filter(|p| loop_mentions_entries(template, &p.key)) {
         let tokens: Vec<&str> = p.tokens.iter().map(String::as_str).collect();
         let location = locator.at(&tokens, p.key_pos);
@@ -214,6 +264,8 @@ pub fn extract(template: &Template, options: &FactOptions) -> StackFacts {
         .as_deref()
         .is_some_and(|d| d.contains("[created and managed by eksctl]") || d.contains("[created by eksctl]"));
     let managed = resources.iter().any(|r| r.resource_type == NODEGROUP_TYPE);
+    rejections.sort_by_key(|a| (a.location.line, a.location.column));
+    rejections.dedup_by(|a, b| a.location == b.location && a.why == b.why);
     StackFacts {
         path: template.source.path.clone(),
         stack_name: template.stack_name.clone(),
@@ -225,6 +277,82 @@ pub fn extract(template: &Template, options: &FactOptions) -> StackFacts {
         resource_count: template.resource_count + generated.len(),
         prediction: None,
         scenarios,
+        rejections,
+    }
+}
+
+/// The conditions of `template` that CloudFormation cannot evaluate (a
+/// cycle, an unknown condition or parameter, a wrong arity), in any
+/// scenario: each is rejected whether or not a resource uses it.
+fn rejected_conditions(ev: &Evaluator<'_>, template: &Template, locator: &Locator<'_>) -> Vec<Rejection> {
+    let Some(conditions) = template.semantics.as_deref().and_then(|s| s.conditions.as_ref()) else {
+        return Vec::new();
+    };
+    let Some(entries) = conditions.as_map() else { return Vec::new() };
+    let mut found = Vec::new();
+    for entry in entries {
+        let failed = (0..ev.scenarios().len()).find_map(|s| match ev.condition(&entry.key, s, 0) {
+            Err(Why::Invalid(why)) => Some(why),
+            _ => None,
+        });
+        if let Some(why) = failed {
+            found.push(Rejection {
+                location: locator.at(&["Conditions", &entry.key], entry.value.pos),
+                why,
+                owner: entry.key.clone(),
+            });
+        }
+    }
+    found
+}
+
+/// Walks the literal parts of `node` and evaluates each function met (not
+/// the functions inside its arguments: CloudFormation evaluates only the
+/// branch of an `Fn::If` it takes), in every scenario of `within`, and the
+/// literal values they give; collects what CloudFormation would reject,
+/// with the tokens of where it is written.
+fn rejected_functions(
+    ev: &Evaluator<'_>,
+    node: &Node,
+    tokens: &mut Vec<String>,
+    within: Mask,
+    found: &mut Vec<(Vec<String>, Pos, String)>,
+) {
+    // A walk bounded by the tree eksguard built (its depth is bounded).
+    if node.intrinsic().is_some() {
+        for s in (0..ev.scenarios().len()).filter(|s| within & (1 << s) != 0) {
+            match ev.value(node, s) {
+                Err(Why::Invalid(why)) => {
+                    found.push((tokens.clone(), node.pos, why));
+                    return;
+                }
+                // A literal the function gives (an `Fn::If` branch): what
+                // is rejected inside it is reported at the function.
+                Ok(Val::Node(literal)) if !std::ptr::eq(literal, node) => {
+                    let mut inner = Vec::new();
+                    rejected_functions(ev, literal, &mut Vec::new(), 1 << s, &mut inner);
+                    if let Some((_, _, why)) = inner.into_iter().next() {
+                        found.push((tokens.clone(), node.pos, why));
+                        return;
+                    }
+                }
+                _ => {}
+            }
+        }
+        return;
+    }
+    if let Some(entries) = node.as_map() {
+        for e in entries {
+            tokens.push(e.key.clone());
+            rejected_functions(ev, &e.value, tokens, within, found);
+            tokens.pop();
+        }
+    } else if let Some(items) = node.as_seq() {
+        for (i, item) in items.iter().enumerate() {
+            tokens.push(i.to_string());
+            rejected_functions(ev, item, tokens, within, found);
+            tokens.pop();
+        }
     }
 }
 
@@ -698,5 +826,90 @@ mod evaluated {
             },
             other => panic!("{other:?}"),
         }
+    }
+
+    /// The rejections of a template whose resources are `resources`
+    /// (YAML, indented under `Resources:`), with these `head` sections.
+    fn rejections(head: &str, resources: &str) -> Vec<(String, String)> {
+        let text = format!("{head}Resources:\n{resources}");
+        facts("t.yaml", &text).rejections.into_iter().map(|r| (r.location.pointer.to_string(), r.why)).collect()
+    }
+
+    const BARE_CLUSTER: &str = "  C:\n    Type: AWS::EKS::Cluster\n    Properties:\n      Name: c\n";
+
+    #[test]
+    fn a_template_without_broken_logic_has_no_rejections() {
+        let head = "Parameters:\n  Env: {Type: String, Default: dev, AllowedValues: [dev, prod]}\nConditions:\n  Prod: !Equals [!Ref Env, prod]\n";
+        let r = rejections(
+            head,
+            &format!(
+                "{BARE_CLUSTER}      AccessConfig: {{AuthenticationMode: !If [Prod, API, API_AND_CONFIG_MAP]}}\n  E:\n    Type: AWS::EKS::AccessEntry\n    Condition: Prod\n    Properties:\n      ClusterName: !Ref C\n      PrincipalArn: !Sub 'arn:aws:iam::${{AWS::AccountId}}:role/${{Env}}'\n"
+            ),
+        );
+        assert_eq!(r, Vec::<(String, String)>::new());
+    }
+
+    #[test]
+    fn a_condition_cycle_is_rejected_where_it_is_written() {
+        let head = "Conditions:\n  A: !Not [!Condition B]\n  B: !Not [!Condition A]\n";
+        let r = rejections(head, BARE_CLUSTER);
+        let at: Vec<&str> = r.iter().map(|(p, _)| p.as_str()).collect();
+        assert_eq!(at, ["/Conditions/A", "/Conditions/B"]);
+        assert!(r[0].1.contains("depends on itself"), "{}", r[0].1);
+    }
+
+    #[test]
+    fn a_resource_condition_that_names_nothing_is_rejected() {
+        let r = rejections("", &format!("{BARE_CLUSTER}    Condition: Missing\n"));
+        assert_eq!(r.len(), 1);
+        assert_eq!(r[0].0, "/Resources/C/Condition");
+        assert!(r[0].1.contains("Missing"), "{}", r[0].1);
+    }
+
+    #[test]
+    fn a_malformed_function_in_an_eks_resource_is_rejected() {
+        let cases = [
+            (
+                "      AccessConfig: {AuthenticationMode: !If [X, API]}\n",
+                "/Resources/C/Properties/AccessConfig/AuthenticationMode",
+                "Fn::If",
+            ),
+            ("      Version: !FindInMap [NoMap, a, b]\n", "/Resources/C/Properties/Version", "NoMap"),
+            ("      RoleArn: !Sub 'arn:aws:iam::${Nothing}:role/r'\n", "/Resources/C/Properties/RoleArn", "Nothing"),
+        ];
+        for (property, pointer, said) in cases {
+            let r = rejections("Conditions:\n  X: !Equals [a, a]\n", &format!("{BARE_CLUSTER}{property}"));
+            assert_eq!(r.len(), 1, "{property}: {r:?}");
+            assert_eq!(r[0].0, pointer);
+            assert!(r[0].1.contains(said), "{}", r[0].1);
+        }
+    }
+
+    #[test]
+    fn a_branch_never_taken_is_not_evaluated() {
+        // CloudFormation evaluates only the branch it takes: a lookup that
+        // would fail in the other one is not an error.
+        let head = "Conditions:\n  Never: !Equals [a, b]\n";
+        let r =
+            rejections(head, &format!("{BARE_CLUSTER}      Version: !If [Never, !FindInMap [NoMap, a, b], '1.31']\n"));
+        assert_eq!(r, Vec::<(String, String)>::new());
+        // Taken in some scenario, it is.
+        let head = "Parameters:\n  Env: {Type: String, AllowedValues: [dev, prod]}\nConditions:\n  Prod: !Equals [!Ref Env, prod]\n";
+        let r =
+            rejections(head, &format!("{BARE_CLUSTER}      Version: !If [Prod, !FindInMap [NoMap, a, b], '1.31']\n"));
+        assert_eq!(r.len(), 1, "{r:?}");
+    }
+
+    #[test]
+    fn a_literal_branch_is_evaluated_and_reported_at_its_function() {
+        let head = "Conditions:\n  Always: !Equals [a, a]\n";
+        let r = rejections(
+            head,
+            &format!(
+                "{BARE_CLUSTER}      AccessConfig: !If [Always, {{AuthenticationMode: !Sub '${{Nothing}}'}}, !Ref AWS::NoValue]\n"
+            ),
+        );
+        assert_eq!(r.len(), 1, "{r:?}");
+        assert_eq!(r[0].0, "/Resources/C/Properties/AccessConfig");
     }
 }

@@ -18,6 +18,7 @@ mod eks009;
 mod eks010;
 mod eks011;
 mod eks012;
+mod eks013;
 mod eks014;
 mod eks015;
 pub mod guard;
@@ -108,6 +109,7 @@ pub static REGISTRY: &[Rule] = &[
     eks010::RULE,
     eks011::RULE,
     eks012::RULE,
+    eks013::RULE,
     eks014::RULE,
     eks015::RULE,
 ];
