@@ -159,6 +159,7 @@ mod tests {
             },
             stack: None,
             cluster: Some("demo".to_owned()),
+            cluster_named_at_deploy: false,
             resource: Some("E".to_owned()),
             related: Vec::new(),
             remediation: "".into(),

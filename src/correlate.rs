@@ -25,8 +25,15 @@ pub struct DefinitionRef {
 /// One cluster, as all inputs together describe it.
 #[derive(Debug, Clone)]
 pub struct Cluster {
-    /// `None` for a cluster whose Name cannot be worked out.
+    /// The cluster name; for a template cluster without one (a CDK
+    /// cluster named at deploy) `<stack>/<logicalId>`, and `None` only for
+    /// a name that cannot be worked out at all.
     pub name: Option<String>,
+    /// The template gives the cluster no name: CloudFormation (or CDK's
+    /// provider) assigns one at deploy. `name` is then `<stack>/<logicalId>`
+    /// (as for a name that cannot be worked out), and the cluster is never
+    /// merged with another.
+    pub named_at_deploy: bool,
     pub definitions: Vec<DefinitionRef>,
     /// Index into [`Model::live`].
     pub live: Option<usize>,
@@ -150,6 +157,8 @@ pub fn correlate(facts: Vec<Facts>) -> Model {
         }
     }
 
+    let parents = link_nested(&mut model.stacks);
+
     // Clusters by name; unnamed definitions stand alone.
     let mut by_name: BTreeMap<String, Cluster> = BTreeMap::new();
     let mut unnamed = Vec::new();
@@ -162,6 +171,7 @@ pub fn correlate(facts: Vec<Facts>) -> Model {
                         .entry(name.clone())
                         .or_insert_with(|| Cluster {
                             name: Some(name.clone()),
+                            named_at_deploy: false,
                             definitions: Vec::new(),
                             live: None,
                             conflict: false,
@@ -169,13 +179,23 @@ pub fn correlate(facts: Vec<Facts>) -> Model {
                         .definitions
                         .push(d);
                 }
-                None => unnamed.push(Cluster { name: None, definitions: vec![d], live: None, conflict: false }),
+                None => {
+                    // Known by where it is defined; never merged.
+                    unnamed.push(Cluster {
+                        name: Some(format!("{}/{}", s.stack_name, c.logical_id)),
+                        named_at_deploy: c.named_at_deploy,
+                        definitions: vec![d],
+                        live: None,
+                        conflict: false,
+                    });
+                }
             }
         }
     }
     for (i, live) in model.live.iter().enumerate() {
         let c = by_name.entry(live.name.clone()).or_insert_with(|| Cluster {
             name: Some(live.name.clone()),
+            named_at_deploy: false,
             definitions: Vec::new(),
             live: None,
             conflict: false,
@@ -188,13 +208,16 @@ pub fn correlate(facts: Vec<Facts>) -> Model {
         let first = modes.next();
         c.conflict = modes.any(|m| Some(m) != first);
     }
+    // Clusters known by name come first; those known by where they are
+    // defined (`<stack>/<logicalId>`) are not looked up by name.
+    let named = by_name.len();
     model.clusters = by_name.into_values().chain(unnamed).collect();
 
     model.definition_clusters =
         model.clusters.iter().enumerate().flat_map(|(i, c)| c.definitions.iter().map(move |d| (*d, i))).collect();
     let cluster_of_def = &model.definition_clusters;
     let by_name: HashMap<&str, usize> =
-        model.clusters.iter().enumerate().filter_map(|(i, c)| Some((c.name.as_deref()?, i))).collect();
+        model.clusters.iter().enumerate().take(named).filter_map(|(i, c)| Some((c.name.as_deref()?, i))).collect();
     let mut exports: HashMap<&str, (usize, &ExportValue)> = HashMap::new();
     for (stack, s) in model.stacks.iter().enumerate() {
         for e in &s.exports {
@@ -206,34 +229,52 @@ pub fn correlate(facts: Vec<Facts>) -> Model {
         Some(&cluster) => Target::Cluster { cluster, definition: None },
         None => Target::Missing { name: Some(name.to_owned()), why: why.to_owned() },
     };
+    let resolve = |stack: usize, target: &TargetRef| -> Result<Target, String> {
+        Ok(match target {
+            TargetRef::Name { name, .. } => {
+                by_name_target(name, "no scanned stack or describe-cluster output defines it")
+            }
+            TargetRef::Local { index: local } => {
+                let d = DefinitionRef { stack, index: *local };
+                Target::Cluster { cluster: cluster_of_def[&d], definition: Some(d) }
+            }
+            TargetRef::Import { export } => match exports.get(export.as_str()) {
+                Some((from, ExportValue::Cluster { index: local })) => {
+                    let d = DefinitionRef { stack: *from, index: *local };
+                    Target::Cluster { cluster: cluster_of_def[&d], definition: Some(d) }
+                }
+                Some((_, ExportValue::Text(name))) => {
+                    by_name_target(name, "no scanned stack or describe-cluster output defines it")
+                }
+                None => Target::Missing {
+                    name: None,
+                    why: format!("no scanned stack exports {export} (with a value that can be worked out)"),
+                },
+            },
+            TargetRef::Parameter { why, .. } | TargetRef::Unresolved { why } => return Err(why.clone()),
+        })
+    };
     let mut entries = Vec::with_capacity(model.stacks.iter().map(|s| s.entries.len()).sum());
     for (stack, s) in model.stacks.iter().enumerate() {
         for (index, e) in s.entries.iter().enumerate() {
-            let target = match &e.target {
-                TargetRef::Name { name, .. } => {
-                    by_name_target(name, "no scanned stack or describe-cluster output defines it")
+            let mut target = resolve(stack, &e.target);
+            // A nested stack's parameter: what its parent passes in, worked
+            // out in the parent (and so on up, for a parameter the parent
+            // passes on from its own parent).
+            let (mut at, mut wanted, mut levels) = (stack, &e.target, 0);
+            while let (TargetRef::Parameter { name, .. }, Some(&(parent, nested))) = (wanted, parents.get(&at)) {
+                let passed = model.stacks[parent].nested[nested].parameters.iter().find(|(p, _)| p == name);
+                let Some((_, value)) = passed else { break };
+                target = resolve(parent, value);
+                (at, wanted, levels) = (parent, value, levels + 1);
+                if levels >= 16 {
+                    break;
                 }
-                TargetRef::Local { index: local } => {
-                    let d = DefinitionRef { stack, index: *local };
-                    Target::Cluster { cluster: cluster_of_def[&d], definition: Some(d) }
-                }
-                TargetRef::Import { export } => match exports.get(export.as_str()) {
-                    Some((from, ExportValue::Cluster { index: local })) => {
-                        let d = DefinitionRef { stack: *from, index: *local };
-                        Target::Cluster { cluster: cluster_of_def[&d], definition: Some(d) }
-                    }
-                    Some((_, ExportValue::Text(name))) => {
-                        by_name_target(name, "no scanned stack or describe-cluster output defines it")
-                    }
-                    None => Target::Missing {
-                        name: None,
-                        why: format!("no scanned stack exports {export} (with a value that can be worked out)"),
-                    },
-                },
-                TargetRef::Unresolved { why } => {
-                    Target::Missing { name: None, why: format!("its ClusterName cannot be worked out: {why}") }
-                }
-            };
+            }
+            let target = target.unwrap_or_else(|why| Target::Missing {
+                name: None,
+                why: format!("its ClusterName cannot be worked out: {why}"),
+            });
             // `eksctl create nodegroup` reads the live cluster's mode and
             // writes no access entry for a CONFIG_MAP cluster
             // (pkg/actions/nodegroup/create.go): such a predicted entry never
@@ -253,6 +294,59 @@ pub fn correlate(facts: Vec<Facts>) -> Model {
     }
     model.entries = entries;
     model
+}
+
+/// Finds the nested stacks among `stacks` (by the template file a parent
+/// names) and names each after its parent: `<parent>/<logicalId>` (the
+/// deployed name adds a random suffix). Gives each nested stack's parent
+/// and the index of its [`crate::facts::NestedStackFact`] there.
+fn link_nested(stacks: &mut [StackFacts]) -> HashMap<usize, (usize, usize)> {
+    if stacks.iter().all(|s| s.nested.is_empty()) {
+        return HashMap::new();
+    }
+    let mut children: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, s) in stacks.iter().enumerate() {
+        children.entry(&s.path).or_default().push(i);
+    }
+    let mut parents = HashMap::new();
+    for (parent, s) in stacks.iter().enumerate() {
+        for (n, nested) in s.nested.iter().enumerate() {
+            for &child in children.get(&*nested.template).map_or(&[][..], Vec::as_slice) {
+                if child != parent {
+                    // The first parent (in input order) wins.
+                    parents.entry(child).or_insert((parent, n));
+                }
+            }
+        }
+    }
+    // Up to the top stack: a nested stack may itself be a parent. The
+    // chain is cut at a loop or after a few levels.
+    let mut names: Vec<(usize, String, crate::facts::StackRole)> = parents
+        .keys()
+        .map(|&child| {
+            let mut path = Vec::new();
+            let mut at = child;
+            while let Some(&(parent, n)) = parents.get(&at) {
+                if path.len() >= 16 || parent == child {
+                    break;
+                }
+                path.push(stacks[parent].nested[n].logical_id.as_str());
+                at = parent;
+            }
+            path.reverse();
+            let top = &stacks[at];
+            (child, format!("{}/{}", top.stack_name, path.join("/")), top.role.clone())
+        })
+        .collect();
+    names.sort_by_key(|(child, _, _)| *child);
+    for (child, name, role) in names {
+        let s = &mut stacks[child];
+        s.stack_name = name;
+        if s.role == crate::facts::StackRole::Other {
+            s.role = role;
+        }
+    }
+    parents
 }
 
 #[cfg(test)]
@@ -282,6 +376,8 @@ mod tests {
             remote_network: None,
             outposts: false,
             miscased: None,
+            cdk: None,
+            named_at_deploy: false,
         }
     }
 
@@ -316,6 +412,7 @@ mod tests {
             prediction: None,
             scenarios: None,
             rejections: Vec::new(),
+            nested: Vec::new(),
         })
     }
 
@@ -346,6 +443,37 @@ mod tests {
         assert_eq!(model.entries[1].target, Target::Cluster { cluster: 0, definition: None });
         assert_eq!(model.entries[2].target, Target::Cluster { cluster: 0, definition: Some(d) });
         assert!(matches!(&model.entries[3].target, Target::Missing { name: Some(n), .. } if n == "zz"));
+    }
+
+    #[test]
+    fn nested_stacks_take_what_their_parents_pass() {
+        use crate::facts::NestedStackFact;
+        let mut parent = stack("top", vec![cluster("a", AuthMode::ConfigMap)], vec![], vec![]);
+        let mut middle = stack("mid.nested", vec![], vec![], vec![]);
+        let leaf = stack(
+            "leaf.nested",
+            vec![],
+            vec![entry(TargetRef::Parameter { name: "C".into(), why: "no value".into() })],
+            vec![],
+        );
+        let nest = |template: &str, parameters| NestedStackFact {
+            logical_id: "Child".into(),
+            template: Arc::from(template),
+            parameters,
+        };
+        if let Facts::Stack(s) = &mut parent {
+            s.nested.push(nest("mid.nested.json", vec![("P".into(), TargetRef::Local { index: 0 })]));
+        }
+        if let Facts::Stack(s) = &mut middle {
+            let passed_on = TargetRef::Parameter { name: "P".into(), why: "no value".into() };
+            s.nested.push(nest("leaf.nested.json", vec![("C".into(), passed_on)]));
+        }
+        let model = correlate(vec![leaf, middle, parent]);
+        assert_eq!(model.stacks[0].stack_name, "top/Child/Child");
+        assert_eq!(model.stacks[1].stack_name, "top/Child");
+        // The leaf's C is the middle's P, which is the top's cluster.
+        let d = DefinitionRef { stack: 2, index: 0 };
+        assert_eq!(model.entries[0].target, Target::Cluster { cluster: 0, definition: Some(d) });
     }
 
     #[test]

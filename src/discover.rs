@@ -20,6 +20,11 @@
 //! reached twice is read once. One file named in several ways (`x.json`
 //! and `./x.json`, `stacks` and `./stacks/`, an absolute and a relative
 //! path, a link beside its target) is one input, under the first name met.
+//!
+//! A directory holding a CDK `manifest.json` is a cloud assembly (`cdk.out`)
+//! and is read through its manifest (see [`assembly`]): its stacks'
+//! templates with their stack names, nothing else of it. The manifests are
+//! the one kind of file discovery opens.
 
 use std::collections::{HashMap, HashSet};
 use std::io::ErrorKind;
@@ -28,6 +33,8 @@ use std::sync::Arc;
 
 use ignore::WalkBuilder;
 use ignore::gitignore::{Gitignore, GitignoreBuilder};
+
+pub mod assembly;
 
 use crate::load::{Input, Source, io_reason};
 
@@ -174,7 +181,7 @@ pub fn discover_with(paths: &[String], context: bool, options: &DiscoverOptions<
     for arg in paths {
         if arg == "-" {
             let path = Arc::from(options.stdin_name.unwrap_or("-"));
-            push(found, &mut seen, Input { path, source: Source::Stdin, explicit: true, context });
+            push(found, &mut seen, Input { path, source: Source::Stdin, explicit: true, context, stack: None });
             continue;
         }
         let path = Path::new(arg);
@@ -197,8 +204,13 @@ pub fn discover_with(paths: &[String], context: bool, options: &DiscoverOptions<
         if meta.is_dir() {
             walk(path, context, options, found, &mut seen);
         } else if meta.is_file() {
-            let input =
-                Input { path: Arc::from(arg.as_str()), source: Source::file(path, arg), explicit: true, context };
+            let input = Input {
+                path: Arc::from(arg.as_str()),
+                source: Source::file(path, arg),
+                explicit: true,
+                context,
+                stack: None,
+            };
             push(found, &mut seen, input);
         } else {
             found.skipped.push((Arc::from(arg.as_str()), special_reason(&meta.file_type())));
@@ -336,12 +348,24 @@ fn walk(root: &Path, context: bool, options: &DiscoverOptions<'_>, found: &mut D
             !filters.exclude.matches(e.path(), is_dir) && (is_dir || !filters.is_never(e.path()))
         })
         .build();
+    // A cloud assembly met in the walk is read through its manifest; what
+    // lies under it (met next: the walk is sorted) is not walked.
+    let mut assembly_dir: Option<std::path::PathBuf> = None;
     for entry in walker {
+        if let (Some(dir), Ok(entry)) = (&assembly_dir, &entry) {
+            if entry.path().starts_with(dir) {
+                continue;
+            }
+        }
         match entry {
             Ok(entry) => {
                 let display: Arc<str> = Arc::from(entry.path().to_string_lossy().as_ref());
                 let Some(file_type) = entry.file_type() else { continue };
                 if file_type.is_dir() {
+                    if let Some(cdk) = assembly::open(entry.path()) {
+                        push_assembly(cdk, context, found, seen);
+                        assembly_dir = Some(entry.path().to_path_buf());
+                    }
                     continue;
                 }
                 if file_type.is_file() {
@@ -350,7 +374,7 @@ fn walk(root: &Path, context: bool, options: &DiscoverOptions<'_>, found: &mut D
                         continue;
                     }
                     let source = Source::file(entry.path(), &display);
-                    let input = Input { path: display, source, explicit: false, context };
+                    let input = Input { path: display, source, explicit: false, context, stack: None };
                     push(found, seen, input);
                 } else {
                     found.skipped.push((display, special_reason(&file_type)));
@@ -388,6 +412,20 @@ fn error_path(e: &ignore::Error) -> (Option<&Path>, Option<&Path>) {
         ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => error_path(err),
         ignore::Error::Loop { ancestor, child } => (Some(child.as_path()), Some(ancestor.as_path())),
         _ => (None, None),
+    }
+}
+
+/// The templates of a cloud assembly, with the stack names its manifest
+/// gives, and its errors.
+fn push_assembly(cdk: assembly::Assembly, context: bool, found: &mut Discovery, seen: &mut Seen) {
+    for t in cdk.templates {
+        let display: Arc<str> = Arc::from(t.path.to_string_lossy().as_ref());
+        let source = Source::file(&t.path, &display);
+        let stack = t.stack.map(Arc::from);
+        push(found, seen, Input { path: display, source, explicit: false, context, stack });
+    }
+    for (path, reason) in cdk.errors {
+        found.errors.push((Arc::from(path.to_string_lossy().as_ref()), reason));
     }
 }
 
@@ -437,7 +475,7 @@ fn once_each(followed: Vec<Followed>, context: bool, found: &mut Discovery, seen
             }
         }
         let source = Source::file(&f.path, &f.display);
-        let input = Input { path: f.display.clone(), source, explicit: false, context };
+        let input = Input { path: f.display.clone(), source, explicit: false, context, stack: None };
         push(found, seen, input);
     }
     for f in followed {

@@ -241,6 +241,9 @@ pub fn value_or_placeholder(value: Option<&str>, placeholder: &'static str, what
 
 /// The cluster name for a command, or `CLUSTER_NAME` explained.
 pub fn cluster_arg(cluster: Option<&str>) -> (String, String) {
+    // A cluster known only as `<stack>/<logicalId>` (CDK: named at deploy;
+    // EKS names never hold a `/`) cannot be named in a command either.
+    let cluster = cluster.filter(|n| !n.contains('/'));
     value_or_placeholder(cluster, "CLUSTER_NAME", "the cluster's name, which the inputs do not give")
 }
 

@@ -258,7 +258,13 @@ pub struct Finding {
     pub message: String,
     pub location: Location,
     pub stack: Option<String>,
+    /// The cluster's name, or `<stack>/<logicalId>` for a template cluster
+    /// without one.
     pub cluster: Option<String>,
+    /// `cluster` has no name until deploy (it is `<stack>/<logicalId>`);
+    /// left out of JSON when false.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub cluster_named_at_deploy: bool,
     pub resource: Option<String>,
     pub related: Vec<Related>,
     /// Shared: a sweep repeats one remediation for many findings.

@@ -15,6 +15,7 @@
 //! ran.
 
 pub mod baseline;
+pub mod cdk;
 pub mod config;
 pub mod correlate;
 pub mod discover;

@@ -95,6 +95,7 @@ mod tests {
             },
             stack: None,
             cluster: None,
+            cluster_named_at_deploy: false,
             resource: None,
             related: Vec::new(),
             remediation: "".into(),

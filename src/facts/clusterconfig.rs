@@ -116,6 +116,8 @@ pub fn extract(doc: &ClusterConfigDoc, options: &FactOptions) -> Vec<StackFacts>
                 remote_network: remote_network.map(Box::new),
                 outposts,
                 miscased: None,
+                cdk: None,
+                named_at_deploy: false,
             }],
             entries: Vec::new(),
             exports: Vec::new(),
@@ -123,6 +125,7 @@ pub fn extract(doc: &ClusterConfigDoc, options: &FactOptions) -> Vec<StackFacts>
             prediction: Some(prediction(None)),
             scenarios: None,
             rejections: Vec::new(),
+            nested: Vec::new(),
         });
     }
 
@@ -173,6 +176,7 @@ pub fn extract(doc: &ClusterConfigDoc, options: &FactOptions) -> Vec<StackFacts>
                 prediction: Some(p),
                 scenarios: None,
                 rejections: Vec::new(),
+                nested: Vec::new(),
             });
         }
     }
@@ -201,6 +205,7 @@ pub fn extract(doc: &ClusterConfigDoc, options: &FactOptions) -> Vec<StackFacts>
                 prediction: Some(prediction(None)),
                 scenarios: None,
                 rejections: Vec::new(),
+                nested: Vec::new(),
             });
         }
     }

@@ -55,7 +55,11 @@ pub fn extract(document: &Document, options: &FactOptions) -> Vec<Facts> {
             // stages nothing to look at; a sweep of many such templates
             // keeps only their counts (in the scan summary).
             let mut facts = Vec::new();
-            if !(stack.clusters.is_empty() && stack.entries.is_empty() && stack.exports.is_empty()) {
+            if !(stack.clusters.is_empty()
+                && stack.entries.is_empty()
+                && stack.exports.is_empty()
+                && stack.nested.is_empty())
+            {
                 facts.push(Facts::Stack(stack));
             }
             if !suppressions.is_empty() {
@@ -184,6 +188,14 @@ pub enum ModeSource {
     NoAccessConfig,
     /// `AccessConfig` without `AuthenticationMode`: also CONFIG_MAP.
     NoAuthenticationMode,
+    /// `Config.accessConfig.authenticationMode` of a CDK v1 cluster
+    /// (`Custom::AWSCDK-EKS-Cluster`).
+    CdkConfig,
+    /// A CDK v1 cluster without `Config.accessConfig.authenticationMode`
+    /// (`accessConfig: {}`, or no `accessConfig` from older CDK releases):
+    /// CDK's provider calls CreateCluster without one, and the EKS API
+    /// creates the cluster in CONFIG_MAP mode.
+    EksApiDefault,
     /// `aws eks describe-cluster` output.
     Live,
     /// `accessConfig.authenticationMode` of an eksctl ClusterConfig.
@@ -209,6 +221,8 @@ impl ModeSource {
             Self::Parameter { name, overridden: true } => format!("from --parameter {name}"),
             Self::NoAccessConfig => "the default: the cluster has no AccessConfig".to_owned(),
             Self::NoAuthenticationMode => "the default: AccessConfig has no AuthenticationMode".to_owned(),
+            Self::CdkConfig => "set in Config.accessConfig.authenticationMode".to_owned(),
+            Self::EksApiDefault => "EKS API default: the cluster has no authenticationMode".to_owned(),
             Self::Live => "reported by describe-cluster".to_owned(),
             Self::ClusterConfig => "set in accessConfig.authenticationMode".to_owned(),
             Self::EksctlDefault { outposts: false } => {
@@ -225,12 +239,13 @@ impl ModeSource {
 
     pub fn slug(&self) -> &'static str {
         match self {
-            Self::Literal | Self::Evaluated { .. } => "template",
+            Self::Literal | Self::Evaluated { .. } | Self::CdkConfig => "template",
             Self::Parameter { overridden: false, .. } => "parameter-default",
             Self::Parameter { overridden: true, .. } => "parameter-override",
             Self::NoAccessConfig | Self::NoAuthenticationMode | Self::EksctlWithoutAccessConfig => {
                 "cloudformation-default"
             }
+            Self::EksApiDefault => "eks-api-default",
             Self::Live => "live",
             Self::ClusterConfig => "clusterconfig",
             Self::EksctlDefault { .. } => "eksctl-default",
@@ -258,7 +273,8 @@ pub enum Via {
         name: String,
         overridden: bool,
     },
-    /// `Ref` to an `AWS::EKS::Cluster` in the same template.
+    /// `Ref` to a cluster (`AWS::EKS::Cluster`, or CDK v1's custom
+    /// resource) in the same template.
     LocalCluster {
         logical_id: String,
     },
@@ -270,12 +286,16 @@ pub enum Via {
     Computed,
 }
 
-/// An `AWS::EKS::Cluster` resource.
+/// An `AWS::EKS::Cluster` resource, or a CDK v1 cluster
+/// (`Custom::AWSCDK-EKS-Cluster`, its settings under `Properties.Config`).
 #[derive(Debug, Clone)]
 pub struct ClusterFact {
     pub logical_id: String,
     /// The cluster name, when it can be worked out.
     pub name: Option<String>,
+    /// The resource sets no name (`Name`, or `Config.name` for CDK v1):
+    /// the name is assigned at deploy.
+    pub named_at_deploy: bool,
     pub name_via: Option<Via>,
     pub location: Location,
     pub mode: ModeFact,
@@ -292,6 +312,50 @@ pub struct ClusterFact {
     /// in case (`authenticationMode`), where the defaulted mode was looked
     /// for: CloudFormation property names are case-sensitive.
     pub miscased: Option<Box<(String, Location)>>,
+    /// For a cluster synthesized by the AWS CDK: which construct made it
+    /// and its construct path (`aws:cdk:path` without the
+    /// `/Resource/...` tail), when the template carries path metadata.
+    pub cdk: Option<Box<CdkCluster>>,
+}
+
+/// A cluster made by a CDK construct.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CdkCluster {
+    /// `aws-cdk-lib/aws-eks` (v1, `Custom::AWSCDK-EKS-Cluster`) rather than
+    /// `@aws-cdk/aws-eks-v2-alpha` (a native `AWS::EKS::Cluster`).
+    pub v1: bool,
+    pub construct_path: Option<String>,
+}
+
+impl ClusterFact {
+    /// How reports name the cluster: its name, else `<stack>/<logicalId>`
+    /// (a cluster named at deploy, or whose name cannot be worked out).
+    pub fn identity(&self, stack_name: &str) -> String {
+        self.name.clone().unwrap_or_else(|| format!("{stack_name}/{}", self.logical_id))
+    }
+
+    /// A CDK v1 cluster (`Custom::AWSCDK-EKS-Cluster`): its settings are
+    /// `Config.accessConfig...`, not `AccessConfig...`.
+    pub fn cdk_v1(&self) -> bool {
+        self.cdk.as_deref().is_some_and(|c| c.v1)
+    }
+
+    /// The path of a setting as this cluster spells it, from the
+    /// CloudFormation spelling (`AccessConfig.AuthenticationMode` ->
+    /// `Config.accessConfig.authenticationMode` for CDK v1).
+    pub fn setting(&self, cloudformation: &str) -> String {
+        if !self.cdk_v1() {
+            return cloudformation.to_owned();
+        }
+        let camel: Vec<String> = cloudformation
+            .split('.')
+            .map(|part| {
+                let mut chars = part.chars();
+                chars.next().map_or_else(String::new, |c| c.to_ascii_lowercase().to_string() + chars.as_str())
+            })
+            .collect();
+        format!("Config.{}", camel.join("."))
+    }
 }
 
 /// Which cluster an access entry names.
@@ -308,6 +372,12 @@ pub enum TargetRef {
     /// `Fn::ImportValue` of this export name: correlation looks it up.
     Import {
         export: String,
+    },
+    /// `Ref` to a parameter without a value in the template itself: the
+    /// value a parent stack passes in, when this is a nested stack.
+    Parameter {
+        name: String,
+        why: String,
     },
     Unresolved {
         why: String,
@@ -451,7 +521,10 @@ pub enum StackRole {
     EksctlOther {
         cluster: String,
     },
-    /// Not recognisably eksctl's.
+    /// Synthesized by the AWS CDK (`aws:cdk:path` metadata, CDK's
+    /// bootstrap parameter, or CDK's cluster-resource provider).
+    Cdk,
+    /// Not recognisably eksctl's or CDK's.
     Other,
 }
 
@@ -477,6 +550,8 @@ pub struct StackFacts {
     /// (a condition cycle, an unknown condition, a malformed function in
     /// an EKS resource): where, and why.
     pub rejections: Vec<Rejection>,
+    /// The nested stacks it creates from local templates (CDK's).
+    pub nested: Vec<NestedStackFact>,
 }
 
 /// A place in a template that CloudFormation refuses to evaluate.
@@ -487,6 +562,19 @@ pub struct Rejection {
     pub why: String,
     /// The resource (or condition) it belongs to.
     pub owner: String,
+}
+
+/// An `AWS::CloudFormation::Stack` resource whose template is a local file
+/// (CDK's `aws:asset:path` metadata: a `*.nested.template.json` beside the
+/// parent's), with the parameters the parent passes to it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NestedStackFact {
+    pub logical_id: String,
+    /// The child template's path, spelt as discovery shows its input.
+    pub template: Arc<str>,
+    /// Parameters whose values name something facts can follow (a name, a
+    /// cluster of the parent, an import); others are left out.
+    pub parameters: Vec<(String, TargetRef)>,
 }
 
 /// The eksctl command a ClusterConfig is predicted for.

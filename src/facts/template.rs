@@ -11,11 +11,75 @@ use crate::load::node::{Node, Pos};
 
 use super::scenarios::ScenarioFacts;
 use super::{
-    AccessEntryFact, AuthMode, ClusterFact, ExportFact, ExportValue, FactOptions, Locator, ModeFact, ModeSource,
-    Principal, Rejection, StackFacts, StackRole, TargetRef, Via,
+    AccessEntryFact, AuthMode, CdkCluster, ClusterFact, ExportFact, ExportValue, FactOptions, Locator, ModeFact,
+    ModeSource, NestedStackFact, Principal, Rejection, StackFacts, StackRole, TargetRef, Via,
 };
 
 pub const CLUSTER_TYPE: &str = "AWS::EKS::Cluster";
+/// A cluster made by `aws-cdk-lib/aws-eks` (v1) through CDK's
+/// cluster-resource provider: `Properties.Config` is the EKS CreateCluster
+/// request, camelCase.
+pub const CDK_CLUSTER_TYPE: &str = crate::load::CDK_CLUSTER_TYPE;
+/// The attributes CDK's cluster-resource provider returns besides the name
+/// (`Ref`): `Fn::GetAtt` of one of these is known to be that cluster.
+pub const CDK_CLUSTER_ATTRIBUTES: &[&str] = &[
+    "Arn",
+    "CertificateAuthorityData",
+    "ClusterSecurityGroupId",
+    "EncryptionConfigKeyArn",
+    "Endpoint",
+    "OpenIdConnectIssuer",
+    "OpenIdConnectIssuerUrl",
+];
+
+/// Is `resource_type` a cluster (native, or CDK v1's custom resource)?
+pub fn is_cluster_type(resource_type: &str) -> bool {
+    resource_type == CLUSTER_TYPE || resource_type == CDK_CLUSTER_TYPE
+}
+
+/// How a cluster resource spells the settings facts read.
+struct Spelling {
+    /// Pointer tokens from the resource to the settings.
+    base: &'static [&'static str],
+    name: &'static str,
+    access: &'static str,
+    mode: &'static str,
+    bootstrap: &'static str,
+    remote: &'static str,
+    outpost: &'static str,
+    cdk: bool,
+}
+
+const NATIVE: Spelling = Spelling {
+    base: &["Properties"],
+    name: "Name",
+    access: "AccessConfig",
+    mode: "AuthenticationMode",
+    bootstrap: "BootstrapClusterCreatorAdminPermissions",
+    remote: "RemoteNetworkConfig",
+    outpost: "OutpostConfig",
+    cdk: false,
+};
+
+const CDK_V1: Spelling = Spelling {
+    base: &["Properties", "Config"],
+    name: "name",
+    access: "accessConfig",
+    mode: "authenticationMode",
+    bootstrap: "bootstrapClusterCreatorAdminPermissions",
+    remote: "remoteNetworkConfig",
+    outpost: "outpostConfig",
+    cdk: true,
+};
+
+fn spelling(resource_type: &str) -> &'static Spelling {
+    if resource_type == CDK_CLUSTER_TYPE { &CDK_V1 } else { &NATIVE }
+}
+
+/// The node under `tokens` from `node`.
+fn below<'n>(node: &'n Node, tokens: &[&str]) -> Option<&'n Node> {
+    tokens.iter().try_fold(node, |n, t| n.get(t))
+}
 const NODEGROUP_TYPE: &str = "AWS::EKS::Nodegroup";
 
 fn is_access_entry_type(resource_type: &str) -> bool {
@@ -112,43 +176,56 @@ pub fn extract(template: &Template, options: &FactOptions) -> StackFacts {
         }
     }
 
-    let clusters: Vec<&Res<'_>> = resources.iter().filter(|r| r.resource_type == CLUSTER_TYPE).collect();
+    let clusters: Vec<&Res<'_>> = resources.iter().filter(|r| is_cluster_type(r.resource_type)).collect();
     let cluster_ids: Vec<&str> = clusters.iter().map(|r| r.logical_id).collect();
     let names: Vec<_> = clusters
         .iter()
-        .map(|r| match r.node.pointer("/Properties/Name") {
-            Some(n) => match ev.string(n, r.exists) {
-                Three::Known(text) => {
-                    ev.set_name(r.logical_id, &text);
-                    (Some(text), Some(provenance(&ev, n)))
-                }
-                _ => (None, None),
-            },
-            None => (None, None),
+        .map(|r| {
+            let keys = spelling(r.resource_type);
+            // No name at all: CloudFormation (or CDK's provider) names the
+            // cluster at deploy.
+            match below(r.node, keys.base).and_then(|b| b.get(keys.name)) {
+                Some(n) => match ev.string(n, r.exists) {
+                    Three::Known(text) => {
+                        ev.set_name(r.logical_id, &text);
+                        (Some(text), Some(provenance(&ev, n)), false)
+                    }
+                    _ => (None, None, false),
+                },
+                None => (None, None, true),
+            }
         })
         .collect();
 
+    let cdk_stack = by_cdk(template);
     // Per cluster: its modes by scenario, when they differ.
     let mut cluster_modes = vec![Vec::new(); clusters.len()];
     let mut cluster_facts: Vec<_> = clusters
         .iter()
         .zip(names)
         .enumerate()
-        .map(|(i, (r, (name, name_via)))| {
+        .map(|(i, (r, (name, name_via, named_at_deploy)))| {
             let at = |tokens: &[&str], node: &Node| {
                 let mut all = r.tokens.clone();
                 all.extend_from_slice(tokens);
                 locator.at(&all, node.pos)
             };
             let location = locator.at(&r.tokens, r.key_pos);
-            let access = r.node.pointer("/Properties/AccessConfig");
-            let written = access.and_then(|a| a.get("AuthenticationMode"));
+            let keys = spelling(r.resource_type);
+            let settings = below(r.node, keys.base);
+            let tokens = |rest: &[&'static str]| -> Vec<&'static str> {
+                let mut all = keys.base.to_vec();
+                all.extend_from_slice(rest);
+                all
+            };
+            let access = settings.and_then(|s| s.get(keys.access));
+            let written = access.and_then(|a| a.get(keys.mode));
             let mode_location = match (access, written) {
-                (Some(_), Some(m)) => at(&["Properties", "AccessConfig", "AuthenticationMode"], m),
-                (Some(a), None) => at(&["Properties", "AccessConfig"], a),
+                (Some(_), Some(m)) => at(&tokens(&[keys.access, keys.mode]), m),
+                (Some(a), None) => at(&tokens(&[keys.access]), a),
                 (None, _) => location.clone(),
             };
-            let mode = match ev.over(r.exists, |s| mode_in(&ev, r.node, s)) {
+            let mode = match ev.over(r.exists, |s| mode_in(&ev, r.node, keys, s)) {
                 Three::Known((mode, source)) => {
                     ModeFact { mode: Some(mode), source, location: mode_location, unresolved: None }
                 }
@@ -170,41 +247,41 @@ pub fn extract(template: &Template, options: &FactOptions) -> StackFacts {
                     ModeFact { mode: None, source: ModeSource::Literal, location: mode_location, unresolved: Some(why) }
                 }
             };
-            let bootstrap_admin = access.and_then(|a| a.get("BootstrapClusterCreatorAdminPermissions")).and_then(|b| {
+            let bootstrap_admin = access.and_then(|a| a.get(keys.bootstrap)).and_then(|b| {
                 let value = ev.string(b, r.exists).known()?;
                 let flag = match value.to_ascii_lowercase().as_str() {
                     "true" => true,
                     "false" => false,
                     _ => return None,
                 };
-                Some((flag, at(&["Properties", "AccessConfig", "BootstrapClusterCreatorAdminPermissions"], b)))
+                Some((flag, at(&tokens(&[keys.access, keys.bootstrap]), b)))
             });
-            let remote_network = r
-                .node
-                .pointer("/Properties/RemoteNetworkConfig")
+            let remote_network = settings
+                .and_then(|s| s.get(keys.remote))
                 .filter(|n| n.as_map().is_some_and(|m| !m.is_empty()))
-                .map(|n| at(&["Properties", "RemoteNetworkConfig"], n));
-            let outposts = r.node.pointer("/Properties/OutpostConfig").is_some_and(|n| n.as_map().is_some());
+                .map(|n| at(&tokens(&[keys.remote]), n));
+            let outposts = settings.and_then(|s| s.get(keys.outpost)).is_some_and(|n| n.as_map().is_some());
             // Where the defaulted mode was looked for: a key spelt like the
             // missing one but for case.
             let miscased = match (&mode.source, access) {
-                (ModeSource::NoAccessConfig, _) => {
-                    miscased_key(r.node.get("Properties"), "AccessConfig").map(|(k, n)| {
-                        let l = at(&["Properties", &k], n);
-                        (k, l)
-                    })
-                }
-                (ModeSource::NoAuthenticationMode, Some(a)) => {
-                    miscased_key(Some(a), "AuthenticationMode").map(|(k, n)| {
-                        let l = at(&["Properties", "AccessConfig", &k], n);
-                        (k, l)
-                    })
-                }
+                (ModeSource::NoAccessConfig, _) => miscased_key(settings, keys.access).map(|(k, n)| {
+                    let mut all = keys.base.to_vec();
+                    all.push(&k);
+                    let l = at(&all, n);
+                    (k, l)
+                }),
+                (ModeSource::NoAuthenticationMode, Some(a)) => miscased_key(Some(a), keys.mode).map(|(k, n)| {
+                    let mut all = tokens(&[keys.access]);
+                    all.push(&k);
+                    let l = at(&all, n);
+                    (k, l)
+                }),
                 _ => None,
             };
             ClusterFact {
                 logical_id: r.logical_id.to_owned(),
                 name,
+                named_at_deploy,
                 name_via,
                 location,
                 mode,
@@ -212,6 +289,9 @@ pub fn extract(template: &Template, options: &FactOptions) -> StackFacts {
                 remote_network: remote_network.map(Box::new),
                 outposts,
                 miscased: miscased.map(Box::new),
+                cdk: cdk_stack.then(|| {
+                    Box::new(CdkCluster { v1: keys.cdk, construct_path: construct_path(r.node).map(str::to_owned) })
+                }),
             }
         })
         .collect();
@@ -264,12 +344,16 @@ pub fn extract(template: &Template, options: &FactOptions) -> StackFacts {
         .as_deref()
         .is_some_and(|d| d.contains("[created and managed by eksctl]") || d.contains("[created by eksctl]"));
     let managed = resources.iter().any(|r| r.resource_type == NODEGROUP_TYPE);
+    let role = match stack_role(&template.stack_name, managed) {
+        StackRole::Other if cdk_stack => StackRole::Cdk,
+        role => role,
+    };
     rejections.sort_by_key(|a| (a.location.line, a.location.column));
     rejections.dedup_by(|a, b| a.location == b.location && a.why == b.why);
     StackFacts {
         path: template.source.path.clone(),
         stack_name: template.stack_name.clone(),
-        role: stack_role(&template.stack_name, managed),
+        role,
         by_eksctl,
         clusters: cluster_facts,
         entries,
@@ -278,6 +362,7 @@ pub fn extract(template: &Template, options: &FactOptions) -> StackFacts {
         prediction: None,
         scenarios,
         rejections,
+        nested: nested_stacks(template, &ev, &cluster_ids),
     }
 }
 
@@ -382,21 +467,33 @@ fn loop_mentions_entries(template: &Template, key: &str) -> bool {
 /// A cluster's authentication mode in scenario `s`, with where it came
 /// from: `AWS::NoValue` anywhere on the way leaves CloudFormation's
 /// default, CONFIG_MAP.
-fn mode_in(ev: &Evaluator<'_>, node: &Node, s: usize) -> Result<(AuthMode, ModeSource), Why> {
-    let root = Val::Node(node);
-    let Some((_, props)) = ev.member(&root, "Properties", node.pos, s)? else {
-        return Ok((AuthMode::ConfigMap, ModeSource::NoAccessConfig));
+fn mode_in(ev: &Evaluator<'_>, node: &Node, keys: &Spelling, s: usize) -> Result<(AuthMode, ModeSource), Why> {
+    // CDK's v1 provider sends its Config to EKS as given: no mode there is
+    // the EKS API's default.
+    let (no_access, no_mode) = if keys.cdk {
+        (ModeSource::EksApiDefault, ModeSource::EksApiDefault)
+    } else {
+        (ModeSource::NoAccessConfig, ModeSource::NoAuthenticationMode)
     };
-    let Some((access_node, access)) = ev.member(&props, "AccessConfig", node.pos, s)? else {
-        return Ok((AuthMode::ConfigMap, ModeSource::NoAccessConfig));
+    let mut settings = Val::Node(node);
+    let mut at = node.pos;
+    for token in keys.base {
+        let Some((n, v)) = ev.member(&settings, token, at, s)? else {
+            return Ok((AuthMode::ConfigMap, no_access));
+        };
+        (settings, at) = (v, n.pos);
+    }
+    let Some((access_node, access)) = ev.member(&settings, keys.access, at, s)? else {
+        return Ok((AuthMode::ConfigMap, no_access));
     };
-    let Some((mode_node, mode)) = ev.member(&access, "AuthenticationMode", access_node.pos, s)? else {
-        return Ok((AuthMode::ConfigMap, ModeSource::NoAuthenticationMode));
+    let Some((mode_node, mode)) = ev.member(&access, keys.mode, access_node.pos, s)? else {
+        return Ok((AuthMode::ConfigMap, no_mode));
     };
     let text = ev.text(&mode, mode_node.pos, s)?;
+    let literal = if keys.cdk { ModeSource::CdkConfig } else { ModeSource::Literal };
     let source = match provenance_in(ev, mode_node, s) {
         Via::Parameter { name, overridden } => ModeSource::Parameter { name, overridden },
-        _ if mode_node.intrinsic().is_none() => ModeSource::Literal,
+        _ if mode_node.intrinsic().is_none() => literal,
         _ => ModeSource::Evaluated { inputs: ev.decided_by(mode_node, s).join(", ") },
     };
     Ok((AuthMode::parse(&text), source))
@@ -460,6 +557,88 @@ fn miscased_key<'a>(map: Option<&'a Node>, wanted: &str) -> Option<(String, &'a 
         .map(|e| (e.key.clone(), &e.value))
 }
 
+pub const NESTED_STACK_TYPE: &str = "AWS::CloudFormation::Stack";
+
+/// The parameter `node` is a `Ref` to, when the template declares it.
+fn parameter_ref<'n>(node: &'n Node, ev: &Evaluator<'_>) -> Option<&'n str> {
+    match node.intrinsic() {
+        Some(("Ref", arg)) => arg.as_str().filter(|p| ev.is_parameter(p)),
+        _ => None,
+    }
+}
+
+/// The nested stacks `template` creates from local templates, with the
+/// parameters it passes them.
+fn nested_stacks(template: &Template, ev: &Evaluator<'_>, clusters: &[&str]) -> Vec<NestedStackFact> {
+    template
+        .resources
+        .iter()
+        .filter(|r| r.resource_type == NESTED_STACK_TYPE)
+        .filter_map(|r| {
+            let file = r.node.get("Metadata")?.get("aws:asset:path")?.as_str()?;
+            if !file.ends_with(".template.json") || file.contains(['/', '\\']) {
+                return None;
+            }
+            let parent = std::path::Path::new(&*template.source.path).parent()?;
+            let child = parent.join(file);
+            let exists = ev.exists(&r.node).unwrap_or(ev.all());
+            let parameters = r
+                .node
+                .pointer("/Properties/Parameters")
+                .and_then(Node::as_map)
+                .map(|entries| {
+                    entries
+                        .iter()
+                        .filter_map(|e| {
+                            let value = match ev.over(exists, |s| target_in(ev, &e.value, clusters, s)) {
+                                Three::Known(Target::Text(name)) => {
+                                    TargetRef::Name { name, via: provenance(ev, &e.value) }
+                                }
+                                Three::Known(Target::Cluster(index)) => TargetRef::Local { index },
+                                Three::Known(Target::Import(export)) => TargetRef::Import { export },
+                                // Passed on from this stack's own parent.
+                                Three::Unknown(why) => {
+                                    TargetRef::Parameter { name: parameter_ref(&e.value, ev)?.to_owned(), why }
+                                }
+                                Three::OneOf(_) => return None,
+                            };
+                            Some((e.key.clone(), value))
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            Some(NestedStackFact {
+                logical_id: r.logical_id.clone(),
+                template: std::sync::Arc::from(child.to_string_lossy().as_ref()),
+                parameters,
+            })
+        })
+        .collect()
+}
+
+/// Was the template synthesized by the AWS CDK? Its resources carry
+/// `aws:cdk:path` metadata (unless path metadata is turned off), its
+/// clusters are CDK's provider's, or it has CDK's `BootstrapVersion`
+/// parameter.
+fn by_cdk(template: &Template) -> bool {
+    template.resources.iter().any(|r| {
+        r.resource_type == CDK_CLUSTER_TYPE || r.node.get("Metadata").and_then(|m| m.get("aws:cdk:path")).is_some()
+    }) || template
+        .parameters
+        .as_ref()
+        .and_then(|p| p.pointer("/BootstrapVersion/Default"))
+        .and_then(Node::as_str)
+        .is_some_and(|d| d.starts_with("/cdk-bootstrap/"))
+}
+
+/// The path of the construct that made a resource: its `aws:cdk:path`
+/// metadata up to the first `Resource` (`app/Cluster/Resource/Resource/
+/// Default` -> `app/Cluster`).
+fn construct_path(resource: &Node) -> Option<&str> {
+    let path = resource.get("Metadata")?.get("aws:cdk:path")?.as_str()?;
+    Some(path.split_once("/Resource").map_or(path, |(head, _)| head))
+}
+
 fn entry_fact(
     r: &Res<'_>,
     ev: &Evaluator<'_>,
@@ -513,7 +692,11 @@ fn entry_fact(
                         ),
                     }
                 }
-                Three::Unknown(why) => TargetRef::Unresolved { why },
+                // A parameter without a value may be passed in by a parent.
+                Three::Unknown(why) => match parameter_ref(n, ev) {
+                    Some(name) => TargetRef::Parameter { name: name.to_owned(), why },
+                    None => TargetRef::Unresolved { why },
+                },
             };
             (target, at(&["ClusterName"], n))
         }
@@ -716,6 +899,70 @@ mod tests {
                 ExportFact { name: "nat-mode".into(), value: ExportValue::Text("Single".into()) },
             ]
         );
+    }
+
+    #[test]
+    fn cdk_v1_clusters_read_their_config() {
+        let text = r#"{"Resources": {
+  "Named": {"Type": "Custom::AWSCDK-EKS-Cluster", "Properties": {"Config": {"name": "demo",
+     "accessConfig": {"authenticationMode": "API_AND_CONFIG_MAP", "bootstrapClusterCreatorAdminPermissions": false},
+     "remoteNetworkConfig": {"remoteNodeNetworks": [{"cidrs": ["10.0.0.0/8"]}]}}},
+   "Metadata": {"aws:cdk:path": "app/Named/Resource/Resource/Default"}},
+  "Empty": {"Type": "Custom::AWSCDK-EKS-Cluster", "Properties": {"Config": {"accessConfig": {}}}},
+  "Old": {"Type": "Custom::AWSCDK-EKS-Cluster", "Properties": {"Config": {"version": "1.21"}}},
+  "Entry": {"Type": "AWS::EKS::AccessEntry", "Properties": {"ClusterName": {"Ref": "Empty"}}}
+}}"#;
+        let f = facts("app.template.json", text);
+        assert_eq!(f.role, StackRole::Cdk);
+        let [named, empty, old] = &f.clusters[..] else { panic!("{:?}", f.clusters) };
+        assert_eq!(named.name.as_deref(), Some("demo"));
+        assert!(!named.named_at_deploy);
+        assert_eq!(named.mode.mode, Some(AuthMode::ApiAndConfigMap));
+        assert_eq!(named.mode.source, ModeSource::CdkConfig);
+        assert_eq!(
+            named.mode.location.pointer.to_string(),
+            "/Resources/Named/Properties/Config/accessConfig/authenticationMode"
+        );
+        let bootstrap = named.bootstrap_admin.as_deref().expect("bootstrap");
+        assert!(!bootstrap.0);
+        assert_eq!(named.remote_network.as_deref().map(|l| l.line), Some(4));
+        assert_eq!(named.cdk.as_deref(), Some(&CdkCluster { v1: true, construct_path: Some("app/Named".to_owned()) }));
+        // `accessConfig: {}` and no accessConfig: the EKS API's CONFIG_MAP.
+        for (c, pointer) in [(empty, "/Resources/Empty/Properties/Config/accessConfig"), (old, "/Resources/Old")] {
+            assert_eq!(c.name, None);
+            assert!(c.named_at_deploy);
+            assert_eq!(c.mode.mode, Some(AuthMode::ConfigMap));
+            assert_eq!(c.mode.source, ModeSource::EksApiDefault);
+            assert_eq!(c.mode.location.pointer.to_string(), pointer);
+        }
+        assert_eq!(f.entries[0].target, TargetRef::Local { index: 1 });
+    }
+
+    #[test]
+    fn nested_stacks_and_the_parameters_they_get() {
+        let parent = r#"{"Resources": {
+  "C": {"Type": "Custom::AWSCDK-EKS-Cluster", "Properties": {"Config": {"name": "demo"}}},
+  "Child": {"Type": "AWS::CloudFormation::Stack", "Properties": {"Parameters": {
+      "referencetoC": {"Ref": "C"}, "other": {"Fn::GetAtt": ["C", "Arn"]}, "plain": "x"}},
+    "Metadata": {"aws:asset:path": "appChild1234.nested.template.json", "aws:asset:property": "TemplateURL"}},
+  "Remote": {"Type": "AWS::CloudFormation::Stack", "Properties": {"TemplateURL": "https://example.com/t.json"}}
+}}"#;
+        let f = facts("out/app.template.json", parent);
+        assert_eq!(f.nested.len(), 1);
+        let n = &f.nested[0];
+        assert_eq!(&*n.template, "out/appChild1234.nested.template.json");
+        assert_eq!(
+            n.parameters,
+            [
+                ("referencetoC".to_owned(), TargetRef::Local { index: 0 }),
+                ("plain".to_owned(), TargetRef::Name { name: "x".into(), via: Via::Literal })
+            ]
+        );
+        let child = r#"{"Parameters": {"referencetoC": {"Type": "String"}}, "Resources": {
+  "E": {"Type": "AWS::EKS::AccessEntry", "Properties": {"ClusterName": {"Ref": "referencetoC"}}}}}"#;
+        let f = facts("out/appChild1234.nested.template.json", child);
+        assert_eq!(f.stack_name, "appChild1234");
+        assert!(matches!(&f.entries[0].target, TargetRef::Parameter { name, .. } if name == "referencetoC"));
     }
 
     #[test]

@@ -130,15 +130,27 @@ pub struct ClusterConfigDoc {
 /// Is `resource_type` one that later stages look at?
 pub fn is_relevant_type(resource_type: &str) -> bool {
     resource_type.starts_with("AWS::EKS::")
+        || resource_type == CDK_CLUSTER_TYPE
+        || resource_type == "AWS::CloudFormation::Stack"
         || (resource_type.starts_with("Custom::") && resource_type.contains("AccessEntry"))
 }
 
+/// A cluster made by CDK's `aws-eks` (v1) cluster-resource provider.
+pub const CDK_CLUSTER_TYPE: &str = "Custom::AWSCDK-EKS-Cluster";
+
 /// The stack name eksctl would have given this file: its name without the
-/// last extension (`eksctl-demo-cluster.json` -> `eksctl-demo-cluster`).
+/// last extension (`eksctl-demo-cluster.json` -> `eksctl-demo-cluster`);
+/// a CDK-style `X.template.json` (or `.yaml`, or a nested stack's
+/// `X.nested.template.json`) is stack `X`.
 pub fn stack_name_of(path: &str) -> String {
     let name = path.rsplit(['/', '\\', '!']).next().unwrap_or(path);
     if name == "-" {
         return "stdin".to_owned();
+    }
+    for suffix in [".nested.template.json", ".template.json", ".template.yaml", ".template.yml"] {
+        if let Some(stem) = name.strip_suffix(suffix).filter(|s| !s.is_empty()) {
+            return stem.to_owned();
+        }
     }
     match name.rsplit_once('.') {
         Some((stem, _)) if !stem.is_empty() => stem.to_owned(),

@@ -27,8 +27,8 @@ pub mod settings_files;
 pub mod yaml_tree;
 
 pub use document::{
-    ClusterConfigDoc, ClusterContext, Document, Format, Loaded, Outcome, Resource, Semantics, SourceText, Template,
-    Wrapper, is_relevant_type, stack_name_of,
+    CDK_CLUSTER_TYPE, ClusterConfigDoc, ClusterContext, Document, Format, Loaded, Outcome, Resource, Semantics,
+    SourceText, Template, Wrapper, is_relevant_type, stack_name_of,
 };
 pub use read::{Input, LoadOptions, Source, io_reason, quote_lines};
 pub use recognise::recognise;
@@ -45,7 +45,15 @@ pub fn load(input: &Input, options: &LoadOptions) -> Vec<Loaded> {
                 return archive::load(&input.path, &bytes, kind, input.explicit, &options.archive);
             }
             let expected = input.explicit || has_data_extension(&input.path);
-            recognise_as(&input.path, bytes, expected, matches!(input.source, Source::File(_)))
+            let mut outcome = recognise_as(&input.path, bytes, expected, matches!(input.source, Source::File(_)));
+            if let (Some(stack), Outcome::Documents(docs)) = (&input.stack, &mut outcome) {
+                for doc in docs {
+                    if let Document::Template(t) = doc {
+                        t.stack_name = stack.to_string();
+                    }
+                }
+            }
+            outcome
         }
         Err(ReadFailure::Skip(reason)) => Outcome::Skipped(reason),
         Err(ReadFailure::Error(message)) => Outcome::Error(message),

@@ -39,6 +39,9 @@ pub struct Input {
     pub explicit: bool,
     /// Given with `--context`: only `describe-cluster` output is expected.
     pub context: bool,
+    /// The stack name a CDK cloud assembly's manifest gives the template;
+    /// otherwise it comes from the file name ([`super::stack_name_of`]).
+    pub stack: Option<Arc<str>>,
 }
 
 impl Input {

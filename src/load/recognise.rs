@@ -237,5 +237,8 @@ mod tests {
         assert_eq!(stack_name_of("x.tgz!t/eksctl-demo-nodegroup-ng-1.yaml"), "eksctl-demo-nodegroup-ng-1");
         assert_eq!(stack_name_of("-"), "stdin");
         assert_eq!(stack_name_of("noext"), "noext");
+        assert_eq!(stack_name_of("out/platform-eks.template.json"), "platform-eks");
+        assert_eq!(stack_name_of("out/appChild1234.nested.template.json"), "appChild1234");
+        assert_eq!(stack_name_of(".template.json"), ".template");
     }
 }

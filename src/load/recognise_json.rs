@@ -337,7 +337,11 @@ fn add_json_resources(
         let bytes = raw.get().as_bytes();
         // Cheap byte-level prefilter: only resources that can be EKS types
         // are looked at any further.
-        if memchr::memmem::find(bytes, b"EKS::").is_none() && memchr::memmem::find(bytes, b"AccessEntry").is_none() {
+        if memchr::memmem::find(bytes, b"EKS::").is_none()
+            && memchr::memmem::find(bytes, b"AccessEntry").is_none()
+            && memchr::memmem::find(bytes, b"AWSCDK-EKS-Cluster").is_none()
+            && memchr::memmem::find(bytes, b"CloudFormation::Stack").is_none()
+        {
             continue;
         }
         if logical_id.starts_with("Fn::ForEach::") {

@@ -172,7 +172,12 @@ impl Counts {
 /// A cluster as the run understood it, with every source of its mode.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ClusterSummary {
+    /// The cluster name, or `<stack>/<logicalId>` for a template cluster
+    /// without one.
     pub name: Option<String>,
+    /// The template gives no name: it is assigned at deploy.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub named_at_deploy: bool,
     /// The mode rules used (`null` when unknown or conflicting).
     pub mode: Option<String>,
     /// Where that mode came from: `template`, `parameter-default`,
@@ -273,6 +278,7 @@ pub fn cluster_summaries(model: &Model) -> Vec<ClusterSummary> {
             let effective = model.effective(i, None);
             ClusterSummary {
                 name: c.name.clone(),
+                named_at_deploy: c.named_at_deploy,
                 mode: effective.and_then(|e| e.mode.mode.as_ref().map(ToString::to_string)),
                 source: effective.map(|e| e.mode.source.slug()),
                 definitions: c

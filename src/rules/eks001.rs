@@ -45,7 +45,9 @@ pub fn check(model: &Model, out: &mut Sink<'_>) {
         let stack = model.stack(e.stack);
         let entry = model.entry(e);
         let name = model.clusters[cluster].name.clone();
+        let at_deploy = model.clusters[cluster].named_at_deploy;
         let shown = crate::finding::shown(name.as_deref());
+        let named = if at_deploy { format!("{shown}` (named at deploy)") } else { format!("{shown}`") };
         let mode = effective.mode;
         let mut provenance = mode.source.describe();
         if mode.source == ModeSource::Live {
@@ -65,7 +67,7 @@ pub fn check(model: &Model, out: &mut Sink<'_>) {
                     _ => "",
                 };
                 format!(
-                    "access entry `{}` targets cluster `{shown}`, whose authentication mode is CONFIG_MAP \
+                    "access entry `{}` targets cluster `{named}, whose authentication mode is CONFIG_MAP \
                      ({provenance}){stale}; CloudFormation will fail stack `{}` with \"{CFN_ERROR}\"",
                     entry.logical_id, stack.stack_name
                 )
@@ -115,6 +117,11 @@ pub fn check(model: &Model, out: &mut Sink<'_>) {
             (ModeSource::NoAuthenticationMode, None) => Some(eksctl::Defaulted::NoAuthenticationMode),
             _ => None,
         };
+        // The cluster's own CDK facts, through the definition the entry
+        // names or the cluster's first one.
+        let cdk = definition
+            .or_else(|| model.clusters[cluster].definitions.first().copied())
+            .and_then(|d| model.definition(d).cdk.as_deref());
         // The principal stays a placeholder: one fix per cluster is shared
         // by its many findings (a sweep's memory, the HTML report's grouping).
         let principal: Option<&str> = None;
@@ -130,6 +137,7 @@ pub fn check(model: &Model, out: &mut Sink<'_>) {
                     Remediation::Nodegroup { outposts }
                 }
                 StackRole::EksctlAccessEntry { .. } => Remediation::AccessEntryStack { principal, live },
+                _ if cdk.is_some() || stack.role == StackRole::Cdk => Remediation::Cdk,
                 _ => Remediation::Template { principal, defaulted, outposts, live },
             },
         };
@@ -151,6 +159,7 @@ pub fn check(model: &Model, out: &mut Sink<'_>) {
                     Remediation::Template { principal, defaulted, outposts, live } => {
                         eksctl::template_remediation(name, principal, defaulted, outposts, live)
                     }
+                    Remediation::Cdk => crate::cdk::remediation(shown, cdk),
                 }
                 .into()
             })
@@ -200,11 +209,30 @@ fn every_scenario(model: &Model, e: &crate::correlate::EntryRef, cluster: usize,
 /// Which remediation an EKS001 finding gets, with what it depends on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 enum Remediation<'a> {
-    PredictedAccessEntry { outposts: bool, version: Option<eksctl::Version> },
-    PredictedNodegroup { outposts: bool, version: Option<eksctl::Version>, config: &'a str },
-    Nodegroup { outposts: bool },
-    AccessEntryStack { principal: Option<&'a str>, live: bool },
-    Template { principal: Option<&'a str>, defaulted: Option<eksctl::Defaulted<'a>>, outposts: bool, live: bool },
+    PredictedAccessEntry {
+        outposts: bool,
+        version: Option<eksctl::Version>,
+    },
+    PredictedNodegroup {
+        outposts: bool,
+        version: Option<eksctl::Version>,
+        config: &'a str,
+    },
+    Nodegroup {
+        outposts: bool,
+    },
+    AccessEntryStack {
+        principal: Option<&'a str>,
+        live: bool,
+    },
+    Template {
+        principal: Option<&'a str>,
+        defaulted: Option<eksctl::Defaulted<'a>>,
+        outposts: bool,
+        live: bool,
+    },
+    /// A cluster or stack synthesized by the AWS CDK.
+    Cdk,
 }
 
 /// The message for a stack predicted from a ClusterConfig.

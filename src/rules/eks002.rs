@@ -128,7 +128,9 @@ pub fn check(model: &Model, out: &mut Sink<'_>) {
 /// How to give eksguard a cluster that no input defines: scan its stack, or
 /// its live state. The stack name is eksctl's only for a cluster eksctl made.
 fn missing_remediation(name: Option<&str>) -> String {
-    match name {
+    // A cluster known only as `<stack>/<logicalId>` (CDK: no name until
+    // deploy; EKS names never hold a `/`) cannot be named in a command.
+    match name.filter(|n| !n.contains('/')) {
         Some(n) => format!(
             "Scan the template that defines cluster `{n}` together with this one (for a cluster eksctl made, that is \
              stack eksctl-{n}-cluster: `aws cloudformation get-template --stack-name eksctl-{n}-cluster > \

@@ -21,30 +21,35 @@ pub const API_ERROR: &str =
 pub fn check(model: &Model, out: &mut Sink<'_>) {
     for (s, c, effective) in model.config_map_definitions() {
         let Some((false, at)) = c.bootstrap_admin.as_deref() else { continue };
-        let shown = crate::finding::shown(c.name.as_deref());
+        let shown = c.identity(&s.stack_name);
         out.push(Violation {
             message: format!(
-                "cluster `{shown}` sets AccessConfig.BootstrapClusterCreatorAdminPermissions to false while its \
+                "cluster `{shown}` sets {} to false while its \
                      authentication mode is CONFIG_MAP ({}); EKS rejects the cluster (\"{API_ERROR}\") and stack `{}` \
                      fails",
+                c.setting("AccessConfig.BootstrapClusterCreatorAdminPermissions"),
                 effective.mode.source.describe(),
                 s.stack_name
             ),
             location: at.clone(),
             stack: Some(s.stack_name.clone()),
-            cluster: c.name.clone(),
+            cluster: Some(shown.clone()),
             resource: Some(c.logical_id.clone()),
             related: vec![config_map_mode(&effective)],
             remediation: if c.outposts {
-                "Set AccessConfig.BootstrapClusterCreatorAdminPermissions to true (or drop it: it defaults to true). \
-                 The cluster is an EKS local cluster on Outposts, which accepts only CONFIG_MAP, so moving it to \
-                 another authentication mode is not an option."
-                    .into()
+                format!(
+                    "Set {} to true (or drop it: it defaults to true). The cluster is an EKS local cluster on \
+                     Outposts, which accepts only CONFIG_MAP, so moving it to another authentication mode is not an \
+                     option.",
+                    c.setting("AccessConfig.BootstrapClusterCreatorAdminPermissions"),
+                )
+                .into()
             } else {
                 format!(
-                    "Set AccessConfig.BootstrapClusterCreatorAdminPermissions to true (or drop it: it defaults to \
-                     true), or move `{shown}` to AccessConfig.AuthenticationMode API_AND_CONFIG_MAP or API and grant \
-                     administrators access with access entries."
+                    "Set {} to true (or drop it: it defaults to true), or move `{shown}` to {} API_AND_CONFIG_MAP or \
+                     API and grant administrators access with access entries.",
+                    c.setting("AccessConfig.BootstrapClusterCreatorAdminPermissions"),
+                    c.setting("AccessConfig.AuthenticationMode"),
                 )
                 .into()
             },

@@ -29,17 +29,18 @@ fn remediation(cluster: Option<&str>) -> std::sync::Arc<str> {
 pub fn check(model: &Model, out: &mut Sink<'_>) {
     for (s, c, effective) in model.config_map_definitions() {
         let Some(at) = c.remote_network.as_deref() else { continue };
-        let shown = crate::finding::shown(c.name.as_deref());
+        let shown = c.identity(&s.stack_name);
         out.push(Violation {
             message: format!(
-                "cluster `{shown}` sets RemoteNetworkConfig (hybrid nodes) while its authentication mode is \
+                "cluster `{shown}` sets {} (hybrid nodes) while its authentication mode is \
                      CONFIG_MAP ({}); hybrid nodes-enabled clusters do not support CONFIG_MAP, so stack `{}` fails",
+                c.setting("RemoteNetworkConfig"),
                 effective.mode.source.describe(),
                 s.stack_name
             ),
             location: at.clone(),
             stack: Some(s.stack_name.clone()),
-            cluster: c.name.clone(),
+            cluster: Some(shown.clone()),
             resource: Some(c.logical_id.clone()),
             related: vec![config_map_mode(&effective)],
             remediation: remediation(c.name.as_deref()),

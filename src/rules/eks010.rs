@@ -22,10 +22,10 @@ pub fn check(model: &Model, out: &mut Sink<'_>) {
     for stack in &model.stacks {
         for cluster in &stack.clusters {
             let Some(AuthMode::Invalid(value)) = &cluster.mode.mode else { continue };
-            let shown = crate::finding::shown(cluster.name.as_deref());
+            let shown = cluster.identity(&stack.stack_name);
             let (what, consequence) = match (&cluster.mode.source, &stack.prediction) {
                 (ModeSource::ClusterConfig, Some(p)) => (
-                    "accessConfig.authenticationMode",
+                    "accessConfig.authenticationMode".to_owned(),
                     format!(
                         "eksctl does not check the value and passes it on, so `{}` would fail: CloudFormation \
                          rejects it in stack `{}`",
@@ -33,12 +33,12 @@ pub fn check(model: &Model, out: &mut Sink<'_>) {
                     ),
                 ),
                 _ => (
-                    "AccessConfig.AuthenticationMode",
+                    cluster.setting("AccessConfig.AuthenticationMode"),
                     format!("CloudFormation will fail stack `{}` when it creates the cluster", stack.stack_name),
                 ),
             };
             let provenance = match &cluster.mode.source {
-                ModeSource::Literal | ModeSource::ClusterConfig => String::new(),
+                ModeSource::Literal | ModeSource::ClusterConfig | ModeSource::CdkConfig => String::new(),
                 other => format!(" ({})", other.describe()),
             };
             out.push(Violation {
@@ -47,7 +47,7 @@ pub fn check(model: &Model, out: &mut Sink<'_>) {
                 ),
                 location: cluster.mode.location.clone(),
                 stack: Some(stack.stack_name.clone()),
-                cluster: cluster.name.clone(),
+                cluster: Some(shown.clone()),
                 resource: Some(cluster.logical_id.clone()),
                 related: Vec::new(),
                 remediation: format!(

@@ -300,6 +300,7 @@ fn not_checked(t: &Prepared, locator: &Locator<'_>, reason: &str) -> Finding {
         resource: None,
         related: Vec::new(),
         remediation: "Check this template with `cfn-guard validate` on its own, or flatten its deepest nesting.".into(),
+        cluster_named_at_deploy: false,
     }
 }
 
@@ -348,6 +349,7 @@ fn evaluate_one(rules: &GuardRules, t: &Prepared, facts: &FactIndex) -> Vec<Find
                     location,
                     stack: Some(t.stack_name.clone()),
                     cluster: None,
+                    cluster_named_at_deploy: false,
                     resource: logical_id,
                     related: Vec::new(),
                     remediation: format!("See Guard rule `{name}` in {}.", file.path).into(),

@@ -68,6 +68,8 @@ impl<'r> Sink<'r> {
             location: v.location,
             stack: v.stack,
             cluster: v.cluster,
+            // Filled in by `evaluate`, which sees the model.
+            cluster_named_at_deploy: false,
             resource: v.resource,
             related: v.related,
             remediation: v.remediation,
@@ -203,8 +205,22 @@ pub fn evaluate(model: &Model, settings: &RuleSettings) -> Vec<Finding> {
         .collect();
     let mut findings = Vec::with_capacity(per_rule.iter().map(Vec::len).sum());
     per_rule.into_iter().for_each(|found| findings.extend(found));
+    mark_named_at_deploy(model, &mut findings);
     sort(&mut findings);
     findings
+}
+
+/// Says on each finding whether its cluster is one named at deploy (known
+/// as `<stack>/<logicalId>`).
+fn mark_named_at_deploy(model: &Model, findings: &mut [Finding]) {
+    let at_deploy: std::collections::HashSet<&str> =
+        model.clusters.iter().filter(|c| c.named_at_deploy).filter_map(|c| c.name.as_deref()).collect();
+    if at_deploy.is_empty() {
+        return;
+    }
+    for f in findings {
+        f.cluster_named_at_deploy = f.cluster.as_deref().is_some_and(|c| at_deploy.contains(c));
+    }
 }
 
 /// Sorts findings into report order and drops exact duplicates.
