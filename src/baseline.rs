@@ -192,6 +192,7 @@ mod tests {
             errors: Vec::new(),
             skipped: Vec::new(),
             clusters: Vec::new(),
+            unmatched: Vec::new(),
             checked: Vec::new(),
             relations: Vec::new(),
         };

@@ -197,6 +197,12 @@ struct ScanArgs {
     #[arg(long, value_name = "FILE")]
     context: Vec<String>,
 
+    /// Templates as they are deployed now (files, directories, archives,
+    /// `get-template` output, a previous `cdk.out`; repeatable): compared
+    /// with the scanned templates of the same stack name.
+    #[arg(long, value_name = "PATH")]
+    deployed: Vec<String>,
+
     /// Override a template parameter: KEY=VALUE (repeatable).
     #[arg(long = "parameter", short = 'p', value_name = "KEY=VALUE", value_parser = parse_key_value)]
     parameters: Vec<(String, String)>,
@@ -366,6 +372,7 @@ fn run_scan(args: ScanArgs) -> Result<ExitCode, String> {
         contexts,
         context_roots: args.context_root,
         stdin_name: args.stdin_filename,
+        deployed: args.deployed,
         jobs: args.jobs.map(usize::from),
         follow_links: args.follow_links || file.and_then(|f| f.follow_links).unwrap_or(false),
         filters: filters(

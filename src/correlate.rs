@@ -6,6 +6,11 @@
 //! through an export of another scanned stack), and the mode that applies
 //! to it. Live `describe-cluster` state wins over templates; templates that
 //! disagree about one cluster are kept apart and flagged, never merged.
+//!
+//! Templates given with `--deployed` are kept apart from the scanned
+//! stacks: each is matched to the scanned stacks of the same stack name
+//! ([`Model::deployed_of`]), or listed as [`Unmatched`]; it never defines a
+//! cluster, never targets one and is never counted among the stacks.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -70,6 +75,27 @@ pub struct Model {
     pub definition_clusters: HashMap<DefinitionRef, usize>,
     /// Inline suppressions, applied to the findings after the rules ran.
     pub suppressions: Vec<Suppression>,
+    /// Templates given with `--deployed`, in input order.
+    pub deployed: Vec<StackFacts>,
+    /// For each scanned stack (by index), the deployed template of the same
+    /// stack name (index into `deployed`); empty without `--deployed`.
+    pub deployed_of: Vec<Option<usize>>,
+    /// Deployed templates matched to no scanned stack, with why.
+    pub unmatched: Vec<Unmatched>,
+}
+
+/// A deployed template that is compared with nothing.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+pub struct Unmatched {
+    pub path: std::sync::Arc<str>,
+    pub stack: String,
+    pub reason: String,
+}
+
+/// The name a stack is matched by: its stack name, without the `.template`
+/// that a CDK cloud assembly's file names add (`Stack.template.json`).
+pub fn stack_key(stack_name: &str) -> &str {
+    stack_name.strip_suffix(".template").filter(|k| !k.is_empty()).unwrap_or(stack_name)
 }
 
 /// The mode that applies to an entry or cluster, and what it overrides.
@@ -142,6 +168,21 @@ impl Model {
     pub fn cluster_of(&self, d: DefinitionRef) -> Option<usize> {
         self.definition_clusters.get(&d).copied()
     }
+
+    /// The deployed template of scanned stack `stack`, when `--deployed`
+    /// gave one.
+    pub fn deployed_stack(&self, stack: usize) -> Option<&StackFacts> {
+        self.deployed_of.get(stack).copied().flatten().map(|i| &self.deployed[i])
+    }
+
+    /// The deployed counterpart of definition `d`: the cluster of the same
+    /// logical id in its stack's deployed template (CloudFormation tells a
+    /// resource by its logical id), with that template.
+    pub fn deployed_definition(&self, d: DefinitionRef) -> Option<(&StackFacts, &ClusterFact)> {
+        let deployed = self.deployed_stack(d.stack)?;
+        let id = &self.definition(d).logical_id;
+        deployed.clusters.iter().find(|c| &c.logical_id == id).map(|c| (deployed, c))
+    }
 }
 
 /// Builds the model from every input's facts (in input order).
@@ -154,8 +195,10 @@ pub fn correlate(facts: Vec<Facts>) -> Model {
             Facts::Stack(s) => model.stacks.push(s),
             Facts::Live(l) => model.live.push(l),
             Facts::Suppressions(s) => model.suppressions.extend(s),
+            Facts::Deployed(s) => model.deployed.push(s),
         }
     }
+    match_deployed(&mut model);
 
     let parents = link_nested(&mut model.stacks);
 
@@ -349,6 +392,46 @@ fn link_nested(stacks: &mut [StackFacts]) -> HashMap<usize, (usize, usize)> {
     parents
 }
 
+/// Matches each deployed template to the scanned stacks of its stack name.
+/// The first deployed template of a name (in input order) is the one
+/// compared; a later one of the same name is listed as unmatched.
+fn match_deployed(model: &mut Model) {
+    if model.deployed.is_empty() {
+        return;
+    }
+    let mut first: HashMap<&str, usize> = HashMap::new();
+    let mut unmatched = Vec::new();
+    for (i, d) in model.deployed.iter().enumerate() {
+        let key = stack_key(&d.stack_name);
+        if let Some(&earlier) = first.get(key) {
+            unmatched.push(Unmatched {
+                path: d.path.clone(),
+                stack: d.stack_name.clone(),
+                reason: format!(
+                    "another deployed template of stack `{key}` came first ({}); only that one is compared",
+                    model.deployed[earlier].path
+                ),
+            });
+        } else {
+            first.insert(key, i);
+        }
+    }
+    model.deployed_of = model.stacks.iter().map(|s| first.get(stack_key(&s.stack_name)).copied()).collect();
+    let matched: std::collections::HashSet<usize> = model.deployed_of.iter().flatten().copied().collect();
+    for (key, &i) in &first {
+        if !matched.contains(&i) {
+            let d = &model.deployed[i];
+            unmatched.push(Unmatched {
+                path: d.path.clone(),
+                stack: d.stack_name.clone(),
+                reason: format!("no scanned template or ClusterConfig gives a stack named `{key}`"),
+            });
+        }
+    }
+    unmatched.sort();
+    model.unmatched = unmatched;
+}
+
 #[cfg(test)]
 mod tests {
     use std::sync::Arc;
@@ -373,6 +456,9 @@ mod tests {
             location: loc("c"),
             mode: mode(m, ModeSource::Literal),
             bootstrap_admin: None,
+            bootstrap_admin_unresolved: false,
+            named: true,
+            name_location: None,
             remote_network: None,
             outposts: false,
             miscased: None,
@@ -484,6 +570,40 @@ mod tests {
         let e = model.effective(0, None).expect("mode");
         assert_eq!(e.mode.mode, Some(AuthMode::Api));
         assert_eq!(e.template.and_then(|t| t.mode.clone()), Some(AuthMode::ConfigMap));
+    }
+
+    fn deployed(name: &str, path: &str, clusters: Vec<ClusterFact>) -> Facts {
+        let Facts::Stack(mut s) = stack(name, clusters, vec![], vec![]) else { unreachable!() };
+        s.path = Arc::from(path);
+        Facts::Deployed(s)
+    }
+
+    #[test]
+    fn deployed_templates_match_by_stack_name_and_stay_apart() {
+        let model = correlate(vec![
+            stack("a", vec![cluster("a", AuthMode::Api)], vec![], vec![]),
+            stack("Platform.template", vec![], vec![], vec![]),
+            deployed("a", "d/a.json", vec![cluster("a", AuthMode::ConfigMap)]),
+            deployed("a", "e/a.json", vec![]),
+            deployed("Platform", "d/Platform.json", vec![]),
+            deployed("gone", "d/gone.json", vec![cluster("gone", AuthMode::Api)]),
+        ]);
+        // Deployed clusters are no clusters of the model.
+        assert_eq!(model.clusters.len(), 1);
+        assert!(!model.clusters[0].conflict);
+        assert_eq!(model.deployed_of, vec![Some(0), Some(2)]);
+        let (d, c) = model.deployed_definition(DefinitionRef { stack: 0, index: 0 }).expect("deployed cluster");
+        assert_eq!((&*d.path, c.mode.mode.clone()), ("d/a.json", Some(AuthMode::ConfigMap)));
+        let unmatched: Vec<(&str, bool)> =
+            model.unmatched.iter().map(|u| (&*u.path, u.reason.contains("came first"))).collect();
+        assert_eq!(unmatched, [("d/gone.json", false), ("e/a.json", true)]);
+    }
+
+    #[test]
+    fn stack_keys_drop_the_cloud_assembly_suffix_only() {
+        assert_eq!(stack_key("Platform.template"), "Platform");
+        assert_eq!(stack_key("eksctl-demo-cluster"), "eksctl-demo-cluster");
+        assert_eq!(stack_key(".template"), ".template");
     }
 
     #[test]

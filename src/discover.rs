@@ -36,7 +36,7 @@ use ignore::gitignore::{Gitignore, GitignoreBuilder};
 
 pub mod assembly;
 
-use crate::load::{Input, Source, io_reason};
+use crate::load::{Input, Role, Source, io_reason};
 
 /// The outcome of discovery.
 #[derive(Debug, Default)]
@@ -168,20 +168,19 @@ impl Filters {
     }
 }
 
-/// Finds the inputs under `paths` (`-` is standard input). `context` marks
-/// inputs given with `--context`.
-pub fn discover(paths: &[String], context: bool, found: &mut Discovery) {
-    discover_with(paths, context, &DiscoverOptions::default(), found);
+/// Finds the inputs under `paths` (`-` is standard input), each given as
+/// `role`.
+pub fn discover(paths: &[String], role: Role, found: &mut Discovery) {
+    discover_with(paths, role, &DiscoverOptions::default(), found);
 }
 
 /// [`discover`] with options.
-pub fn discover_with(paths: &[String], context: bool, options: &DiscoverOptions<'_>, found: &mut Discovery) {
-    let mut seen =
-        Seen { paths: found.inputs.iter().map(|i| (i.path.clone(), i.context)).collect(), ..Seen::default() };
+pub fn discover_with(paths: &[String], role: Role, options: &DiscoverOptions<'_>, found: &mut Discovery) {
+    let mut seen = Seen { paths: found.inputs.iter().map(|i| (i.path.clone(), i.role)).collect(), ..Seen::default() };
     for arg in paths {
         if arg == "-" {
             let path = Arc::from(options.stdin_name.unwrap_or("-"));
-            push(found, &mut seen, Input { path, source: Source::Stdin, explicit: true, context, stack: None });
+            push(found, &mut seen, Input { path, source: Source::Stdin, explicit: true, role, stack: None });
             continue;
         }
         let path = Path::new(arg);
@@ -202,13 +201,13 @@ pub fn discover_with(paths: &[String], context: bool, options: &DiscoverOptions<
             continue;
         }
         if meta.is_dir() {
-            walk(path, context, options, found, &mut seen);
+            walk(path, role, options, found, &mut seen);
         } else if meta.is_file() {
             let input = Input {
                 path: Arc::from(arg.as_str()),
                 source: Source::file(path, arg),
                 explicit: true,
-                context,
+                role,
                 stack: None,
             };
             push(found, &mut seen, input);
@@ -233,12 +232,11 @@ pub fn discover_background(roots: &[String], options: &DiscoverOptions<'_>, foun
         .iter()
         .filter_map(|i| std::fs::canonicalize(i.file_path().unwrap_or(Path::new(&*i.path))).ok())
         .collect();
-    let mut seen =
-        Seen { paths: found.inputs.iter().map(|i| (i.path.clone(), i.context)).collect(), ..Seen::default() };
+    let mut seen = Seen { paths: found.inputs.iter().map(|i| (i.path.clone(), i.role)).collect(), ..Seen::default() };
     let mut walked = Discovery::default();
     for root in roots {
         let options = DiscoverOptions { follow_links: false, ..options.clone() };
-        walk(Path::new(root), false, &options, &mut walked, &mut seen);
+        walk(Path::new(root), Role::Scanned, &options, &mut walked, &mut seen);
     }
     for mut input in walked.inputs {
         let real = input.file_path().and_then(|p| std::fs::canonicalize(p).ok());
@@ -265,12 +263,12 @@ fn found_push(found: &mut Discovery, input: Input) {
 struct Seen {
     /// Paths already taken, by role: the same path named twice (or met
     /// twice in overlapping walks) is read once per role.
-    paths: HashSet<(Arc<str>, bool)>,
+    paths: HashSet<(Arc<str>, Role)>,
     /// Files met in a walk that follows links, by device and inode, with
     /// the path they were first met at.
     files: HashMap<(u64, u64), Arc<str>>,
     /// Every file taken, by what it is rather than how it was spelled.
-    identities: HashSet<(FileIdentity, bool)>,
+    identities: HashSet<(FileIdentity, Role)>,
 }
 
 /// What a file is, whatever path names it: `./x.json` and `x.json`, an
@@ -307,14 +305,14 @@ impl Seen {
     fn first_spelling(&mut self, input: &Input) -> bool {
         let Some(path) = input.file_path() else { return true };
         match FileIdentity::of(path) {
-            Some(identity) => self.identities.insert((identity, input.context)),
+            Some(identity) => self.identities.insert((identity, input.role)),
             None => true,
         }
     }
 }
 
 fn push(found: &mut Discovery, seen: &mut Seen, input: Input) {
-    if seen.paths.insert((input.path.clone(), input.context)) && seen.first_spelling(&input) {
+    if seen.paths.insert((input.path.clone(), input.role)) && seen.first_spelling(&input) {
         if let Some(stream) = &found.stream {
             found.batch.push((found.inputs.len(), input.clone()));
             if found.batch.len() == BATCH {
@@ -327,7 +325,7 @@ fn push(found: &mut Discovery, seen: &mut Seen, input: Input) {
     }
 }
 
-fn walk(root: &Path, context: bool, options: &DiscoverOptions<'_>, found: &mut Discovery, seen: &mut Seen) {
+fn walk(root: &Path, role: Role, options: &DiscoverOptions<'_>, found: &mut Discovery, seen: &mut Seen) {
     let mut followed = Vec::new();
     let filters = options.filters.clone();
     let respect = !filters.no_ignore;
@@ -363,7 +361,7 @@ fn walk(root: &Path, context: bool, options: &DiscoverOptions<'_>, found: &mut D
                 let Some(file_type) = entry.file_type() else { continue };
                 if file_type.is_dir() {
                     if let Some(cdk) = assembly::open(entry.path()) {
-                        push_assembly(cdk, context, found, seen);
+                        push_assembly(cdk, role, found, seen);
                         assembly_dir = Some(entry.path().to_path_buf());
                     }
                     continue;
@@ -374,7 +372,7 @@ fn walk(root: &Path, context: bool, options: &DiscoverOptions<'_>, found: &mut D
                         continue;
                     }
                     let source = Source::file(entry.path(), &display);
-                    let input = Input { path: display, source, explicit: false, context, stack: None };
+                    let input = Input { path: display, source, explicit: false, role, stack: None };
                     push(found, seen, input);
                 } else {
                     found.skipped.push((display, special_reason(&file_type)));
@@ -397,7 +395,7 @@ fn walk(root: &Path, context: bool, options: &DiscoverOptions<'_>, found: &mut D
         }
     }
     if !followed.is_empty() {
-        once_each(followed, context, found, seen);
+        once_each(followed, role, found, seen);
     }
 }
 
@@ -417,12 +415,12 @@ fn error_path(e: &ignore::Error) -> (Option<&Path>, Option<&Path>) {
 
 /// The templates of a cloud assembly, with the stack names its manifest
 /// gives, and its errors.
-fn push_assembly(cdk: assembly::Assembly, context: bool, found: &mut Discovery, seen: &mut Seen) {
+fn push_assembly(cdk: assembly::Assembly, role: Role, found: &mut Discovery, seen: &mut Seen) {
     for t in cdk.templates {
         let display: Arc<str> = Arc::from(t.path.to_string_lossy().as_ref());
         let source = Source::file(&t.path, &display);
         let stack = t.stack.map(Arc::from);
-        push(found, seen, Input { path: display, source, explicit: false, context, stack });
+        push(found, seen, Input { path: display, source, explicit: false, role, stack });
     }
     for (path, reason) in cdk.errors {
         found.errors.push((Arc::from(path.to_string_lossy().as_ref()), reason));
@@ -452,7 +450,7 @@ impl Followed {
 
 /// Reads each file met through links once: at a path without links when
 /// there is one, else where it was met first. The others are skipped.
-fn once_each(followed: Vec<Followed>, context: bool, found: &mut Discovery, seen: &mut Seen) {
+fn once_each(followed: Vec<Followed>, role: Role, found: &mut Discovery, seen: &mut Seen) {
     let mut primary: HashMap<(u64, u64), usize> = HashMap::new();
     for (i, f) in followed.iter().enumerate() {
         let Some(id) = f.id else { continue };
@@ -475,7 +473,7 @@ fn once_each(followed: Vec<Followed>, context: bool, found: &mut Discovery, seen
             }
         }
         let source = Source::file(&f.path, &f.display);
-        let input = Input { path: f.display.clone(), source, explicit: false, context, stack: None };
+        let input = Input { path: f.display.clone(), source, explicit: false, role, stack: None };
         push(found, seen, input);
     }
     for f in followed {
@@ -547,7 +545,7 @@ mod tests {
         }
         let root = dir.path().to_string_lossy().into_owned();
         let mut found = Discovery::default();
-        discover(&[root.clone(), format!("{root}/missing.json"), format!("{root}/a.yaml")], false, &mut found);
+        discover(&[root.clone(), format!("{root}/missing.json"), format!("{root}/a.yaml")], Role::Scanned, &mut found);
         let names: Vec<_> =
             found.inputs.iter().map(|i| i.path.strip_prefix(root.as_str()).unwrap_or("?").to_owned()).collect();
         assert_eq!(names, ["/a.yaml", "/b.json", "/sub/c.json"]);
@@ -566,13 +564,13 @@ mod tests {
         let root = dir.path().to_string_lossy().into_owned();
         let mut found = Discovery::default();
         // Given under another spelling than the walk will meet it.
-        discover(&[format!("{root}/sub/../x.json")], false, &mut found);
+        discover(&[format!("{root}/sub/../x.json")], Role::Scanned, &mut found);
         let first = discover_background(std::slice::from_ref(&root), &DiscoverOptions::default(), &mut found);
         assert_eq!(first, 1);
         let rel = |p: &str| p.strip_prefix(root.as_str()).unwrap_or(p).to_owned();
         let background: Vec<_> = found.inputs[first..].iter().map(|i| rel(&i.path)).collect();
         assert_eq!(background, ["/sub/z.yaml", "/y.json"]);
-        assert!(found.inputs[first..].iter().all(|i| !i.explicit && !i.context));
+        assert!(found.inputs[first..].iter().all(|i| !i.explicit && i.role == Role::Scanned));
     }
 
     #[cfg(unix)]
@@ -582,7 +580,7 @@ mod tests {
         std::fs::write(dir.path().join("t.json"), "{}").expect("write");
         std::os::unix::fs::symlink(dir.path().join("t.json"), dir.path().join("u.json")).expect("symlink");
         let mut found = Discovery::default();
-        discover(&[dir.path().to_string_lossy().into_owned()], false, &mut found);
+        discover(&[dir.path().to_string_lossy().into_owned()], Role::Scanned, &mut found);
         assert_eq!(found.inputs.len(), 1);
         assert_eq!(found.skipped.len(), 1);
         assert!(found.skipped[0].1.starts_with("symbolic link"));
@@ -602,7 +600,7 @@ mod tests {
         let mut found = Discovery::default();
         discover_with(
             std::slice::from_ref(&root),
-            false,
+            Role::Scanned,
             &DiscoverOptions { follow_links: true, ..DiscoverOptions::default() },
             &mut found,
         );

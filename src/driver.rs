@@ -6,6 +6,11 @@
 //! then correlates every input's facts, runs the rules, takes suppressed
 //! findings out and re-reads the files that have findings to quote their
 //! lines, and counts every input once in the summary.
+//!
+//! Inputs given with `--deployed` go through the same discovery, loading
+//! and fact extraction, but their templates become [`Facts::Deployed`]:
+//! correlation only matches them to scanned stacks, Guard never sees them,
+//! and the summary counts them as `deployed`, not `templates`.
 
 use rayon::prelude::*;
 
@@ -30,6 +35,8 @@ pub struct ScanConfig {
     pub context_roots: Vec<String>,
     /// The name standard input goes by (`--stdin-filename`).
     pub stdin_name: Option<String>,
+    /// Templates as they are deployed now, given with `--deployed`.
+    pub deployed: Vec<String>,
     /// Worker threads; all cores when `None`.
     pub jobs: Option<usize>,
     /// Follow symbolic links met in directory walks (`--follow-links`).
@@ -66,6 +73,8 @@ struct DocCounts {
     templates: usize,
     cluster_configs: usize,
     contexts: usize,
+    /// Templates given with `--deployed` (not among `templates`).
+    deployed: usize,
 }
 
 /// What a scan tells its caller as it goes (a progress bar). Called from
@@ -98,6 +107,13 @@ pub fn scan_with(config: &ScanConfig, progress: &dyn Progress) -> Result<Report,
         .num_threads(config.jobs.unwrap_or(0))
         .build()
         .map_err(|e| format!("cannot start worker threads: {e}"))?;
+    if !config.deployed.is_empty() && !config.facts.every_stack {
+        // Deployed templates are matched by stack name: keep the name of
+        // every scanned stack, not only of those with EKS resources.
+        let mut config = config.clone();
+        config.facts.every_stack = true;
+        return Ok(pool.install(|| scan_in_pool(&config, progress)));
+    }
     Ok(pool.install(|| scan_in_pool(config, progress)))
 }
 
@@ -117,8 +133,11 @@ fn scan_in_pool(config: &ScanConfig, progress: &dyn Progress) -> Report {
                 stdin_name: config.stdin_name.as_deref(),
                 filters: config.filters.clone(),
             };
-            discover::discover_with(&config.paths, false, &walk, &mut found);
-            discover::discover_with(&config.contexts, true, &walk, &mut found);
+            discover::discover_with(&config.paths, load::Role::Scanned, &walk, &mut found);
+            discover::discover_with(&config.contexts, load::Role::Context, &walk, &mut found);
+            // Before the context roots, so that a deployed template under
+            // one is not also read there as a scanned one.
+            discover::discover_with(&config.deployed, load::Role::Deployed, &walk, &mut found);
             let background = discover::discover_background(&config.context_roots, &walk, &mut found);
             // The workers stop after the last input.
             found.end_stream();
@@ -167,7 +186,8 @@ fn scan_in_pool(config: &ScanConfig, progress: &dyn Progress) -> Report {
         }
         match unit {
             Unit::Analysed { path, documents, facts, guard } => {
-                if !config.skip_checked_list {
+                // Deployed templates are compared, not checked by the rules.
+                if !config.skip_checked_list && documents.deployed == 0 {
                     checked.push(path);
                 }
                 guard_inputs.extend(guard);
@@ -175,6 +195,7 @@ fn scan_in_pool(config: &ScanConfig, progress: &dyn Progress) -> Report {
                 summary.templates += documents.templates;
                 summary.cluster_configs += documents.cluster_configs;
                 summary.contexts += documents.contexts;
+                summary.deployed += documents.deployed;
                 all_facts.extend(facts);
             }
             Unit::Skipped(s) => skipped.push(s),
@@ -193,7 +214,7 @@ fn scan_in_pool(config: &ScanConfig, progress: &dyn Progress) -> Report {
         found.inputs
     };
 
-    let model = correlate::correlate(all_facts);
+    let mut model = correlate::correlate(all_facts);
     let mut findings = rules::evaluate(&model, &config.rules);
     if let Some(guard) = &config.guard {
         // A Guard failure is a note on its template, never an input error:
@@ -228,6 +249,7 @@ fn scan_in_pool(config: &ScanConfig, progress: &dyn Progress) -> Report {
     summary.findings = Counts::of(&findings);
     let clusters = report::cluster_summaries(&model);
     let relations = if config.relations { report::relations(&model) } else { Vec::new() };
+    let unmatched = std::mem::take(&mut model.unmatched);
     free_beside((model, inputs));
     Report {
         version: report::REPORT_VERSION,
@@ -237,6 +259,7 @@ fn scan_in_pool(config: &ScanConfig, progress: &dyn Progress) -> Report {
         suppressed,
         errors,
         skipped,
+        unmatched,
         checked,
         relations,
     }
@@ -297,7 +320,7 @@ fn quote_findings(findings: &mut [finding::Finding], inputs: &[load::Input], opt
 fn load_input(input: &load::Input, config: &ScanConfig, progress: &dyn Progress) -> Vec<Unit> {
     let units: Vec<Unit> = load::load(input, &config.load)
         .into_iter()
-        .map(|loaded| analyse(loaded, input.context, &config.facts, config.guard.is_some()))
+        .map(|loaded| analyse(loaded, input, &config.facts, config.guard.is_some()))
         .collect();
     // Piped input that holds nothing to read is most often a command that
     // failed upstream (`eksctl create cluster --dry-run | eksguard scan -`).
@@ -313,22 +336,25 @@ fn load_input(input: &load::Input, config: &ScanConfig, progress: &dyn Progress)
         }
         _ => units,
     };
-    let documents =
-        units
-            .iter()
-            .map(|u| {
-                if let Unit::Analysed { documents: d, .. } = u {
-                    d.templates + d.cluster_configs + d.contexts
-                } else {
-                    0
-                }
-            })
-            .sum();
+    let documents = units
+        .iter()
+        .map(|u| {
+            if let Unit::Analysed { documents: d, .. } = u {
+                d.templates + d.cluster_configs + d.contexts + d.deployed
+            } else {
+                0
+            }
+        })
+        .sum();
     progress.input_done(documents);
     units
 }
 
-fn analyse(loaded: load::Loaded, context_only: bool, options: &FactOptions, for_guard: bool) -> Unit {
+fn analyse(loaded: load::Loaded, input: &load::Input, options: &FactOptions, for_guard: bool) -> Unit {
+    let context_only = input.role == load::Role::Context;
+    if input.role == load::Role::Deployed {
+        return analyse_deployed(loaded, input, options);
+    }
     let path = loaded.path;
     match loaded.outcome {
         Outcome::Skipped(reason) if context_only => {
@@ -366,4 +392,38 @@ fn analyse(loaded: load::Loaded, context_only: bool, options: &FactOptions, for_
             Unit::Analysed { path, documents, facts, guard }
         }
     }
+}
+
+/// A unit of an input given with `--deployed`: its templates' facts, kept
+/// apart as [`Facts::Deployed`] and counted as `deployed`, not `templates`.
+/// A ClusterConfig or `describe-cluster` output named as `--deployed` on
+/// the command line is an error; one met in a directory walk or an archive
+/// (a cloud assembly holds manifests beside its templates) is skipped.
+fn analyse_deployed(loaded: load::Loaded, input: &load::Input, options: &FactOptions) -> Unit {
+    let path = loaded.path;
+    let docs = match loaded.outcome {
+        Outcome::Skipped(reason) => return Unit::Skipped(Skipped { path, reason }),
+        Outcome::Error(message) => return Unit::Error(InputError { path, message }),
+        Outcome::Documents(docs) => docs,
+    };
+    let mut facts = Vec::with_capacity(docs.len());
+    for doc in &docs {
+        match facts::extract_deployed(doc, options) {
+            Some(stack) => facts.push(Facts::Deployed(stack)),
+            None if input.explicit && path == input.path => {
+                return Unit::Error(InputError {
+                    path,
+                    message: "given with --deployed but not a CloudFormation template or get-template output"
+                        .to_owned(),
+                });
+            }
+            None => {}
+        }
+    }
+    if facts.is_empty() {
+        let reason = "not a CloudFormation template (read as --deployed)".to_owned();
+        return Unit::Skipped(Skipped { path, reason });
+    }
+    let documents = DocCounts { deployed: facts.len(), ..DocCounts::default() };
+    Unit::Analysed { path, documents, facts, guard: Vec::new() }
 }

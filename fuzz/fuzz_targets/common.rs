@@ -35,6 +35,7 @@ pub fn documents(docs: &[load::Document]) {
         suppressed: Vec::new(),
         errors: Vec::new(),
         skipped: Vec::new(),
+        unmatched: Vec::new(),
         checked: Vec::new(),
         relations: report::relations(&model),
     };

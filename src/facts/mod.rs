@@ -34,6 +34,10 @@ pub struct FactOptions {
     pub eksctl_version: Option<Version>,
     /// The pointers of the scan's locations, shared.
     pub pointers: Pointers,
+    /// Keep the facts of every template, also those with no cluster, access
+    /// entry or export: `--deployed` matches deployed templates to scanned
+    /// ones by stack name, so every scanned stack's name is needed.
+    pub every_stack: bool,
 }
 
 /// Everything learnt from one document.
@@ -43,6 +47,10 @@ pub enum Facts {
     Live(LiveCluster),
     /// Inline suppressions found in the document.
     Suppressions(Vec<suppress::Suppression>),
+    /// A template given with `--deployed`: the stack as it is deployed now.
+    /// Kept apart from [`Facts::Stack`]: it is compared with the scanned
+    /// stack of the same name and never correlated as a stack itself.
+    Deployed(StackFacts),
 }
 
 /// Extracts the facts of one document.
@@ -55,10 +63,11 @@ pub fn extract(document: &Document, options: &FactOptions) -> Vec<Facts> {
             // stages nothing to look at; a sweep of many such templates
             // keeps only their counts (in the scan summary).
             let mut facts = Vec::new();
-            if !(stack.clusters.is_empty()
-                && stack.entries.is_empty()
-                && stack.exports.is_empty()
-                && stack.nested.is_empty())
+            if options.every_stack
+                || !(stack.clusters.is_empty()
+                    && stack.entries.is_empty()
+                    && stack.exports.is_empty()
+                    && stack.nested.is_empty())
             {
                 facts.push(Facts::Stack(stack));
             }
@@ -136,6 +145,18 @@ impl<'a> Locator<'a> {
     }
 }
 
+/// Extracts the facts of a document given with `--deployed`: the stack of a
+/// template, extracted as a scanned one is, even with nothing in it (its
+/// name still matches a scanned stack); `None` for any other document.
+/// Suppressions in a deployed template are not read: findings are located
+/// in the scanned templates, whose suppressions apply.
+pub fn extract_deployed(document: &Document, options: &FactOptions) -> Option<StackFacts> {
+    match document {
+        Document::Template(t) => Some(template::extract(t, options)),
+        Document::Context(_) | Document::ClusterConfig(_) => None,
+    }
+}
+
 /// An EKS authentication mode.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum AuthMode {
@@ -162,6 +183,17 @@ impl AuthMode {
             Self::ApiAndConfigMap => "API_AND_CONFIG_MAP",
             Self::Api => "API",
             Self::Invalid(s) => s,
+        }
+    }
+
+    /// Where the mode stands on EKS's one-way path CONFIG_MAP (0) ->
+    /// API_AND_CONFIG_MAP (1) -> API (2); `None` for an invalid mode.
+    pub fn step(&self) -> Option<u8> {
+        match self {
+            Self::ConfigMap => Some(0),
+            Self::ApiAndConfigMap => Some(1),
+            Self::Api => Some(2),
+            Self::Invalid(_) => None,
         }
     }
 }
@@ -302,6 +334,14 @@ pub struct ClusterFact {
     /// `AccessConfig.BootstrapClusterCreatorAdminPermissions`, when set
     /// (boxed, like `remote_network`: most clusters have neither).
     pub bootstrap_admin: Option<Box<(bool, Location)>>,
+    /// `BootstrapClusterCreatorAdminPermissions` is present but its value
+    /// cannot be worked out (`bootstrap_admin` is then `None`).
+    pub bootstrap_admin_unresolved: bool,
+    /// The cluster has a custom name (a `Name` property, even one whose
+    /// value cannot be worked out): CloudFormation cannot replace it.
+    pub named: bool,
+    /// Where the `Name` value stands, when present in a template.
+    pub name_location: Option<Box<Location>>,
     /// `RemoteNetworkConfig` (hybrid nodes), when present.
     pub remote_network: Option<Box<Location>>,
     /// An EKS local cluster on AWS Outposts (`OutpostConfig` in a
@@ -355,6 +395,19 @@ impl ClusterFact {
             })
             .collect();
         format!("Config.{}", camel.join("."))
+    }
+}
+
+impl ClusterFact {
+    /// `BootstrapClusterCreatorAdminPermissions` as CloudFormation applies
+    /// it: the value set, or `true` (the default) when absent; `None` when
+    /// it is set to something that cannot be worked out.
+    pub fn effective_bootstrap_admin(&self) -> Option<bool> {
+        match (&self.bootstrap_admin, self.bootstrap_admin_unresolved) {
+            (Some(b), _) => Some(b.0),
+            (None, true) => None,
+            (None, false) => Some(true),
+        }
     }
 }
 

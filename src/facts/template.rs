@@ -247,7 +247,8 @@ pub fn extract(template: &Template, options: &FactOptions) -> StackFacts {
                     ModeFact { mode: None, source: ModeSource::Literal, location: mode_location, unresolved: Some(why) }
                 }
             };
-            let bootstrap_admin = access.and_then(|a| a.get(keys.bootstrap)).and_then(|b| {
+            let bootstrap_node = access.and_then(|a| a.get(keys.bootstrap));
+            let bootstrap_admin = bootstrap_node.and_then(|b| {
                 let value = ev.string(b, r.exists).known()?;
                 let flag = match value.to_ascii_lowercase().as_str() {
                     "true" => true,
@@ -256,6 +257,7 @@ pub fn extract(template: &Template, options: &FactOptions) -> StackFacts {
                 };
                 Some((flag, at(&tokens(&[keys.access, keys.bootstrap]), b)))
             });
+            let name_node = settings.and_then(|s| s.get(keys.name));
             let remote_network = settings
                 .and_then(|s| s.get(keys.remote))
                 .filter(|n| n.as_map().is_some_and(|m| !m.is_empty()))
@@ -285,7 +287,10 @@ pub fn extract(template: &Template, options: &FactOptions) -> StackFacts {
                 name_via,
                 location,
                 mode,
+                bootstrap_admin_unresolved: bootstrap_node.is_some() && bootstrap_admin.is_none(),
                 bootstrap_admin: bootstrap_admin.map(Box::new),
+                named: name_node.is_some(),
+                name_location: name_node.map(|n| Box::new(at(&tokens(&[keys.name]), n))),
                 remote_network: remote_network.map(Box::new),
                 outposts,
                 miscased: miscased.map(Box::new),

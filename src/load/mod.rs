@@ -30,7 +30,7 @@ pub use document::{
     CDK_CLUSTER_TYPE, ClusterConfigDoc, ClusterContext, Document, Format, Loaded, Outcome, Resource, Semantics,
     SourceText, Template, Wrapper, is_relevant_type, stack_name_of,
 };
-pub use read::{Input, LoadOptions, Source, io_reason, quote_lines};
+pub use read::{Input, LoadOptions, Role, Source, io_reason, quote_lines};
 pub use recognise::recognise;
 
 use read::{ReadFailure, read_input};

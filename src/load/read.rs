@@ -37,11 +37,25 @@ pub struct Input {
     /// Named on the command line rather than found in a directory walk:
     /// such an input is expected to be readable JSON or YAML.
     pub explicit: bool,
-    /// Given with `--context`: only `describe-cluster` output is expected.
-    pub context: bool,
+    /// What the input was given as.
+    pub role: Role,
     /// The stack name a CDK cloud assembly's manifest gives the template;
     /// otherwise it comes from the file name ([`super::stack_name_of`]).
     pub stack: Option<Arc<str>>,
+}
+
+/// What an input was given as: the kinds of documents expected of it and
+/// what later stages do with them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum Role {
+    /// A path to scan: templates, ClusterConfigs, `describe-cluster` output.
+    #[default]
+    Scanned,
+    /// Given with `--context`: only `describe-cluster` output is expected.
+    Context,
+    /// Given with `--deployed`: templates as they are deployed now, compared
+    /// with the scanned ones and never scanned themselves.
+    Deployed,
 }
 
 impl Input {

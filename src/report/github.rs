@@ -41,6 +41,14 @@ pub fn render(report: &Report, options: &RenderOptions, out: &mut dyn Write) -> 
     for e in &report.errors {
         writeln!(out, "::error file={},title=eksguard input error::{}", path(&e.path), data(&visible(&e.message)))?;
     }
+    for u in &report.unmatched {
+        writeln!(
+            out,
+            "::notice file={},title=eksguard deployed template not compared::{}",
+            property(&u.path),
+            data(&u.reason)
+        )?;
+    }
     let s = &report.summary;
     writeln!(
         out,

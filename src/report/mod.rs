@@ -25,6 +25,7 @@ use std::sync::Arc;
 use serde::Serialize;
 
 use crate::correlate::Model;
+pub use crate::correlate::Unmatched;
 use crate::facts::ModeFact;
 use crate::finding::{Finding, InputError, Severity, Skipped};
 
@@ -110,6 +111,9 @@ pub struct Report {
     pub errors: Vec<InputError>,
     pub skipped: Vec<Skipped>,
     pub clusters: Vec<ClusterSummary>,
+    /// Templates given with `--deployed` that were compared with nothing
+    /// (no scanned stack of their name), sorted by path.
+    pub unmatched: Vec<Unmatched>,
     /// Every input unit that was analysed, sorted: the files each rule
     /// checked (JUnit's test cases). Not part of the JSON contract.
     #[serde(skip)]
@@ -132,6 +136,9 @@ pub struct Summary {
     pub templates: usize,
     pub cluster_configs: usize,
     pub contexts: usize,
+    /// Templates given with `--deployed`: analysed inputs, compared with
+    /// the scanned templates and not counted among `templates`.
+    pub deployed: usize,
     pub clusters: usize,
     pub access_entries: usize,
     pub findings: Counts,

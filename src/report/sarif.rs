@@ -107,6 +107,13 @@ pub fn document(report: &Report, base: Option<&str>) -> Value {
                 "locations": [{ "physicalLocation": { "artifactLocation": artifact(&e.path, base) } }],
             })
         })
+        .chain(report.unmatched.iter().map(|u| {
+            json!({
+                "level": "note",
+                "message": { "text": format!("deployed template not compared: {}", u.reason) },
+                "locations": [{ "physicalLocation": { "artifactLocation": artifact(&u.path, base) } }],
+            })
+        }))
         .collect();
     json!({
         "$schema": SCHEMA_URI,

@@ -51,6 +51,9 @@ pub fn render(report: &Report, options: &RenderOptions, out: &mut dyn Write) -> 
         let red = severity_style(Severity::Error);
         writeln!(out, "{BOLD}{}{BOLD:#}: {red}input error:{red:#} {}", Visible(&e.path), Visible(&e.message))?;
     }
+    for u in &report.unmatched {
+        writeln!(out, "{BOLD}{}{BOLD:#}: deployed template not compared: {}", u.path, u.reason)?;
+    }
     if options.verbose {
         for s in &report.skipped {
             writeln!(out, "{DIM}{}: skipped: {}{DIM:#}", Visible(&s.path), Visible(&s.reason))?;
@@ -72,6 +75,14 @@ pub fn render(report: &Report, options: &RenderOptions, out: &mut dyn Write) -> 
         plural(s.findings.warning, "warning", "warnings"),
         plural(s.findings.note, "note", "notes"),
     )?;
+    if s.deployed > 0 {
+        write!(
+            out,
+            "; deployed: {} ({} not compared)",
+            plural(s.deployed, "template", "templates"),
+            report.unmatched.len()
+        )?;
+    }
     if s.suppressed + s.baselined > 0 {
         write!(out, "; hidden: {} suppressed, {} baselined", s.suppressed, s.baselined)?;
     }

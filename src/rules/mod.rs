@@ -21,6 +21,10 @@ mod eks012;
 mod eks013;
 mod eks014;
 mod eks015;
+mod eks017;
+mod eks018;
+mod eks019;
+mod eks020;
 pub mod guard;
 mod scenarios;
 pub use scenarios::rejected;
@@ -114,6 +118,10 @@ pub static REGISTRY: &[Rule] = &[
     eks013::RULE,
     eks014::RULE,
     eks015::RULE,
+    eks017::RULE,
+    eks018::RULE,
+    eks019::RULE,
+    eks020::RULE,
 ];
 
 /// The related location every CONFIG_MAP finding carries: where the mode
