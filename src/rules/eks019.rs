@@ -27,15 +27,10 @@ pub fn check(model: &Model, out: &mut Sink<'_>) {
             continue;
         }
         for (index, c) in s.clusters.iter().enumerate() {
-            let d = DefinitionRef { stack, index };
-            let Some(live) = model.cluster_of(d).and_then(|i| model.clusters[i].live).map(|l| &model.live[l]) else {
+            let Some((live, mode, live_mode)) = super::mode_behind_live(model, DefinitionRef { stack, index }, c)
+            else {
                 continue;
             };
-            let (Some(mode), Some(live_mode)) = (&c.mode.mode, &live.mode.mode) else { continue };
-            let (Some(step), Some(live_step)) = (mode.step(), live_mode.step()) else { continue };
-            if step >= live_step {
-                continue;
-            }
             out.push(Violation {
                 message: format!(
                     "cluster `{}` is in authentication mode {live_mode} (live, {}) but stack `{}` says {mode} ({}); \

@@ -33,6 +33,19 @@ use crate::correlate::Model;
 use crate::finding::{Finding, Related, Severity};
 use std::collections::BTreeMap;
 
+/// The live cluster of definition `d` (cluster fact `c`) when `c`'s mode is
+/// behind the live mode on EKS's one-way path, with both modes (EKS019 for
+/// templates, EKS020 for ClusterConfigs).
+fn mode_behind_live<'m>(
+    model: &'m Model,
+    d: crate::correlate::DefinitionRef,
+    c: &'m crate::facts::ClusterFact,
+) -> Option<(&'m crate::facts::LiveCluster, &'m crate::facts::AuthMode, &'m crate::facts::AuthMode)> {
+    let live = &model.live[model.clusters[model.cluster_of(d)?].live?];
+    let (mode, live_mode) = (c.mode.mode.as_ref()?, live.mode.mode.as_ref()?);
+    (mode.step()? < live_mode.step()?).then_some((live, mode, live_mode))
+}
+
 /// What a rule found, in its own words: everything a [`Finding`] says
 /// but which rule found it and how bad it is, which the rule's registry
 /// entry and the settings give.
