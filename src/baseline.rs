@@ -8,7 +8,9 @@
 //! A fingerprint hashes the rule, the file, the JSON pointer of the primary
 //! location and the cluster: never lines, columns or message wording, so
 //! findings survive edits that move them and eksguard releases that reword
-//! them. The file is named relative to the root the caller gives (the git
+//! them. The driver applies a baseline given in the scan's configuration
+//! ([`Applied`]) after suppressions, so a library caller gets the report
+//! the command line shows. The file is named relative to the root the caller gives (the git
 //! repository's, or the baseline file's directory outside a repository), so
 //! `eksguard scan stacks` from the root, `eksguard scan .` from `stacks/`
 //! and an absolute path give one fingerprint. Matching counts: a baseline
@@ -47,6 +49,14 @@ pub fn rooted(path: &str, root: &Path) -> String {
         Ok(rel) => rel.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/"),
         Err(_) => path.strip_prefix("./").unwrap_or(path).to_owned(),
     }
+}
+
+/// A parsed baseline and the directory its fingerprints name files from
+/// (see [`crate::load::settings_files::baseline_root`]), as a scan applies it.
+#[derive(Debug, Clone)]
+pub struct Applied {
+    pub baseline: Baseline,
+    pub root: std::path::PathBuf,
 }
 
 /// One recorded finding. Only `fingerprint` is matched; the rest is there
@@ -195,6 +205,7 @@ mod tests {
             unmatched: Vec::new(),
             checked: Vec::new(),
             relations: Vec::new(),
+            undeclared_parameters: Vec::new(),
         };
         baseline.apply(&mut report, root);
         assert_eq!(report.findings.len(), 2);

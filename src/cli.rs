@@ -262,6 +262,11 @@ struct ScanArgs {
     #[arg(long, value_name = "ID,...", value_delimiter = ',')]
     ignore: Vec<String>,
 
+    /// Report the names in inline suppressions that silenced nothing
+    /// (EKS016 unused-suppression; also `--select EKS016`).
+    #[arg(long)]
+    report_unused_suppressions: bool,
+
     /// Override a rule's severity: ID=error|warning|note (repeatable).
     #[arg(long, value_name = "ID=LEVEL", value_parser = parse_key_value)]
     severity: Vec<(String, String)>,
@@ -367,7 +372,7 @@ fn run_scan(args: ScanArgs) -> Result<ExitCode, String> {
             outputs.push((format, Some(path.clone())));
         }
     }
-    let config = ScanConfig {
+    let mut config = ScanConfig {
         paths: args.paths,
         contexts,
         context_roots: args.context_root,
@@ -412,36 +417,25 @@ fn run_scan(args: ScanArgs) -> Result<ExitCode, String> {
         skip_source_lines: !outputs.iter().any(|(f, _)| f.quotes_source()),
         skip_checked_list: !outputs.iter().any(|(f, _)| *f == Format::Junit),
         relations: outputs.iter().any(|(f, _)| matches!(f, Format::Markdown | Format::Html)),
+        baseline: None,
     };
-    let baseline = baseline_path
-        .as_ref()
-        .map(|path| {
-            let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-            let baseline = Baseline::parse(&text).map_err(|e| format!("{}: {e}", path.display()))?;
-            if baseline.legacy() && args.write_baseline.is_none() {
-                eprintln!(
-                    "eksguard: warning: {}: baseline version {} names files as they were given, so it hides \
-                     findings only when the same paths are scanned from the same directory; rewrite it with \
-                     --write-baseline",
-                    path.display(),
-                    baseline.version
-                );
-            }
-            Ok::<_, String>((baseline, settings_files::baseline_root(path)))
-        })
-        .transpose()?;
+    if args.write_baseline.is_none() {
+        config.baseline = baseline_path.as_deref().map(read_baseline).transpose()?;
+    }
     let mut report = if args.quiet { scan(&config)? } else { progress::scan(&config)? };
-    let baseline = match &args.write_baseline {
-        Some(path) => {
-            let root = settings_files::baseline_root(path);
-            let written = Baseline::of(&report.findings, &root);
-            std::fs::write(path, written.render()).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-            Some((written, root))
-        }
-        None => baseline,
-    };
-    if let Some((baseline, root)) = &baseline {
-        baseline.apply(&mut report, root);
+    for name in &report.undeclared_parameters {
+        eprintln!(
+            "eksguard: warning: parameter {}: no template read declares a parameter of this name, so its value \
+             changes nothing (a typo?)",
+            eksguard::finding::visible(name)
+        );
+    }
+    if let Some(path) = &args.write_baseline {
+        // Recorded, then hidden: the written baseline applies to this run.
+        let root = settings_files::baseline_root(path);
+        let written = Baseline::of(&report.findings, &root);
+        std::fs::write(path, written.render()).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        written.apply(&mut report, &root);
     }
     let options = RenderOptions {
         verbose: args.verbose,
@@ -499,6 +493,23 @@ fn write_file(report: &Report, options: &RenderOptions, format: Format, path: &P
 
 fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// The baseline file at `path`, parsed, with the root its fingerprints name
+/// files from; a version 1 baseline is read with a warning.
+fn read_baseline(path: &Path) -> Result<eksguard::baseline::Applied, String> {
+    let text = settings_files::read_baseline(path)?;
+    let baseline = Baseline::parse(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+    if baseline.legacy() {
+        eprintln!(
+            "eksguard: warning: {}: baseline version {} names files as they were given, so it hides \
+             findings only when the same paths are scanned from the same directory; rewrite it with \
+             --write-baseline",
+            path.display(),
+            baseline.version
+        );
+    }
+    Ok(eksguard::baseline::Applied { baseline, root: settings_files::baseline_root(path) })
 }
 
 /// The config file: `--config`, else the nearest one, none with `--isolated`.
@@ -580,8 +591,12 @@ fn rule_settings(
     file: Option<&config::ConfigFile>,
 ) -> Result<(RuleSettings, Option<Arc<GuardRules>>), String> {
     use eksguard::load::settings_files::read_guard_rules;
-    let cli =
-        config::RuleArgs { select: args.select.clone(), ignore: args.ignore.clone(), severity: args.severity.clone() };
+    let cli = config::RuleArgs {
+        report_unused_suppressions: args.report_unused_suppressions,
+        select: args.select.clone(),
+        ignore: args.ignore.clone(),
+        severity: args.severity.clone(),
+    };
     let mut guard_paths = file.map(|f| f.guard_rules.clone()).unwrap_or_default();
     guard_paths.extend(args.guard_rules.iter().cloned());
     let guard =

@@ -16,6 +16,7 @@
 //! exclude = ["node_modules"]        # gitignore patterns, relative to the file
 //! extend-exclude = ["build/"]
 //! fail-on = "warning"
+//! report-unused-suppressions = true # like --report-unused-suppressions
 //!
 //! [severity]
 //! EKS002 = "error"
@@ -59,6 +60,7 @@ pub const KEYS: &[&str] = &[
     "max-entry-size",
     "max-file-size",
     "parameters",
+    "report-unused-suppressions",
     "respect-ignore-files",
     "select",
     "severity",
@@ -87,6 +89,7 @@ pub struct ConfigFile {
     #[serde(default)]
     pub extend_exclude: Vec<String>,
     pub respect_ignore_files: Option<bool>,
+    pub report_unused_suppressions: Option<bool>,
     pub force_exclude: Option<bool>,
     pub follow_links: Option<bool>,
     pub fail_on: Option<String>,
@@ -196,6 +199,8 @@ fn distance(a: &str, b: &str) -> usize {
 /// Selection given on the command line.
 #[derive(Debug, Default, Clone)]
 pub struct RuleArgs {
+    /// `--report-unused-suppressions`: run EKS016.
+    pub report_unused_suppressions: bool,
     pub select: Vec<String>,
     pub ignore: Vec<String>,
     pub severity: Vec<(String, String)>,
@@ -211,6 +216,7 @@ pub fn settings(file: Option<&ConfigFile>, args: &RuleArgs, extra: &[&str]) -> R
     if let Some(f) = file {
         settings.select.clone_from(&f.select);
         settings.ignore.clone_from(&f.ignore);
+        settings.unused_suppressions = f.report_unused_suppressions.unwrap_or(false);
         for (id, level) in &f.severity {
             settings.severity.insert(id.clone(), parse_level(id, level)?);
         }
@@ -225,6 +231,7 @@ pub fn settings(file: Option<&ConfigFile>, args: &RuleArgs, extra: &[&str]) -> R
         settings.select.clone_from(&args.select);
     }
     settings.ignore.extend(args.ignore.iter().cloned());
+    settings.unused_suppressions |= args.report_unused_suppressions;
     for (id, level) in &args.severity {
         settings.severity.insert(id.clone(), parse_level(id, level)?);
     }
@@ -261,6 +268,7 @@ mod tests {
             select: vec![],
             ignore: vec!["access-entry-cluster-unresolved".into()],
             severity: vec![("EKS001".into(), "warning".into())],
+            ..RuleArgs::default()
         };
         let s = settings(Some(&file), &args, &[]).expect("settings");
         assert_eq!(s.select, vec!["EKS001", "EKS002"]);
@@ -289,13 +297,14 @@ mod tests {
                     exclude = [\"a\"]\nextend-exclude = [\"b\"]\nfail-on = \"warning\"\nfollow-links = true\n\
                     force-exclude = true\nformat = \"json\"\nguard-rules = [\"/abs.guard\"]\nignore = []\n\
                     max-archive-entries = 1\nmax-archive-size = 2\nmax-entry-size = 3\nmax-file-size = 4\n\
-                    respect-ignore-files = false\nselect = []\n[parameters]\nMode = \"API\"\nCount = 2\n[severity]\n";
+                    report-unused-suppressions = true\nrespect-ignore-files = false\nselect = []\n[parameters]\nMode = \"API\"\nCount = 2\n[severity]\n";
         let f = parse("../eksguard.toml", text).expect("parse");
         assert_eq!(f.baseline.as_deref(), Some("../b.json"));
         assert_eq!(f.context, ["../live/c.json"]);
         assert_eq!(f.guard_rules, ["/abs.guard"]);
         assert_eq!(f.parameter_values()["Count"], "2");
         assert_eq!(f.dir, Path::new(".."));
+        assert_eq!(f.report_unused_suppressions, Some(true));
         // Every key in KEYS is a field: the test text above sets them all.
         let table: toml::Table = text.parse().expect("toml");
         let mut keys: Vec<&str> = table.keys().map(String::as_str).collect();

@@ -4,7 +4,7 @@
 //! from its own thread to a worker pool that loads each one and extracts
 //! its facts (and, with Guard rules, prepares its template); the driver
 //! then correlates every input's facts, runs the rules, takes suppressed
-//! findings out and re-reads the files that have findings to quote their
+//! and baselined findings out and re-reads the files that have findings to quote their
 //! lines, and counts every input once in the summary.
 //!
 //! Inputs given with `--deployed` go through the same discovery, loading
@@ -56,6 +56,9 @@ pub struct ScanConfig {
     /// The report will not list every input read ([`Report::checked`] is
     /// for JUnit): a sweep does not keep the path of each one to the end.
     pub skip_checked_list: bool,
+    /// Findings recorded in a baseline are taken out after suppressions
+    /// and counted as `baselined` (`--baseline`).
+    pub baseline: Option<crate::baseline::Applied>,
     /// Build [`Report::relations`] (which stacks' entries target which
     /// cluster) for the Markdown and HTML reports.
     pub relations: bool,
@@ -63,7 +66,15 @@ pub struct ScanConfig {
 
 /// What became of one input unit after loading and fact extraction.
 enum Unit {
-    Analysed { path: std::sync::Arc<str>, documents: DocCounts, facts: Vec<Facts>, guard: Vec<rules::guard::Prepared> },
+    Analysed {
+        path: std::sync::Arc<str>,
+        documents: DocCounts,
+        facts: Vec<Facts>,
+        guard: Vec<rules::guard::Prepared>,
+        /// Which of the scan's `--parameter` names the unit's templates
+        /// declare (see [`Declared`]).
+        declared: Declared,
+    },
     Skipped(Skipped),
     Error(InputError),
 }
@@ -75,6 +86,53 @@ struct DocCounts {
     contexts: usize,
     /// Templates given with `--deployed` (not among `templates`).
     deployed: usize,
+}
+
+/// A set of indices into the scan's `--parameter` names (in
+/// [`FactOptions::parameters`] order): those some template declares. Empty,
+/// with nothing allocated, when no parameter is given.
+#[derive(Default, Clone, Debug)]
+struct Declared(Vec<u64>);
+
+impl Declared {
+    /// The `--parameter` names `template` declares in its `Parameters`.
+    fn of(template: &load::Template, options: &FactOptions) -> Self {
+        let mut set = Self::default();
+        let Some(declared) = template.parameters.as_ref().and_then(|p| p.as_map()) else { return set };
+        for (i, name) in options.parameters.keys().enumerate() {
+            if declared.iter().any(|e| e.key == *name) {
+                set.insert(i);
+            }
+        }
+        set
+    }
+
+    fn insert(&mut self, i: usize) {
+        if self.0.len() <= i / 64 {
+            self.0.resize(i / 64 + 1, 0);
+        }
+        self.0[i / 64] |= 1 << (i % 64);
+    }
+
+    fn contains(&self, i: usize) -> bool {
+        self.0.get(i / 64).is_some_and(|w| w & (1 << (i % 64)) != 0)
+    }
+
+    fn union(&mut self, other: &Self) {
+        if self.0.len() < other.0.len() {
+            self.0.resize(other.0.len(), 0);
+        }
+        for (w, o) in self.0.iter_mut().zip(&other.0) {
+            *w |= o;
+        }
+    }
+
+    /// The given parameters no template declares, sorted; pseudo
+    /// parameters (`AWS::Region`) are declared by CloudFormation itself.
+    fn missing(&self, options: &FactOptions) -> Vec<String> {
+        let names = options.parameters.keys().enumerate();
+        names.filter(|(i, n)| !self.contains(*i) && !n.starts_with("AWS::")).map(|(_, n)| n.clone()).collect()
+    }
 }
 
 /// What a scan tells its caller as it goes (a progress bar). Called from
@@ -174,7 +232,11 @@ fn scan_in_pool(config: &ScanConfig, progress: &dyn Progress) -> Report {
     let mut guard_inputs = Vec::new();
     // Units read under `--context-root` only: facts, nothing reported.
     let mut context_only = std::collections::HashSet::new();
+    let mut declared = Declared::default();
     for ((index, _), unit) in units {
+        if let Unit::Analysed { declared: d, .. } = &unit {
+            declared.union(d);
+        }
         if index >= background {
             summary.context_only += 1;
             if let Unit::Analysed { path, facts, guard, .. } = unit {
@@ -185,7 +247,7 @@ fn scan_in_pool(config: &ScanConfig, progress: &dyn Progress) -> Report {
             continue;
         }
         match unit {
-            Unit::Analysed { path, documents, facts, guard } => {
+            Unit::Analysed { path, documents, facts, guard, .. } => {
                 // Deployed templates are compared, not checked by the rules.
                 if !config.skip_checked_list && documents.deployed == 0 {
                     checked.push(path);
@@ -236,7 +298,15 @@ fn scan_in_pool(config: &ScanConfig, progress: &dyn Progress) -> Report {
         findings.retain(|f| !context_only.contains(&f.location.path));
     }
     errors.sort();
-    let (mut findings, suppressed) = suppress::apply(findings, &model.suppressions);
+    let applied = suppress::apply(findings, &model.suppressions);
+    let (mut findings, suppressed) = (applied.kept, applied.suppressed);
+    let unused = rules::unused_suppressions(&model.suppressions, &applied.used, &config.rules, &|path| {
+        context_only.contains(path)
+    });
+    if !unused.is_empty() {
+        findings.extend(unused);
+        rules::sort(&mut findings);
+    }
     if !config.skip_source_lines {
         quote_findings(&mut findings, &inputs, &config.load);
     }
@@ -251,7 +321,7 @@ fn scan_in_pool(config: &ScanConfig, progress: &dyn Progress) -> Report {
     let relations = if config.relations { report::relations(&model) } else { Vec::new() };
     let unmatched = std::mem::take(&mut model.unmatched);
     free_beside((model, inputs));
-    Report {
+    let mut report = Report {
         version: report::REPORT_VERSION,
         summary,
         clusters,
@@ -262,7 +332,12 @@ fn scan_in_pool(config: &ScanConfig, progress: &dyn Progress) -> Report {
         unmatched,
         checked,
         relations,
+        undeclared_parameters: declared.missing(&config.facts),
+    };
+    if let Some(b) = &config.baseline {
+        b.baseline.apply(&mut report, &b.root);
     }
+    report
 }
 
 /// Frees `value` on a helper thread (inline if none can start): a sweep's
@@ -373,9 +448,15 @@ fn analyse(loaded: load::Loaded, input: &load::Input, options: &FactOptions, for
             // Sized to fit: a sweep keeps one of these per input.
             let mut facts = Vec::with_capacity(docs.len());
             let mut guard = Vec::new();
+            let mut declared = Declared::default();
             for doc in &docs {
-                if let (true, Document::Template(t)) = (for_guard, doc) {
-                    guard.push(rules::guard::prepare(t));
+                if let Document::Template(t) = doc {
+                    if for_guard {
+                        guard.push(rules::guard::prepare(t));
+                    }
+                    if !options.parameters.is_empty() {
+                        declared.union(&Declared::of(t, options));
+                    }
                 }
                 match doc {
                     Document::Template(_) => documents.templates += 1,
@@ -389,7 +470,7 @@ fn analyse(loaded: load::Loaded, input: &load::Input, options: &FactOptions, for
             // a sweep keeps fills the space they left rather than sitting
             // between it and the next input's allocations.
             let facts = facts.clone();
-            Unit::Analysed { path, documents, facts, guard }
+            Unit::Analysed { path, documents, facts, guard, declared }
         }
     }
 }
@@ -407,7 +488,11 @@ fn analyse_deployed(loaded: load::Loaded, input: &load::Input, options: &FactOpt
         Outcome::Documents(docs) => docs,
     };
     let mut facts = Vec::with_capacity(docs.len());
+    let mut declared = Declared::default();
     for doc in &docs {
+        if let (Document::Template(t), false) = (doc, options.parameters.is_empty()) {
+            declared.union(&Declared::of(t, options));
+        }
         match facts::extract_deployed(doc, options) {
             Some(stack) => facts.push(Facts::Deployed(stack)),
             None if input.explicit && path == input.path => {
@@ -425,5 +510,5 @@ fn analyse_deployed(loaded: load::Loaded, input: &load::Input, options: &FactOpt
         return Unit::Skipped(Skipped { path, reason });
     }
     let documents = DocCounts { deployed: facts.len(), ..DocCounts::default() };
-    Unit::Analysed { path, documents, facts, guard: Vec::new() }
+    Unit::Analysed { path, documents, facts, guard: Vec::new(), declared }
 }

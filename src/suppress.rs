@@ -7,7 +7,8 @@
 //! and the whole file, the named resource (the finding's resource, or a
 //! JSON pointer under `/Resources/<id>`) or a line range. On a
 //! ClusterConfig nodegroup (a line range) EKS001 also covers EKS011: they
-//! are one failure, seen with and without an eksctl version.
+//! are one failure, seen with and without an eksctl version. It also notes
+//! which names of each suppression silenced something, for EKS016.
 
 use serde::Serialize;
 
@@ -24,40 +25,66 @@ pub struct Suppressed {
     pub justification: Option<String>,
 }
 
-/// Takes the suppressed findings out; returns the rest and those.
-pub fn apply(findings: Vec<Finding>, suppressions: &[Suppression]) -> (Vec<Finding>, Vec<Suppressed>) {
+/// What applying the suppressions gave.
+#[derive(Debug, Default)]
+pub struct Applied {
+    /// The findings no suppression silenced.
+    pub kept: Vec<Finding>,
+    pub suppressed: Vec<Suppressed>,
+    /// For each suppression, for each rule name it lists: did that name
+    /// silence a finding? (Read by EKS016 unused-suppression.)
+    pub used: Vec<Vec<bool>>,
+}
+
+/// Takes the suppressed findings out, noting which names of which
+/// suppressions silenced something.
+pub fn apply(findings: Vec<Finding>, suppressions: &[Suppression]) -> Applied {
+    let mut used: Vec<Vec<bool>> = suppressions.iter().map(|s| vec![false; s.rules.len()]).collect();
     if suppressions.is_empty() {
-        return (findings, Vec::new());
+        return Applied { kept: findings, suppressed: Vec::new(), used };
     }
     let mut kept = Vec::with_capacity(findings.len());
-    let mut silenced = Vec::new();
+    let mut suppressed = Vec::new();
     for f in findings {
-        // The first suppression with a reason gives it.
-        let mut matching = suppressions.iter().filter(|s| silences(s, &f)).peekable();
-        if matching.peek().is_none() {
-            kept.push(f);
-            continue;
+        let mut justification = None;
+        let mut silenced = false;
+        for (s, used) in suppressions.iter().zip(&mut used) {
+            for name in silencing_names(s, &f) {
+                used[name] = true;
+                // The first suppression with a reason gives it.
+                if justification.is_none() {
+                    justification = s.reason.clone();
+                }
+                silenced = true;
+            }
         }
-        let justification = matching.find_map(|s| s.reason.clone());
-        silenced.push(Suppressed { finding: f, justification });
+        if silenced {
+            suppressed.push(Suppressed { finding: f, justification });
+        } else {
+            kept.push(f);
+        }
     }
-    (kept, silenced)
+    Applied { kept, suppressed, used }
 }
 
 /// Does `s` silence `f`?
 pub fn silences(s: &Suppression, f: &Finding) -> bool {
+    silencing_names(s, f).next().is_some()
+}
+
+/// The indices of the names in `s.rules` that silence `f`.
+fn silencing_names<'a>(s: &'a Suppression, f: &'a Finding) -> impl Iterator<Item = usize> + 'a {
     let lines = matches!(s.scope, Scope::Lines { .. });
-    let named = |r: &String| names_rule(r, f.rule) || (lines && f.rule == "EKS011" && names_rule(r, "EKS001"));
-    if s.path != f.location.path || !s.rules.iter().any(named) {
-        return false;
-    }
-    match &s.scope {
-        Scope::File => true,
-        Scope::Resource(id) => {
-            f.resource.as_deref() == Some(id.as_str()) || under_resource(&f.location.pointer.to_string(), id)
-        }
-        Scope::Lines { start, end } => (*start..=*end).contains(&f.location.line),
-    }
+    let named = move |r: &String| names_rule(r, f.rule) || (lines && f.rule == "EKS011" && names_rule(r, "EKS001"));
+    let covered = s.path == f.location.path
+        && match &s.scope {
+            Scope::File => true,
+            Scope::Resource(id) => {
+                f.resource.as_deref() == Some(id.as_str()) || under_resource(&f.location.pointer.to_string(), id)
+            }
+            Scope::Lines { start, end } => (*start..=*end).contains(&f.location.line),
+        };
+    s.rules.iter().enumerate().filter(move |(_, r)| covered && named(r)).map(|(i, _)| i)
 }
 
 fn names_rule(name: &str, id: &str) -> bool {
@@ -125,11 +152,23 @@ mod tests {
         assert!(!silences(&suppression(Scope::Lines { start: 8, end: 9 }, &["EKS001"]), &f));
         let wrapped = finding("EKS001", "/TemplateBody/Resources/Entry", 2);
         assert!(silences(&by_slug, &wrapped));
-        let (kept, removed) = apply(vec![f, finding("EKS002", "/Resources/Entry", 3)], &[by_slug]);
-        assert_eq!((kept.len(), removed.len()), (1, 1));
+        let applied = apply(vec![f, finding("EKS002", "/Resources/Entry", 3)], &[by_slug]);
+        assert_eq!((applied.kept.len(), applied.suppressed.len()), (1, 1));
         // EKS001 on a nodegroup's lines covers EKS011 there, and only there.
         let eks011 = finding("EKS011", "/Resources/Entry", 6);
         assert!(silences(&suppression(Scope::Lines { start: 5, end: 7 }, &["EKS001"]), &eks011));
         assert!(!silences(&suppression(Scope::Resource("Entry".into()), &["EKS001"]), &eks011));
+    }
+
+    #[test]
+    fn names_that_silenced_something_are_noted() {
+        let entry = Scope::Resource("Entry".into());
+        let both = suppression(entry.clone(), &["EKS001", "EKS002"]);
+        let mut reasoned = suppression(entry, &["all"]);
+        reasoned.reason = Some("known".into());
+        let applied = apply(vec![finding("EKS001", "/Resources/Entry", 3)], &[both, reasoned]);
+        assert_eq!(applied.used, vec![vec![true, false], vec![true]]);
+        assert_eq!(applied.suppressed[0].justification.as_deref(), Some("known"));
+        assert!(applied.kept.is_empty());
     }
 }

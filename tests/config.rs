@@ -287,6 +287,60 @@ fn a_suppression_typo_is_reported_where_it_is_and_silences_nothing() {
 }
 
 #[test]
+fn unused_suppressions_are_reported_only_when_asked_for() {
+    let repo = repo();
+    // EKS001 is silenced; EKS005 (system: groups) never fires on this entry.
+    write(repo.path(), "stack.yaml", &suppressed_stack("[EKS001, EKS005]"));
+    let (code, report) = scan_json(repo.path(), &[]);
+    assert_eq!((code, rules_of(&report).len()), (0, 0), "off by default");
+    let (code, report) = scan_json(repo.path(), &["--report-unused-suppressions"]);
+    assert_eq!((code, rules_of(&report)), (0, vec!["EKS016".to_owned()]), "a warning does not fail the scan");
+    let unused = &report["findings"][0];
+    assert_eq!(unused["location"]["pointer"], "/Resources/E/Metadata/eksguard/ignore");
+    assert!(unused["message"].as_str().expect("message").contains("EKS005"), "{unused}");
+    assert_eq!(
+        unused["remediation"],
+        "Remove `EKS005` from this suppression, or the whole suppression when it names nothing else."
+    );
+    // The same from the config file and from --select; a rule that is not
+    // running is never called unused.
+    write(repo.path(), "eksguard.toml", "report-unused-suppressions = true\n");
+    assert_eq!(rules_of(&scan_json(repo.path(), &[]).1), vec!["EKS016"]);
+    assert!(rules_of(&scan_json(repo.path(), &["--ignore", "EKS005"]).1).is_empty());
+    std::fs::remove_file(repo.path().join("eksguard.toml")).expect("rm");
+    assert_eq!(rules_of(&scan_json(repo.path(), &["--select", "EKS001,EKS005,EKS016"]).1), vec!["EKS016"]);
+    // A suppression that silences something is not reported.
+    write(repo.path(), "stack.yaml", &suppressed_stack("[EKS001]"));
+    assert!(rules_of(&scan_json(repo.path(), &["--report-unused-suppressions"]).1).is_empty());
+}
+
+#[test]
+fn a_parameter_no_template_declares_is_warned_about() {
+    let repo = repo();
+    let stack = "Parameters:\n  Mode: {Type: String, Default: CONFIG_MAP}\nResources:\n  C:\n    Type: AWS::EKS::Cluster\n    \
+                 Properties:\n      Name: p\n      AccessConfig: {AuthenticationMode: !Ref Mode}\n  E:\n    \
+                 Type: AWS::EKS::AccessEntry\n    Properties:\n      ClusterName: !Ref C\n      \
+                 PrincipalArn: arn:aws:iam::1:role/a\n";
+    write(repo.path(), "stack.yaml", stack);
+    write(repo.path(), "other/plain.json", "{\"Parameters\": {\"Env\": {\"Type\": \"String\"}}, \"Resources\": {}}");
+    let out = eksguard()
+        .current_dir(repo.path())
+        .args(["scan", "-q", "--format", "json", "-p", "Mod=API", "-p", "Env=prod", "-p", "AWS::Region=eu-west-1"])
+        .output()
+        .expect("run");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        stderr,
+        "eksguard: warning: parameter Mod: no template read declares a parameter of this name, so its value \
+         changes nothing (a typo?)\n"
+    );
+    // The typo changed nothing: the entry is still rejected.
+    assert_eq!(out.status.code(), Some(1));
+    let out = eksguard().current_dir(repo.path()).args(["scan", "-q", "-p", "Mode=API"]).output().expect("run");
+    assert_eq!((out.status.code(), String::from_utf8_lossy(&out.stderr).as_ref()), (Some(0), ""));
+}
+
+#[test]
 fn a_suppression_reason_is_shown_in_json_and_sarif() {
     let repo = repo();
     write(repo.path(), "stack.yaml", &suppressed_stack("[{id: EKS001, reason: \"migrating to API in Q3\"}]"));

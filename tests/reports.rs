@@ -342,9 +342,11 @@ fn rejected_entries_in_the_relations_are_the_eks001_findings() {
         ..eksguard::ScanConfig::default()
     };
     let report = eksguard::scan(&config).expect("scan");
-    assert_eq!(report.summary.suppressed, 0, "the samples suppress nothing");
     let failing: usize = report.relations.iter().map(|r| r.failing).sum();
-    let eks001 = report.findings.iter().filter(|f| f.rule == "EKS001").count();
+    // A suppressed rejection is still a rejection (EKS016's good sample).
+    let reported = report.findings.iter().chain(report.suppressed.iter().map(|s| &s.finding));
+    let eks001 = reported.filter(|f| f.rule == "EKS001").count();
+    assert_eq!(report.summary.suppressed, 1, "the samples suppress one finding");
     assert!(eks001 > 0);
     assert_eq!(failing, eks001);
     // Sorted, every relation names a cluster of the report.
@@ -378,4 +380,22 @@ fn markdown_and_html_files_beside_another_format() {
     assert!(json.starts_with('{'));
     assert_eq!(std::fs::read_to_string(&md).expect("markdown"), scan(&["samples/mixed", "--format", "markdown"]));
     assert_eq!(std::fs::read_to_string(&html).expect("html"), scan(&["samples/mixed", "--format", "html"]));
+}
+
+#[test]
+fn the_library_applies_a_baseline_as_the_command_line_does() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut config = eksguard::ScanConfig {
+        paths: vec![root.join("samples/EKS001").to_string_lossy().into_owned()],
+        jobs: Some(1),
+        ..eksguard::ScanConfig::default()
+    };
+    let before = eksguard::scan(&config).expect("scan");
+    assert!(!before.findings.is_empty());
+    let recorded = eksguard::baseline::Baseline::of(&before.findings, root);
+    config.baseline = Some(eksguard::baseline::Applied { baseline: recorded, root: root.to_path_buf() });
+    let after = eksguard::scan(&config).expect("scan");
+    assert!(after.findings.is_empty(), "{:?}", after.findings);
+    assert_eq!(after.summary.baselined, before.findings.len());
+    assert_eq!(after.summary.findings, eksguard::report::Counts::default());
 }

@@ -13,7 +13,7 @@ fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// The findings of a sample directory. Its `.deployed/` subdirectory, when
+/// The findings of a sample directory, with every rule running. Its `.deployed/` subdirectory, when
 /// present, holds the templates as deployed before the change the sample
 /// makes: it is given with `--deployed` (and, being hidden, is never walked
 /// as part of the sample itself, nor by `eksguard scan samples/`).
@@ -22,7 +22,9 @@ fn findings(dir: &str) -> Vec<eksguard::finding::Finding> {
     std::env::set_current_dir(root()).expect("cd");
     let deployed = format!("{dir}/.deployed");
     let deployed = if root().join(&deployed).is_dir() { vec![deployed] } else { Vec::new() };
-    let config = ScanConfig { paths: vec![dir.to_owned()], deployed, jobs: Some(1), ..ScanConfig::default() };
+    let mut config = ScanConfig { paths: vec![dir.to_owned()], deployed, jobs: Some(1), ..ScanConfig::default() };
+    // Opt-in rules (EKS016) too: every rule is checked on every sample.
+    config.rules.unused_suppressions = true;
     let report = scan(&config).expect("scan");
     assert!(report.errors.is_empty(), "{dir}: {:?}", report.errors);
     report.findings

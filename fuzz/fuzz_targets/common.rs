@@ -38,6 +38,7 @@ pub fn documents(docs: &[load::Document]) {
         unmatched: Vec::new(),
         checked: Vec::new(),
         relations: report::relations(&model),
+        undeclared_parameters: Vec::new(),
     };
     let mut out = Vec::new();
     let options = report::RenderOptions { verbose: true, ..report::RenderOptions::default() };

@@ -1,6 +1,7 @@
 //! Reads the files that configure a scan rather than feed it: `.guard`
 //! rule files (a file, or every `*.guard` under a directory, sorted) and
-//! the config file, found as ruff finds its own ([`find_config`]). Errors
+//! the config file, found as ruff finds its own ([`find_config`]), and the
+//! baseline file with the root its fingerprints name files from. Errors
 //! name the path.
 
 use std::path::{Path, PathBuf};
@@ -38,6 +39,11 @@ pub fn read_guard_rules(paths: &[String]) -> Result<Vec<(String, String)>, Strin
 /// The text of the config file given with `--config`.
 pub fn read_config(path: &Path) -> Result<String, String> {
     std::fs::read_to_string(path).map_err(|e| format!("{}: {}", path.display(), io_reason(&e)))
+}
+
+/// The text of a baseline file (`--baseline`).
+pub fn read_baseline(path: &Path) -> Result<String, String> {
+    std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
 }
 
 /// The nearest config file: in the working directory, then each parent up

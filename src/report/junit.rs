@@ -20,7 +20,7 @@ use std::io::{self, Write};
 use quick_junit::{NonSuccessKind, TestCase, TestCaseStatus, TestSuite};
 
 use crate::finding::{Finding, Visible, visible};
-use crate::rules::REGISTRY;
+use crate::rules::{self, REGISTRY};
 
 use super::{RenderOptions, Report};
 
@@ -34,7 +34,10 @@ pub fn render(report: &Report, options: &RenderOptions, out: &mut dyn Write) -> 
         let classname = format!("eksguard.{}", rule.id);
         if !enabled.contains(&rule.id) {
             let mut status = TestCaseStatus::skipped();
-            status.set_message("rule not selected (--select/--ignore)");
+            status.set_message(match rules::opt_in_flag(rule) {
+                Some(flag) => format!("rule runs only when asked for ({flag} or --select)"),
+                None => "rule not selected (--select/--ignore)".to_owned(),
+            });
             let mut case = TestCase::new(rule.id, status);
             case.set_classname(classname);
             suite.add_test_case(case);

@@ -124,6 +124,12 @@ pub struct Report {
     /// the JSON contract.
     #[serde(skip)]
     pub relations: Vec<Relation>,
+    /// `--parameter` names that no template read declares, sorted (pseudo
+    /// parameters aside): most often a typo, and they change nothing. The
+    /// command line warns about them on standard error; not part of the
+    /// JSON contract.
+    #[serde(skip)]
+    pub undeclared_parameters: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]

@@ -21,12 +21,14 @@ mod eks012;
 mod eks013;
 mod eks014;
 mod eks015;
+mod eks016;
 mod eks017;
 mod eks018;
 mod eks019;
 mod eks020;
 pub mod guard;
 mod scenarios;
+pub use eks016::unused_suppressions;
 pub use scenarios::rejected;
 
 use crate::correlate::Model;
@@ -131,6 +133,7 @@ pub static REGISTRY: &[Rule] = &[
     eks013::RULE,
     eks014::RULE,
     eks015::RULE,
+    eks016::RULE,
     eks017::RULE,
     eks018::RULE,
     eks019::RULE,
@@ -173,12 +176,29 @@ pub struct RuleSettings {
     pub select: Vec<String>,
     pub ignore: Vec<String>,
     pub severity: BTreeMap<String, Severity>,
+    /// `--report-unused-suppressions`: EKS016 runs (it runs only when
+    /// asked for, by this or by `--select`).
+    pub unused_suppressions: bool,
+}
+
+/// Rules that run only when asked for, by name in `--select` or by their
+/// own flag: EKS016 judges the suppressions, which most scans leave be.
+const OPT_IN: &[(&str, &str)] = &[(eks016::RULE.id, "--report-unused-suppressions")];
+
+/// The flag that turns `rule` on, for a rule that runs only when asked for.
+pub fn opt_in_flag(rule: &Rule) -> Option<&'static str> {
+    OPT_IN.iter().find(|(id, _)| *id == rule.id).map(|(_, flag)| *flag)
 }
 
 impl RuleSettings {
     pub fn enabled(&self, rule: &Rule) -> bool {
         let named = |ids: &[String]| ids.iter().any(|i| find(i).is_some_and(|r| r.id == rule.id));
-        (self.select.is_empty() || named(&self.select)) && !named(&self.ignore)
+        let selected = if opt_in_flag(rule).is_some() {
+            named(&self.select) || (rule.id == eks016::RULE.id && self.unused_suppressions)
+        } else {
+            self.select.is_empty() || named(&self.select)
+        };
+        selected && !named(&self.ignore)
     }
 
     /// Does a Guard rule named `name` run? `--ignore` names it, or
