@@ -176,7 +176,16 @@ pub fn discover(paths: &[String], role: Role, found: &mut Discovery) {
 
 /// [`discover`] with options.
 pub fn discover_with(paths: &[String], role: Role, options: &DiscoverOptions<'_>, found: &mut Discovery) {
-    let mut seen = Seen { paths: found.inputs.iter().map(|i| (i.path.clone(), i.role)).collect(), ..Seen::default() };
+    if paths.is_empty() {
+        return;
+    }
+    let mut seen = Seen {
+        paths: found.inputs.iter().map(|i| (i.path.clone(), i.role)).collect(),
+        // One path walked without following links meets every file once,
+        // under one spelling: no need to ask the disk what each file is.
+        by_identity: paths.len() > 1,
+        ..Seen::default()
+    };
     for arg in paths {
         if arg == "-" {
             let path = Arc::from(options.stdin_name.unwrap_or("-"));
@@ -225,6 +234,9 @@ pub fn discover_with(paths: &[String], role: Role, options: &DiscoverOptions<'_>
 /// Paths under `.` are listed without the `./`.
 pub fn discover_background(roots: &[String], options: &DiscoverOptions<'_>, found: &mut Discovery) -> usize {
     let first = found.inputs.len();
+    if roots.is_empty() {
+        return first;
+    }
     // Standard input named after a file (`--stdin-filename`) stands for
     // that file: it is not read again from the disk.
     let given: HashSet<std::path::PathBuf> = found
@@ -232,7 +244,11 @@ pub fn discover_background(roots: &[String], options: &DiscoverOptions<'_>, foun
         .iter()
         .filter_map(|i| std::fs::canonicalize(i.file_path().unwrap_or(Path::new(&*i.path))).ok())
         .collect();
-    let mut seen = Seen { paths: found.inputs.iter().map(|i| (i.path.clone(), i.role)).collect(), ..Seen::default() };
+    let mut seen = Seen {
+        paths: found.inputs.iter().map(|i| (i.path.clone(), i.role)).collect(),
+        by_identity: roots.len() > 1,
+        ..Seen::default()
+    };
     let mut walked = Discovery::default();
     for root in roots {
         let options = DiscoverOptions { follow_links: false, ..options.clone() };
@@ -269,6 +285,9 @@ struct Seen {
     files: HashMap<(u64, u64), Arc<str>>,
     /// Every file taken, by what it is rather than how it was spelled.
     identities: HashSet<(FileIdentity, Role)>,
+    /// Whether files can be met under two spellings (more than one path
+    /// given), so that [`Self::identities`] must be kept.
+    by_identity: bool,
 }
 
 /// What a file is, whatever path names it: `./x.json` and `x.json`, an
@@ -301,9 +320,11 @@ impl Seen {
     /// the same role. One file is one input, read and counted once, under
     /// the first spelling met; standard input and files that cannot be
     /// looked at (they fail when read, with their reason) always pass.
-    /// A step of its own on each discovered input, whatever found it.
+    /// A step of its own on each discovered input, whatever found it. With
+    /// one path given, a walk (links not followed) meets each path once and
+    /// every input passes: two hard links are two paths, as in ripgrep.
     fn first_spelling(&mut self, input: &Input) -> bool {
-        let Some(path) = input.file_path() else { return true };
+        let Some(path) = input.file_path().filter(|_| self.by_identity) else { return true };
         match FileIdentity::of(path) {
             Some(identity) => self.identities.insert((identity, input.role)),
             None => true,

@@ -322,6 +322,14 @@ fn json_template(
     Ok(template)
 }
 
+/// What a resource that can be an EKS type (or a nested stack) holds, as
+/// searchers built once: building one costs more than a search of a
+/// resource.
+static MARKERS: std::sync::LazyLock<[memchr::memmem::Finder<'static>; 4]> = std::sync::LazyLock::new(|| {
+    [b"EKS::".as_slice(), b"AccessEntry", b"AWSCDK-EKS-Cluster", b"CloudFormation::Stack"]
+        .map(memchr::memmem::Finder::new)
+});
+
 /// Keeps the EKS resources among `entries` (the last of a repeated logical
 /// id), positioned.
 fn add_json_resources(
@@ -337,11 +345,7 @@ fn add_json_resources(
         let bytes = raw.get().as_bytes();
         // Cheap byte-level prefilter: only resources that can be EKS types
         // are looked at any further.
-        if memchr::memmem::find(bytes, b"EKS::").is_none()
-            && memchr::memmem::find(bytes, b"AccessEntry").is_none()
-            && memchr::memmem::find(bytes, b"AWSCDK-EKS-Cluster").is_none()
-            && memchr::memmem::find(bytes, b"CloudFormation::Stack").is_none()
-        {
+        if !MARKERS.iter().any(|m| m.find(bytes).is_some()) {
             continue;
         }
         if logical_id.starts_with("Fn::ForEach::") {
