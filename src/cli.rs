@@ -316,7 +316,7 @@ fn parse_key_value(s: &str) -> Result<(String, String), String> {
     }
 }
 
-pub fn main() -> ExitCode {
+pub(crate) fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Scan(args) => run_scan(*args),

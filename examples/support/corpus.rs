@@ -22,11 +22,11 @@ use std::path::{Path, PathBuf};
 use serde_json::{Map, Value, json};
 
 /// The directory (under the corpus root) that holds the malformed files.
-pub const MALFORMED_DIR: &str = "malformed";
+pub(crate) const MALFORMED_DIR: &str = "malformed";
 
 /// What to write.
 #[derive(Debug, Clone)]
-pub struct Spec {
+pub(crate) struct Spec {
     /// Number of template files (malformed ones included).
     pub templates: usize,
     pub seed: u64,
@@ -36,7 +36,7 @@ pub struct Spec {
 
 /// What was written.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Written {
+pub(crate) struct Written {
     pub files: usize,
     pub bytes: u64,
     pub json_files: usize,
@@ -51,7 +51,7 @@ pub struct Written {
 }
 
 impl Written {
-    pub fn to_json(&self) -> Value {
+    pub(crate) fn to_json(&self) -> Value {
         json!({
             "files": self.files, "bytes": self.bytes, "json_files": self.json_files,
             "yaml_files": self.yaml_files, "eksctl_files": self.eksctl_files, "clusters": self.clusters,
@@ -59,7 +59,7 @@ impl Written {
         })
     }
 
-    pub fn from_json(v: &Value) -> Option<Self> {
+    pub(crate) fn from_json(v: &Value) -> Option<Self> {
         let n = |k: &str| v.get(k).and_then(Value::as_u64);
         Some(Self {
             files: n("files")? as usize,
@@ -77,26 +77,26 @@ impl Written {
 
 /// SplitMix64: small, fast, deterministic.
 #[derive(Debug, Clone)]
-pub struct Rng(u64);
+pub(crate) struct Rng(u64);
 
 impl Rng {
-    pub fn new(seed: u64) -> Self {
+    pub(crate) fn new(seed: u64) -> Self {
         Self(seed ^ 0x9E37_79B9_7F4A_7C15)
     }
-    pub fn next(&mut self) -> u64 {
+    pub(crate) fn next(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
         z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
         z ^ (z >> 31)
     }
-    pub fn below(&mut self, n: u64) -> u64 {
+    pub(crate) fn below(&mut self, n: u64) -> u64 {
         self.next() % n.max(1)
     }
-    pub fn chance(&mut self, percent: u64) -> bool {
+    pub(crate) fn chance(&mut self, percent: u64) -> bool {
         self.below(100) < percent
     }
-    pub fn hex(&mut self, len: usize) -> String {
+    pub(crate) fn hex(&mut self, len: usize) -> String {
         let mut s = String::with_capacity(len);
         while s.len() < len {
             let _ = write!(s, "{:016x}", self.next());
@@ -104,11 +104,11 @@ impl Rng {
         s.truncate(len);
         s
     }
-    pub fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
+    pub(crate) fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
         items[self.below(items.len() as u64) as usize]
     }
     /// Base64-looking text (eksctl's UserData is a base64 gzip blob).
-    pub fn base64(&mut self, len: usize) -> String {
+    pub(crate) fn base64(&mut self, len: usize) -> String {
         const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
         let mut s = String::with_capacity(len);
         while s.len() < len {
@@ -139,7 +139,7 @@ impl Mode {
 }
 
 /// Writes the corpus into `dir` (created; must not hold other files).
-pub fn generate(dir: &Path, spec: &Spec) -> io::Result<Written> {
+pub(crate) fn generate(dir: &Path, spec: &Spec) -> io::Result<Written> {
     fs::create_dir_all(dir)?;
     let mut g =
         Gen { rng: Rng::new(spec.seed), dir: dir.to_owned(), written: Written::default(), shard: 0, failed: None };
@@ -805,7 +805,7 @@ fn vpc_stack(r: &mut Rng, index: usize) -> Value {
 
 // ------------------------------------------------------------ writers --
 
-pub fn to_json(v: &Value) -> String {
+pub(crate) fn to_json(v: &Value) -> String {
     let mut s = serde_json::to_string_pretty(v).unwrap_or_default();
     s.push('\n');
     s
@@ -813,7 +813,7 @@ pub fn to_json(v: &Value) -> String {
 
 /// Block-style YAML with CloudFormation short-form tags where eksctl users
 /// would write them (`!Ref`, `!GetAtt A.B`, `!Sub`, `!ImportValue`).
-pub fn to_yaml(v: &Value) -> String {
+pub(crate) fn to_yaml(v: &Value) -> String {
     let mut out = String::with_capacity(8192);
     if let Value::Object(m) = v {
         yaml_map(&mut out, m, 0, false);

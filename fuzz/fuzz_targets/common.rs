@@ -11,7 +11,7 @@ use eksguard::{correlate, rules};
 
 /// Runs one input's documents through the rest of the pipeline.
 #[allow(dead_code)] // not every target reaches every helper
-pub fn run(path: &str, bytes: &[u8]) {
+pub(crate) fn run(path: &str, bytes: &[u8]) {
     let path: Arc<str> = Arc::from(path);
     let outcome = load::recognise(&path, bytes.to_vec(), true);
     let Outcome::Documents(docs) = outcome else { return };
@@ -21,7 +21,7 @@ pub fn run(path: &str, bytes: &[u8]) {
 /// Runs recognised documents through facts, correlation, rules and the
 /// text, JSON, Markdown and HTML renderings.
 #[allow(dead_code)] // not every target reaches every helper
-pub fn documents(docs: &[load::Document]) {
+pub(crate) fn documents(docs: &[load::Document]) {
     let options = FactOptions::default();
     let all: Vec<_> = docs.iter().flat_map(|d| facts::extract(d, &options)).collect();
     let model = correlate::correlate(all);

@@ -6,7 +6,7 @@
 use std::borrow::Cow;
 
 /// At most `max` characters of `text`, with `…` in place of the rest.
-pub fn shorten(text: &str, max: usize) -> Cow<'_, str> {
+pub(super) fn shorten(text: &str, max: usize) -> Cow<'_, str> {
     match text.char_indices().nth(max) {
         None => Cow::Borrowed(text),
         Some(_) => {
@@ -18,7 +18,7 @@ pub fn shorten(text: &str, max: usize) -> Cow<'_, str> {
 
 /// At most `max` characters of `text`, with `…` in place of the middle:
 /// names that differ at the end (`…-nodegroup-ng-7`) stay apart.
-pub fn shorten_middle(text: &str, max: usize) -> Cow<'_, str> {
+pub(super) fn shorten_middle(text: &str, max: usize) -> Cow<'_, str> {
     let count = text.chars().count();
     if count <= max {
         return Cow::Borrowed(text);
@@ -39,13 +39,13 @@ fn control(c: char) -> char {
 /// Text for HTML content and attribute values (double- or single-quoted).
 /// Line breaks are kept (for `<pre>`); other control characters become
 /// U+FFFD, which also keeps the document well-formed XML.
-pub fn html(text: &str) -> String {
+pub(super) fn html(text: &str) -> String {
     escape_html(text, true)
 }
 
 /// Text for HTML element content: as [`html`], but quotes stay as they are
 /// (they mean nothing outside a tag, and template lines are full of them).
-pub fn html_text(text: &str) -> String {
+pub(super) fn html_text(text: &str) -> String {
     escape_html(text, false)
 }
 
@@ -69,7 +69,7 @@ fn escape_html(text: &str, quotes: bool) -> String {
 
 /// A message for HTML element content: escaped, with what it quotes between backticks as
 /// `<code>`.
-pub fn html_message(text: &str) -> String {
+pub(super) fn html_message(text: &str) -> String {
     let parts: Vec<&str> = text.split('`').collect();
     let mut out = String::with_capacity(text.len() + text.len() / 4);
     for (i, part) in parts.iter().enumerate() {
@@ -92,7 +92,7 @@ pub fn html_message(text: &str) -> String {
 /// or math starts, and no `@mention`, `#123` reference or `scheme://`
 /// autolink is made. Marks that are harmless where they stand (`_` inside
 /// a word, `:` not followed by `//`, parentheses) are left as they are.
-pub fn markdown(text: &str) -> String {
+pub(super) fn markdown(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + text.len() / 8);
     let chars: Vec<char> = text.chars().collect();
     for (i, &c) in chars.iter().enumerate() {
@@ -124,7 +124,7 @@ pub fn markdown(text: &str) -> String {
 /// backticks as code spans (unless it holds a backslash or pipe, which a
 /// code span in a table cannot show safely, or markup, which some renderers
 /// of code spans might not), the rest as [`markdown`].
-pub fn markdown_message(text: &str) -> String {
+pub(super) fn markdown_message(text: &str) -> String {
     let parts: Vec<&str> = text.split('`').collect();
     let mut out = String::with_capacity(text.len() + text.len() / 8);
     for (i, part) in parts.iter().enumerate() {
@@ -159,7 +159,7 @@ pub fn markdown_message(text: &str) -> String {
 /// look-alikes (`"` by `'`, `<` `>` by `‹` `›`, `&` `#` `%` and the
 /// backtick by their full-width forms), line breaks by spaces. Entity codes
 /// (`#35;`) are not used: not every Mermaid release decodes them.
-pub fn mermaid(text: &str) -> String {
+pub(super) fn mermaid(text: &str) -> String {
     text.chars()
         .map(|c| match c {
             '"' => '\'',

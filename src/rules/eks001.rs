@@ -11,7 +11,7 @@ use super::scenarios::{self, Failure, Verdict};
 use super::{Related, Rule, Severity, Sink, Violation};
 
 /// This rule's registry entry.
-pub const RULE: Rule = Rule {
+pub(super) const RULE: Rule = Rule {
     id: "EKS001",
     name: "access-entry-on-config-map-cluster",
     severity: Severity::Error,
@@ -21,10 +21,10 @@ pub const RULE: Rule = Rule {
 };
 
 /// CloudFormation's answer when the cluster does not accept access entries.
-pub const CFN_ERROR: &str =
+pub(super) const CFN_ERROR: &str =
     "The cluster's authentication mode must be set to one of [API, API_AND_CONFIG_MAP] to perform this operation.";
 
-pub fn check(model: &Model, out: &mut Sink<'_>) {
+pub(super) fn check(model: &Model, out: &mut Sink<'_>) {
     // One remediation text per kind and cluster, shared by its findings: a
     // sweep finds many entries on one cluster.
     let mut remediations: HashMap<(Remediation<'_>, usize), Arc<str>> = HashMap::new();
@@ -272,6 +272,6 @@ fn predicted_message(
 
 /// Is this an access entry type for nodes (which eksctl writes for
 /// self-managed nodegroups)?
-pub fn is_node_entry(entry_type: &str) -> bool {
+pub(super) fn is_node_entry(entry_type: &str) -> bool {
     matches!(entry_type, "EC2_LINUX" | "EC2_WINDOWS" | "EC2" | "FARGATE_LINUX" | "HYBRID_LINUX")
 }

@@ -6,7 +6,7 @@ use super::scenarios::{self, Verdict};
 use super::{Related, Rule, Severity, Sink, Violation};
 
 /// This rule's registry entry.
-pub const RULE: Rule = Rule {
+pub(super) const RULE: Rule = Rule {
     id: "EKS002",
     name: "access-entry-cluster-unresolved",
     severity: Severity::Warning,
@@ -15,7 +15,7 @@ pub const RULE: Rule = Rule {
     check,
 };
 
-pub fn check(model: &Model, out: &mut Sink<'_>) {
+pub(super) fn check(model: &Model, out: &mut Sink<'_>) {
     for e in &model.entries {
         let stack = model.stack(e.stack);
         let entry = model.entry(e);

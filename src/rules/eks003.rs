@@ -5,7 +5,7 @@ use crate::correlate::Model;
 use super::{Rule, Severity, Sink, Violation, config_map_mode};
 
 /// This rule's registry entry.
-pub const RULE: Rule = Rule {
+pub(super) const RULE: Rule = Rule {
     id: "EKS003",
     name: "config-map-without-bootstrap-admin",
     severity: Severity::Error,
@@ -15,10 +15,10 @@ pub const RULE: Rule = Rule {
 };
 
 /// CreateCluster's answer.
-pub const API_ERROR: &str =
+pub(super) const API_ERROR: &str =
     "bootstrapClusterCreatorAdminPermissions must be true if cluster authentication mode is set to CONFIG_MAP";
 
-pub fn check(model: &Model, out: &mut Sink<'_>) {
+pub(super) fn check(model: &Model, out: &mut Sink<'_>) {
     for (s, c, effective) in model.config_map_definitions() {
         let Some((false, at)) = c.bootstrap_admin.as_deref() else { continue };
         let shown = c.identity(&s.stack_name);

@@ -5,7 +5,7 @@ use crate::correlate::Model;
 use super::{Related, Rule, Severity, Sink, Violation};
 
 /// This rule's registry entry.
-pub const RULE: Rule = Rule {
+pub(super) const RULE: Rule = Rule {
     id: "EKS004",
     name: "node-entry-with-kubernetes-permissions",
     severity: Severity::Error,
@@ -17,9 +17,10 @@ pub const RULE: Rule = Rule {
 /// Access entry types for nodes: EKS sets their username and groups
 /// itself and accepts neither Kubernetes groups, a username nor access
 /// policies for them.
-pub const NODE_TYPES: &[&str] = &["EC2", "EC2_LINUX", "EC2_WINDOWS", "FARGATE_LINUX", "HYBRID_LINUX", "HYPERPOD_LINUX"];
+pub(super) const NODE_TYPES: &[&str] =
+    &["EC2", "EC2_LINUX", "EC2_WINDOWS", "FARGATE_LINUX", "HYBRID_LINUX", "HYPERPOD_LINUX"];
 
-pub fn check(model: &Model, out: &mut Sink<'_>) {
+pub(super) fn check(model: &Model, out: &mut Sink<'_>) {
     for e in &model.entries {
         let entry = model.entry(e);
         if !NODE_TYPES.contains(&entry.entry_type.as_str()) {

@@ -5,7 +5,7 @@ use crate::correlate::Model;
 use super::{Rule, Severity, Sink, Violation};
 
 /// This rule's registry entry.
-pub const RULE: Rule = Rule {
+pub(super) const RULE: Rule = Rule {
     id: "EKS005",
     name: "reserved-kubernetes-group",
     severity: Severity::Error,
@@ -14,7 +14,7 @@ pub const RULE: Rule = Rule {
     check,
 };
 
-pub fn check(model: &Model, out: &mut Sink<'_>) {
+pub(super) fn check(model: &Model, out: &mut Sink<'_>) {
     for e in &model.entries {
         let entry = model.entry(e);
         let stack = model.stack(e.stack);

@@ -9,7 +9,7 @@ use crate::facts::StackRole;
 use super::{Related, Rule, Severity, Sink, Violation};
 
 /// This rule's registry entry.
-pub const RULE: Rule = Rule {
+pub(super) const RULE: Rule = Rule {
     id: "EKS006",
     name: "duplicate-access-entry",
     severity: Severity::Error,
@@ -28,7 +28,7 @@ enum ClusterKey {
     Named(String, usize),
 }
 
-pub fn check(model: &Model, out: &mut Sink<'_>) {
+pub(super) fn check(model: &Model, out: &mut Sink<'_>) {
     let mut groups: BTreeMap<(ClusterKey, &str, Option<usize>), Vec<&EntryRef>> = BTreeMap::new();
     for e in &model.entries {
         let cluster = match &e.target {

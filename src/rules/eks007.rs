@@ -6,7 +6,7 @@ use crate::facts::AuthMode;
 use super::{Rule, Severity, Sink, Violation, config_map_mode};
 
 /// This rule's registry entry.
-pub const RULE: Rule = Rule {
+pub(super) const RULE: Rule = Rule {
     id: "EKS007",
     name: "hybrid-nodes-on-config-map-cluster",
     severity: Severity::Error,
@@ -26,7 +26,7 @@ fn remediation(cluster: Option<&str>) -> std::sync::Arc<str> {
     .into()
 }
 
-pub fn check(model: &Model, out: &mut Sink<'_>) {
+pub(super) fn check(model: &Model, out: &mut Sink<'_>) {
     for (s, c, effective) in model.config_map_definitions() {
         let Some(at) = c.remote_network.as_deref() else { continue };
         let shown = c.identity(&s.stack_name);

@@ -5,7 +5,7 @@ use crate::correlate::Model;
 use super::{Rule, Severity, Sink, Violation};
 
 /// This rule's registry entry.
-pub const RULE: Rule = Rule {
+pub(super) const RULE: Rule = Rule {
     id: "EKS008",
     name: "invalid-access-policy",
     severity: Severity::Error,
@@ -16,7 +16,7 @@ pub const RULE: Rule = Rule {
 
 /// Is `arn` an EKS cluster access policy,
 /// `arn:<partition>:eks::aws:cluster-access-policy/<name>`?
-pub fn is_cluster_access_policy(arn: &str) -> bool {
+pub(super) fn is_cluster_access_policy(arn: &str) -> bool {
     let mut parts = arn.splitn(6, ':');
     let (Some("arn"), Some(partition), Some("eks"), Some(""), Some("aws"), Some(resource)) =
         (parts.next(), parts.next(), parts.next(), parts.next(), parts.next(), parts.next())
@@ -27,7 +27,7 @@ pub fn is_cluster_access_policy(arn: &str) -> bool {
     !partition.is_empty() && !name.is_empty() && !name.contains('/')
 }
 
-pub fn check(model: &Model, out: &mut Sink<'_>) {
+pub(super) fn check(model: &Model, out: &mut Sink<'_>) {
     for e in &model.entries {
         let entry = model.entry(e);
         let stack = model.stack(e.stack);

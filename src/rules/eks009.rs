@@ -5,7 +5,7 @@ use crate::correlate::Model;
 use super::{Related, Rule, Severity, Sink, Violation};
 
 /// This rule's registry entry.
-pub const RULE: Rule = Rule {
+pub(super) const RULE: Rule = Rule {
     id: "EKS009",
     name: "conflicting-cluster-definitions",
     severity: Severity::Warning,
@@ -14,7 +14,7 @@ pub const RULE: Rule = Rule {
     check,
 };
 
-pub fn check(model: &Model, out: &mut Sink<'_>) {
+pub(super) fn check(model: &Model, out: &mut Sink<'_>) {
     for c in model.clusters.iter().filter(|c| c.conflict) {
         let Some(name) = &c.name else { continue };
         let mut defs = c.definitions.iter().map(|d| (d, model.definition(*d)));

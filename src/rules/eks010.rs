@@ -6,7 +6,7 @@ use crate::facts::{AuthMode, ModeSource};
 use super::{Rule, Severity, Sink, Violation};
 
 /// This rule's registry entry.
-pub const RULE: Rule = Rule {
+pub(super) const RULE: Rule = Rule {
     id: "EKS010",
     name: "invalid-authentication-mode",
     severity: Severity::Error,
@@ -16,9 +16,9 @@ pub const RULE: Rule = Rule {
 };
 
 /// The values EKS accepts for a cluster's authentication mode.
-pub const ALLOWED: &str = "CONFIG_MAP, API_AND_CONFIG_MAP or API";
+pub(super) const ALLOWED: &str = "CONFIG_MAP, API_AND_CONFIG_MAP or API";
 
-pub fn check(model: &Model, out: &mut Sink<'_>) {
+pub(super) fn check(model: &Model, out: &mut Sink<'_>) {
     for stack in &model.stacks {
         for cluster in &stack.clusters {
             let Some(AuthMode::Invalid(value)) = &cluster.mode.mode else { continue };

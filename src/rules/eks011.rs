@@ -8,7 +8,7 @@ use super::eks001::CFN_ERROR;
 use super::{Rule, Severity, Sink, Violation};
 
 /// This rule's registry entry.
-pub const RULE: Rule = Rule {
+pub(super) const RULE: Rule = Rule {
     id: "EKS011",
     name: "fails-on-affected-eksctl-releases",
     severity: Severity::Warning,
@@ -17,7 +17,7 @@ pub const RULE: Rule = Rule {
     check,
 };
 
-pub fn check(model: &Model, out: &mut Sink<'_>) {
+pub(super) fn check(model: &Model, out: &mut Sink<'_>) {
     for stack in &model.stacks {
         let Some(p) = &stack.prediction else { continue };
         let Some(a) = &p.affected else { continue };

@@ -7,7 +7,7 @@ use super::scenarios::{self, Verdict};
 use super::{Rule, Severity, Sink, Violation};
 
 /// This rule's registry entry.
-pub const RULE: Rule = Rule {
+pub(super) const RULE: Rule = Rule {
     id: "EKS012",
     name: "access-entry-fails-in-some-scenarios",
     severity: Severity::Warning,
@@ -16,7 +16,7 @@ pub const RULE: Rule = Rule {
     check,
 };
 
-pub fn check(model: &Model, out: &mut Sink<'_>) {
+pub(super) fn check(model: &Model, out: &mut Sink<'_>) {
     for e in &model.entries {
         let Target::Cluster { cluster, .. } = e.target else { continue };
         let Verdict::Fails(f) = scenarios::verdict(model, e) else { continue };

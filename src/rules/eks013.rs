@@ -5,7 +5,7 @@ use crate::correlate::Model;
 use super::{Rule, Severity, Sink, Violation};
 
 /// This rule's registry entry.
-pub const RULE: Rule = Rule {
+pub(super) const RULE: Rule = Rule {
     id: "EKS013",
     name: "template-rejected-by-cloudformation",
     severity: Severity::Error,
@@ -14,7 +14,7 @@ pub const RULE: Rule = Rule {
     check,
 };
 
-pub fn check(model: &Model, out: &mut Sink<'_>) {
+pub(super) fn check(model: &Model, out: &mut Sink<'_>) {
     for stack in &model.stacks {
         for r in &stack.rejections {
             let why = r.why.strip_suffix(crate::evaluate::REJECTED).unwrap_or(&r.why);

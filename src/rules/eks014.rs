@@ -8,12 +8,12 @@ use super::{Related, Rule, Severity, Sink, Violation};
 
 /// EKS's answer (CreateCluster, through CloudFormation), as eksctl issue
 /// #7552 reports it.
-pub const LOCAL_CLUSTER_ERROR: &str = "Local Amazon EKS cluster only supports \
+pub(super) const LOCAL_CLUSTER_ERROR: &str = "Local Amazon EKS cluster only supports \
                                        bootstrapClusterCreatorAdminPermissions=true and authenticationMode=CONFIG_MAP \
                                        for AccessConfig.";
 
 /// This rule's registry entry.
-pub const RULE: Rule = Rule {
+pub(super) const RULE: Rule = Rule {
     id: "EKS014",
     name: "outposts-mode-unset",
     severity: Severity::Warning,
@@ -22,7 +22,7 @@ pub const RULE: Rule = Rule {
     check,
 };
 
-pub fn check(model: &Model, out: &mut Sink<'_>) {
+pub(super) fn check(model: &Model, out: &mut Sink<'_>) {
     for stack in &model.stacks {
         let Some(p) = &stack.prediction else { continue };
         if p.command != EksctlCommand::CreateCluster {

@@ -5,7 +5,7 @@ use crate::correlate::Model;
 use super::{Rule, Severity, Sink, Violation};
 
 /// This rule's registry entry.
-pub const RULE: Rule = Rule {
+pub(super) const RULE: Rule = Rule {
     id: "EKS015",
     name: "invalid-suppression",
     severity: Severity::Warning,
@@ -14,7 +14,7 @@ pub const RULE: Rule = Rule {
     check,
 };
 
-pub fn check(model: &Model, out: &mut Sink<'_>) {
+pub(super) fn check(model: &Model, out: &mut Sink<'_>) {
     for s in &model.suppressions {
         for (location, problem) in &s.problems {
             out.push(Violation {

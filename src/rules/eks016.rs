@@ -12,7 +12,7 @@ use crate::finding::Finding;
 use super::{Rule, RuleSettings, Severity, Sink, Violation};
 
 /// This rule's registry entry.
-pub const RULE: Rule = Rule {
+pub(super) const RULE: Rule = Rule {
     id: "EKS016",
     name: "unused-suppression",
     severity: Severity::Warning,

@@ -11,7 +11,7 @@ use crate::facts::{AuthMode, ClusterFact, ModeFact, ModeSource, StackFacts};
 use super::{Related, Rule, Severity, Sink, Violation};
 
 /// This rule's registry entry.
-pub const RULE: Rule = Rule {
+pub(super) const RULE: Rule = Rule {
     id: "EKS017",
     name: "unsupported-authentication-mode-change",
     severity: Severity::Error,
@@ -25,7 +25,7 @@ fn skip_error(from: &AuthMode, to: &AuthMode) -> String {
     format!("InvalidParameterException: Unsupported authentication mode update from {from} to {to}")
 }
 
-pub fn check(model: &Model, out: &mut Sink<'_>) {
+pub(super) fn check(model: &Model, out: &mut Sink<'_>) {
     for (stack, s) in model.stacks.iter().enumerate() {
         // eksctl never changes a mode through CloudFormation (EKS020).
         if s.prediction.is_some() {

@@ -15,7 +15,7 @@ use crate::finding::Location;
 use super::{Related, Rule, Severity, Sink, Violation};
 
 /// This rule's registry entry.
-pub const RULE: Rule = Rule {
+pub(super) const RULE: Rule = Rule {
     id: "EKS018",
     name: "cluster-replacing-change",
     severity: Severity::Error,
@@ -25,9 +25,10 @@ pub const RULE: Rule = Rule {
 };
 
 /// CloudFormation's answer when a custom-named resource needs replacing.
-pub const CFN_ERROR: &str = "CloudFormation cannot update a stack when a custom-named resource requires replacing";
+pub(super) const CFN_ERROR: &str =
+    "CloudFormation cannot update a stack when a custom-named resource requires replacing";
 
-pub fn check(model: &Model, out: &mut Sink<'_>) {
+pub(super) fn check(model: &Model, out: &mut Sink<'_>) {
     for (stack, s) in model.stacks.iter().enumerate() {
         // eksctl does not update a cluster stack from a ClusterConfig.
         if s.prediction.is_some() {

@@ -12,7 +12,7 @@ use super::eks017::{capitalized, set_to};
 use super::{Related, Rule, Severity, Sink, Violation};
 
 /// This rule's registry entry.
-pub const RULE: Rule = Rule {
+pub(super) const RULE: Rule = Rule {
     id: "EKS019",
     name: "template-mode-behind-live",
     severity: Severity::Warning,
@@ -21,7 +21,7 @@ pub const RULE: Rule = Rule {
     check,
 };
 
-pub fn check(model: &Model, out: &mut Sink<'_>) {
+pub(super) fn check(model: &Model, out: &mut Sink<'_>) {
     for (stack, s) in model.stacks.iter().enumerate() {
         if s.prediction.is_some() || model.deployed_stack(stack).is_some() {
             continue;

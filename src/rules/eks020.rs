@@ -13,7 +13,7 @@ use super::eks017::{capitalized, set_to};
 use super::{Related, Rule, Severity, Sink, Violation};
 
 /// This rule's registry entry.
-pub const RULE: Rule = Rule {
+pub(super) const RULE: Rule = Rule {
     id: "EKS020",
     name: "clusterconfig-mode-behind-live",
     severity: Severity::Note,
@@ -22,7 +22,7 @@ pub const RULE: Rule = Rule {
     check,
 };
 
-pub fn check(model: &Model, out: &mut Sink<'_>) {
+pub(super) fn check(model: &Model, out: &mut Sink<'_>) {
     for (stack, s) in model.stacks.iter().enumerate() {
         if !s.prediction.as_ref().is_some_and(|p| p.command == EksctlCommand::CreateCluster) {
             continue;

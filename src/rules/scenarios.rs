@@ -11,7 +11,7 @@ use crate::finding::{Location, Related};
 
 /// What the scenarios say about an entry.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Verdict {
+pub(super) enum Verdict {
     /// Nothing depends on scenarios: the rules judge the entry as before.
     Plain,
     /// The entry is accepted in every scenario in which it exists.
@@ -21,7 +21,7 @@ pub enum Verdict {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Failure {
+pub(super) struct Failure {
     /// In every scenario (else in some only).
     pub every: bool,
     /// The inputs under which it fails: `AuthMode=CONFIG_MAP`.
@@ -35,7 +35,7 @@ pub struct Failure {
 }
 
 /// Judges entry `e` against its cluster's mode in every scenario.
-pub fn verdict(model: &Model, e: &EntryRef) -> Verdict {
+pub(super) fn verdict(model: &Model, e: &EntryRef) -> Verdict {
     let Target::Cluster { cluster, definition } = e.target else { return Verdict::Plain };
     let Some(effective) = model.effective(cluster, definition) else { return Verdict::Plain };
     let own = model.stack(e.stack).scenarios.as_deref();
@@ -116,7 +116,7 @@ fn failure(
 /// The related locations of a finding on an entry that fails in some or
 /// every scenario: where the cluster's mode depends on them, and the
 /// entry's `ClusterName` when it is not the entry itself.
-pub fn related(entry: &AccessEntryFact, shown: &str, f: &Failure) -> Vec<Related> {
+pub(super) fn related(entry: &AccessEntryFact, shown: &str, f: &Failure) -> Vec<Related> {
     let mut related = vec![Related {
         location: f.mode_location.clone(),
         message: format!("cluster `{shown}` authentication mode: CONFIG_MAP when {}", f.when),
