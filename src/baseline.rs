@@ -51,6 +51,27 @@ pub fn rooted(path: &str, root: &Path) -> String {
     }
 }
 
+/// Why a baseline file cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BaselineError {
+    /// Not JSON in the baseline's shape.
+    #[error("not an eksguard baseline: {0}")]
+    NotABaseline(String),
+    /// A version this eksguard does not read (0, or newer than it knows).
+    #[error(
+        "baseline version {version} is not supported (this eksguard reads versions 1 to {BASELINE_VERSION}; \
+         a newer eksguard wrote it?)"
+    )]
+    Unsupported { version: u32 },
+}
+
+/// The command line reports every error as its one-line text.
+impl From<BaselineError> for String {
+    fn from(e: BaselineError) -> Self {
+        e.to_string()
+    }
+}
+
 /// A parsed baseline and the directory its fingerprints name files from
 /// (see [`crate::load::settings_files::baseline_root`]), as a scan applies it.
 #[derive(Debug, Clone)]
@@ -97,14 +118,10 @@ impl Baseline {
     }
 
     /// Parses a baseline file's text.
-    pub fn parse(text: &str) -> Result<Self, String> {
-        let baseline: Self = serde_json::from_str(text).map_err(|e| format!("not an eksguard baseline: {e}"))?;
+    pub fn parse(text: &str) -> Result<Self, BaselineError> {
+        let baseline: Self = serde_json::from_str(text).map_err(|e| BaselineError::NotABaseline(e.to_string()))?;
         if baseline.version == 0 || baseline.version > BASELINE_VERSION {
-            return Err(format!(
-                "baseline version {} is not supported (this eksguard reads versions 1 to {BASELINE_VERSION}; \
-                 a newer eksguard wrote it?)",
-                baseline.version
-            ));
+            return Err(BaselineError::Unsupported { version: baseline.version });
         }
         Ok(baseline)
     }
@@ -211,7 +228,10 @@ mod tests {
         assert_eq!(report.findings.len(), 2);
         assert_eq!(report.summary.baselined, 1);
         assert_eq!(report.summary.findings.error, 2);
-        assert!(Baseline::parse("{\"version\": 9, \"findings\": []}").expect_err("newer").contains("version 9"));
+        let newer = Baseline::parse("{\"version\": 9, \"findings\": []}").expect_err("newer");
+        assert_eq!(newer, BaselineError::Unsupported { version: 9 });
+        assert!(newer.to_string().contains("version 9"));
+        assert!(matches!(Baseline::parse("[]"), Err(BaselineError::NotABaseline(_))));
         assert!(Baseline::parse("{\"version\": 1, \"findings\": []}").expect("older").legacy());
     }
 }

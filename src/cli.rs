@@ -559,9 +559,9 @@ fn filters(
     use eksguard::discover::{Excludes, Filters, absolute};
     let cwd = absolute(std::path::Path::new("."));
     let mut excludes = Excludes::default();
-    let in_file = |e: String| match file {
+    let in_file = |e: eksguard::discover::DiscoverError| match file {
         Some(f) => format!("{}: {e}", f.path.display()),
-        None => e,
+        None => e.to_string(),
     };
     match (exclude, file.and_then(|f| f.exclude.as_ref())) {
         (Some(cli), _) => excludes.add(&cwd, cli)?,

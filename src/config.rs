@@ -106,12 +106,47 @@ pub struct ConfigFile {
     pub max_archive_size: Option<u64>,
 }
 
+/// What is wrong with the settings: the config module's error type. Its
+/// text is the one-line message users see, naming the file when there is
+/// one.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigError {
+    /// The file is not TOML, or a key's value has the wrong type.
+    #[error("{}: {message}", file.display())]
+    Invalid { file: PathBuf, message: String },
+    /// A `pyproject.toml` whose `tool.eksguard` is not a table.
+    #[error("{}: [tool.eksguard] is not a table", file.display())]
+    NotATable { file: PathBuf },
+    /// A key no config file may set, with the likely one.
+    #[error(
+        "{}: {}unknown key `{key}`{}",
+        file.display(),
+        if *pyproject { "[tool.eksguard] " } else { "" },
+        hint.as_ref().map(|k| format!(" (did you mean `{k}`?)")).unwrap_or_default()
+    )]
+    UnknownKey { file: PathBuf, pyproject: bool, key: String, hint: Option<String> },
+    /// A rule id or name that is neither built in nor a Guard rule's, in
+    /// the file when `file` says so.
+    #[error("{}unknown rule `{id}` (see `eksguard rules`)", file.as_ref().map(|f| format!("{}: ", f.display())).unwrap_or_default())]
+    UnknownRule { file: Option<PathBuf>, id: String },
+    /// A severity that is not `error`, `warning` or `note`.
+    #[error("severity of `{id}`: {message}")]
+    Severity { id: String, message: String },
+}
+
+/// The command line reports every error as its one-line text.
+impl From<ConfigError> for String {
+    fn from(e: ConfigError) -> Self {
+        e.to_string()
+    }
+}
+
 impl ConfigFile {
     /// Parses `text`, read from `path` (named in errors). A `pyproject.toml`
     /// gives its `[tool.eksguard]` table, `None` when it has none.
-    pub fn parse(path: &Path, text: &str) -> Result<Option<Self>, String> {
-        let shown = path.display();
-        let mut table: toml::Table = text.parse().map_err(|e: toml::de::Error| format!("{shown}: {}", one_line(&e)))?;
+    pub fn parse(path: &Path, text: &str) -> Result<Option<Self>, ConfigError> {
+        let invalid = |message: String| ConfigError::Invalid { file: path.to_path_buf(), message };
+        let mut table: toml::Table = text.parse().map_err(|e: toml::de::Error| invalid(one_line(&e)))?;
         let pyproject = path.file_name().is_some_and(|n| n == PYPROJECT_FILE);
         if pyproject {
             let tool = table.remove("tool").and_then(|t| match t {
@@ -120,22 +155,20 @@ impl ConfigFile {
             });
             match tool {
                 Some(toml::Value::Table(t)) => table = t,
-                Some(_) => return Err(format!("{shown}: [tool.eksguard] is not a table")),
+                Some(_) => return Err(ConfigError::NotATable { file: path.to_path_buf() }),
                 None => return Ok(None),
             }
         }
-        let section = if pyproject { "[tool.eksguard] " } else { "" };
         for key in table.keys() {
             if !KEYS.contains(&key.as_str()) {
-                let hint = did_you_mean(key, KEYS).map(|k| format!(" (did you mean `{k}`?)")).unwrap_or_default();
-                return Err(format!("{shown}: {section}unknown key `{key}`{hint}"));
+                let hint = did_you_mean(key, KEYS).map(str::to_owned);
+                return Err(ConfigError::UnknownKey { file: path.to_path_buf(), pyproject, key: key.clone(), hint });
             }
         }
-        let mut file =
-            Self::deserialize(toml::Value::Table(table)).map_err(|e| format!("{shown}: {}", one_line(&e)))?;
+        let mut file = Self::deserialize(toml::Value::Table(table)).map_err(|e| invalid(one_line(&e)))?;
         for (name, value) in &file.parameters {
             if !matches!(value, toml::Value::String(_) | toml::Value::Integer(_) | toml::Value::Boolean(_)) {
-                return Err(format!("{shown}: parameter `{name}` must be a string, a number or a boolean"));
+                return Err(invalid(format!("parameter `{name}` must be a string, a number or a boolean")));
             }
         }
         let dir = path.parent().unwrap_or(Path::new("")).to_path_buf();
@@ -210,7 +243,7 @@ pub struct RuleArgs {
 /// file's `select`, `--ignore` adds to its `ignore`, `--severity` wins per
 /// rule. Every id must name a built-in rule (id or slug) or one of
 /// `extra` (the Guard rules' names).
-pub fn settings(file: Option<&ConfigFile>, args: &RuleArgs, extra: &[&str]) -> Result<RuleSettings, String> {
+pub fn settings(file: Option<&ConfigFile>, args: &RuleArgs, extra: &[&str]) -> Result<RuleSettings, ConfigError> {
     let mut settings = RuleSettings::default();
     let known = |id: &str| rules::find(id).is_some() || extra.contains(&id);
     if let Some(f) = file {
@@ -223,7 +256,7 @@ pub fn settings(file: Option<&ConfigFile>, args: &RuleArgs, extra: &[&str]) -> R
         let ids = f.select.iter().chain(&f.ignore).chain(f.severity.keys());
         for id in ids {
             if !known(id) {
-                return Err(format!("{}: unknown rule `{id}` (see `eksguard rules`)", f.path.display()));
+                return Err(ConfigError::UnknownRule { file: Some(f.path.clone()), id: id.clone() });
             }
         }
     }
@@ -238,21 +271,21 @@ pub fn settings(file: Option<&ConfigFile>, args: &RuleArgs, extra: &[&str]) -> R
     let ids = settings.select.iter().chain(&settings.ignore).chain(settings.severity.keys());
     for id in ids {
         if !known(id) {
-            return Err(format!("unknown rule `{id}` (see `eksguard rules`)"));
+            return Err(ConfigError::UnknownRule { file: None, id: id.clone() });
         }
     }
     Ok(settings)
 }
 
-fn parse_level(id: &str, level: &str) -> Result<Severity, String> {
-    level.parse().map_err(|e| format!("severity of `{id}`: {e}"))
+fn parse_level(id: &str, level: &str) -> Result<Severity, ConfigError> {
+    level.parse().map_err(|message| ConfigError::Severity { id: id.to_owned(), message })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn parse(path: &str, text: &str) -> Result<ConfigFile, String> {
+    fn parse(path: &str, text: &str) -> Result<ConfigFile, ConfigError> {
         ConfigFile::parse(Path::new(path), text).map(|f| f.expect("a config"))
     }
 
@@ -280,15 +313,18 @@ mod tests {
     #[test]
     fn unknown_ids_and_keys_are_errors() {
         let args = RuleArgs { select: vec!["EKS999".into()], ..RuleArgs::default() };
-        assert!(settings(None, &args, &[]).expect_err("unknown").contains("EKS999"));
+        let e = settings(None, &args, &[]).expect_err("unknown");
+        assert_eq!(e, ConfigError::UnknownRule { file: None, id: "EKS999".into() });
         assert!(settings(None, &args, &["EKS999"]).is_ok());
         let e = parse("x/eksguard.toml", "exclud = []\n").expect_err("unknown key");
-        assert_eq!(e, "x/eksguard.toml: unknown key `exclud` (did you mean `exclude`?)");
+        assert!(matches!(&e, ConfigError::UnknownKey { key, hint: Some(h), .. } if key == "exclud" && h == "exclude"));
+        assert_eq!(e.to_string(), "x/eksguard.toml: unknown key `exclud` (did you mean `exclude`?)");
         let e = parse("pyproject.toml", "[tool.eksguard]\nwhatever = 1\n").expect_err("unknown key");
-        assert_eq!(e, "pyproject.toml: [tool.eksguard] unknown key `whatever`");
+        assert_eq!(e.to_string(), "pyproject.toml: [tool.eksguard] unknown key `whatever`");
         let args = RuleArgs { severity: vec![("EKS001".into(), "fatal".into())], ..RuleArgs::default() };
         assert!(settings(None, &args, &[]).is_err());
-        assert!(parse("eksguard.toml", "max-file-size = \"big\"\n").expect_err("type").starts_with("eksguard.toml: "));
+        let e = parse("eksguard.toml", "max-file-size = \"big\"\n").expect_err("type");
+        assert!(matches!(&e, ConfigError::Invalid { file, .. } if file == Path::new("eksguard.toml")), "{e}");
     }
 
     #[test]

@@ -43,7 +43,7 @@ use crate::load::{Input, Role, Source, io_reason};
 pub struct Discovery {
     pub inputs: Vec<Input>,
     pub skipped: Vec<(Arc<str>, String)>,
-    pub errors: Vec<(Arc<str>, String)>,
+    pub errors: Vec<(Arc<str>, DiscoverError)>,
     /// When set, the inputs are also sent here as they are found, in
     /// batches, with their index in `inputs`, so that loading can start
     /// before the walk ends: see [`Discovery::streaming`] and
@@ -94,6 +94,31 @@ pub struct Filters {
     pub never: Vec<std::path::PathBuf>,
 }
 
+/// Why a path could not be discovered: discovery's error type. The text is
+/// the one-line reason reports show beside the path.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DiscoverError {
+    /// A path given or met cannot be looked at (missing, no permission).
+    #[error("{0}")]
+    Path(String),
+    /// The walk failed for a reason the system did not give as an I/O error.
+    #[error("{0}")]
+    Walk(String),
+    /// A CDK cloud assembly whose manifest or templates cannot be used.
+    #[error("{0}")]
+    Assembly(String),
+    /// An exclude pattern that is not gitignore syntax.
+    #[error("{0}")]
+    Pattern(String),
+}
+
+/// The command line reports every error as its one-line text.
+impl From<DiscoverError> for String {
+    fn from(e: DiscoverError) -> Self {
+        e.to_string()
+    }
+}
+
 /// Exclude patterns (gitignore syntax), each set relative to its own base
 /// directory: the config file's for patterns written there, the working
 /// directory's for `--exclude`.
@@ -104,15 +129,15 @@ pub struct Excludes {
 
 impl Excludes {
     /// Adds `patterns`, relative to `base` (an absolute directory).
-    pub fn add(&mut self, base: &Path, patterns: &[String]) -> Result<(), String> {
+    pub fn add(&mut self, base: &Path, patterns: &[String]) -> Result<(), DiscoverError> {
         if patterns.is_empty() {
             return Ok(());
         }
         let mut builder = GitignoreBuilder::new(base);
         for p in patterns {
-            builder.add_line(None, p).map_err(|e| format!("exclude pattern `{p}`: {e}"))?;
+            builder.add_line(None, p).map_err(|e| DiscoverError::Pattern(format!("exclude pattern `{p}`: {e}")))?;
         }
-        let set = builder.build().map_err(|e| format!("exclude patterns: {e}"))?;
+        let set = builder.build().map_err(|e| DiscoverError::Pattern(format!("exclude patterns: {e}")))?;
         self.sets.push(Arc::new(set));
         Ok(())
     }
@@ -196,7 +221,7 @@ pub fn discover_with(paths: &[String], role: Role, options: &DiscoverOptions<'_>
         let meta = match std::fs::metadata(path) {
             Ok(m) => m,
             Err(e) => {
-                found.errors.push((Arc::from(arg.as_str()), path_reason(path, &e)));
+                found.errors.push((Arc::from(arg.as_str()), DiscoverError::Path(path_reason(path, &e))));
                 continue;
             }
         };
@@ -409,8 +434,11 @@ fn walk(root: &Path, role: Role, options: &DiscoverOptions<'_>, found: &mut Disc
                 } else if is_symlink(path) && e.io_error().is_some_and(|io| io.kind() == ErrorKind::NotFound) {
                     found.skipped.push((display, "broken symbolic link (its target does not exist)".to_owned()));
                 } else {
-                    let reason = e.io_error().map_or_else(|| e.to_string(), |io| path_reason(path, io));
-                    found.errors.push((display, reason));
+                    let error = e.io_error().map_or_else(
+                        || DiscoverError::Walk(e.to_string()),
+                        |io| DiscoverError::Path(path_reason(path, io)),
+                    );
+                    found.errors.push((display, error));
                 }
             }
         }
@@ -444,7 +472,7 @@ fn push_assembly(cdk: assembly::Assembly, role: Role, found: &mut Discovery, see
         push(found, seen, Input { path: display, source, explicit: false, role, stack });
     }
     for (path, reason) in cdk.errors {
-        found.errors.push((Arc::from(path.to_string_lossy().as_ref()), reason));
+        found.errors.push((Arc::from(path.to_string_lossy().as_ref()), DiscoverError::Assembly(reason)));
     }
 }
 
@@ -557,6 +585,13 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_bad_exclude_pattern_is_a_pattern_error() {
+        let mut excludes = Excludes::default();
+        let err = excludes.add(Path::new("/"), &["{a,b".to_owned()]).expect_err("not a glob");
+        assert!(matches!(&err, DiscoverError::Pattern(m) if m.starts_with("exclude pattern `{a,b`")), "{err}");
+    }
+
+    #[test]
     fn walks_sorted_skipping_hidden_and_reporting_missing() {
         let dir = tempfile::tempdir().expect("tempdir");
         for name in ["b.json", "a.yaml", ".hidden.json", "sub/c.json"] {
@@ -571,7 +606,7 @@ mod tests {
             found.inputs.iter().map(|i| i.path.strip_prefix(root.as_str()).unwrap_or("?").to_owned()).collect();
         assert_eq!(names, ["/a.yaml", "/b.json", "/sub/c.json"]);
         assert_eq!(found.errors.len(), 1);
-        assert_eq!(found.errors[0].1, "no such file or directory");
+        assert_eq!(found.errors[0].1, DiscoverError::Path("no such file or directory".to_owned()));
     }
 
     #[test]

@@ -154,17 +154,33 @@ pub struct NoProgress;
 
 impl Progress for NoProgress {}
 
+/// Why a scan could not run at all. (An input that cannot be read is not
+/// one: it is reported in [`Report::errors`] and the scan goes on.)
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ScanError {
+    /// The worker threads could not be started.
+    #[error("cannot start worker threads: {0}")]
+    Threads(String),
+}
+
+/// The command line reports every error as its one-line text.
+impl From<ScanError> for String {
+    fn from(e: ScanError) -> Self {
+        e.to_string()
+    }
+}
+
 /// Runs a whole scan and returns its report.
-pub fn scan(config: &ScanConfig) -> Result<Report, String> {
+pub fn scan(config: &ScanConfig) -> Result<Report, ScanError> {
     scan_with(config, &NoProgress)
 }
 
 /// [`scan`], telling `progress` how it goes.
-pub fn scan_with(config: &ScanConfig, progress: &dyn Progress) -> Result<Report, String> {
+pub fn scan_with(config: &ScanConfig, progress: &dyn Progress) -> Result<Report, ScanError> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(config.jobs.unwrap_or(0))
         .build()
-        .map_err(|e| format!("cannot start worker threads: {e}"))?;
+        .map_err(|e| ScanError::Threads(e.to_string()))?;
     if !config.deployed.is_empty() && !config.facts.every_stack {
         // Deployed templates are matched by stack name: keep the name of
         // every scanned stack, not only of those with EKS resources.
@@ -221,7 +237,7 @@ fn scan_in_pool(config: &ScanConfig, progress: &dyn Progress) -> Report {
     // Back in input order, whatever order the workers took them in.
     units.sort_unstable_by_key(|(at, _)| *at);
     let mut errors: Vec<InputError> =
-        found.errors.into_iter().map(|(path, message)| InputError { path, message }).collect();
+        found.errors.into_iter().map(|(path, e)| InputError { path, message: e.to_string() }).collect();
     let mut skipped: Vec<Skipped> = found.skipped.into_iter().map(|(path, reason)| Skipped { path, reason }).collect();
     let mut summary = Summary::default();
     // Sized to fit: at the end of a sweep facts are most of the memory.
@@ -436,7 +452,7 @@ fn analyse(loaded: load::Loaded, input: &load::Input, options: &FactOptions, for
             Unit::Error(InputError { path, message: format!("not describe-cluster output: {reason}") })
         }
         Outcome::Skipped(reason) => Unit::Skipped(Skipped { path, reason }),
-        Outcome::Error(message) => Unit::Error(InputError { path, message }),
+        Outcome::Error(e) => Unit::Error(InputError { path, message: e.to_string() }),
         Outcome::Documents(docs) => {
             if context_only && docs.iter().any(|d| !matches!(d, Document::Context(_))) {
                 return Unit::Error(InputError {
@@ -484,7 +500,7 @@ fn analyse_deployed(loaded: load::Loaded, input: &load::Input, options: &FactOpt
     let path = loaded.path;
     let docs = match loaded.outcome {
         Outcome::Skipped(reason) => return Unit::Skipped(Skipped { path, reason }),
-        Outcome::Error(message) => return Unit::Error(InputError { path, message }),
+        Outcome::Error(e) => return Unit::Error(InputError { path, message: e.to_string() }),
         Outcome::Documents(docs) => docs,
     };
     let mut facts = Vec::with_capacity(docs.len());

@@ -29,4 +29,4 @@ pub mod report;
 pub mod rules;
 pub mod suppress;
 
-pub use driver::{NoProgress, Progress, ScanConfig, scan, scan_with};
+pub use driver::{NoProgress, Progress, ScanConfig, ScanError, scan, scan_with};

@@ -33,7 +33,7 @@ impl Progress for Bar {
 }
 
 /// Runs the scan with a progress bar when stderr is a terminal.
-pub(crate) fn scan(config: &ScanConfig) -> Result<Report, String> {
+pub(crate) fn scan(config: &ScanConfig) -> Result<Report, eksguard::ScanError> {
     if !io::stderr().is_terminal() {
         return eksguard::scan(config);
     }

@@ -18,6 +18,7 @@
 //! it may hide a template. A corrupt archive is an error for the archive,
 //! never a panic; entries read before the damage are kept.
 
+use super::error::LoadError;
 use std::cell::Cell;
 use std::io::{self, Cursor, Read};
 use std::rc::Rc;
@@ -102,7 +103,7 @@ pub fn load(path: &Arc<str>, bytes: &[u8], kind: Kind, explicit: bool, limits: &
     if let Err(failure) = result {
         let outcome = match failure {
             Failure::Corrupt(message) if explicit || has_archive_extension(path) => {
-                Outcome::Error(format!("corrupt {} archive: {message}", kind.name()))
+                Outcome::Error(LoadError::Archive(format!("corrupt {} archive: {message}", kind.name())))
             }
             Failure::Corrupt(message) => {
                 Outcome::Skipped(format!("looks like a {} archive but cannot be read: {message}", kind.name()))
@@ -146,7 +147,7 @@ impl Sink {
     /// An entry that could not be read: an input error for that entry.
     fn fail(&mut self, entry: &str, reason: String) {
         let path = self.name(entry);
-        self.units.push(Loaded { path, outcome: Outcome::Error(reason) });
+        self.units.push(Loaded { path, outcome: Outcome::Error(LoadError::Archive(reason)) });
     }
 
     /// Counts one more entry; `false` once the entry limit is reached.

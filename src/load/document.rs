@@ -17,7 +17,7 @@ pub struct Loaded {
 pub enum Outcome {
     Documents(Vec<Document>),
     Skipped(String),
-    Error(String),
+    Error(super::LoadError),
 }
 
 /// A recognised document.

@@ -6,6 +6,7 @@
 //! a tree); only the slices that facts need are re-read here, by a small
 //! parser that tracks positions and bounds nesting depth.
 
+use super::error::LoadError;
 use super::node::{Entry, Node, Pos, Value};
 
 /// Deepest nesting accepted inside a positioned slice. CloudFormation
@@ -37,7 +38,7 @@ impl Default for Budget {
 
 impl Budget {
     /// Spends `n` nodes; the error says where the budget ran out.
-    pub fn spend(&mut self, n: usize, pos: Pos) -> Result<(), String> {
+    pub fn spend(&mut self, n: usize, pos: Pos) -> Result<(), LoadError> {
         match self.left.checked_sub(n) {
             Some(left) => {
                 self.left = left;
@@ -45,7 +46,7 @@ impl Budget {
             }
             None => {
                 self.left = 0;
-                Err(too_large(pos))
+                Err(LoadError::TooLarge { within: String::new(), resource: None, message: too_large(pos) })
             }
         }
     }
@@ -151,12 +152,12 @@ fn clamp(n: usize) -> u32 {
 
 /// Parses the JSON value in `slice`, whose first byte sits at `start` in
 /// the enclosing document, within a fresh [`Budget`].
-pub fn parse_positioned(slice: &[u8], start: Pos) -> Result<Node, String> {
+pub fn parse_positioned(slice: &[u8], start: Pos) -> Result<Node, LoadError> {
     parse_positioned_within(slice, start, &mut Budget::default())
 }
 
 /// [`parse_positioned`], spending the nodes it builds from `budget`.
-pub fn parse_positioned_within(slice: &[u8], start: Pos, budget: &mut Budget) -> Result<Node, String> {
+pub fn parse_positioned_within(slice: &[u8], start: Pos, budget: &mut Budget) -> Result<Node, LoadError> {
     let mut p = Parser { bytes: slice, i: 0, line: start.line, column: start.column, budget };
     p.skip_ws();
     let node = p.value(0)?;
@@ -180,8 +181,8 @@ impl Parser<'_> {
         Pos { line: self.line, column: self.column }
     }
 
-    fn error(&self, what: &str) -> String {
-        format!("invalid JSON: {what} at line {} column {}", self.line, self.column)
+    fn error(&self, what: &str) -> LoadError {
+        LoadError::Json(format!("invalid JSON: {what} at line {} column {}", self.line, self.column))
     }
 
     fn peek(&self) -> Option<u8> {
@@ -206,19 +207,19 @@ impl Parser<'_> {
         }
     }
 
-    fn expect(&mut self, want: u8) -> Result<(), String> {
+    fn expect(&mut self, want: u8) -> Result<(), LoadError> {
         match self.bump() {
             Some(b) if b == want => Ok(()),
             _ => Err(self.error(&format!("expected `{}`", want as char))),
         }
     }
 
-    fn value(&mut self, depth: usize) -> Result<Node, String> {
+    fn value(&mut self, depth: usize) -> Result<Node, LoadError> {
         if depth > MAX_DEPTH {
-            return Err(format!(
+            return Err(LoadError::TooDeep(format!(
                 "JSON nested deeper than {MAX_DEPTH} levels (the most eksguard reads) at line {} column {}",
                 self.line, self.column
-            ));
+            )));
         }
         let pos = self.pos();
         self.budget.spend(1, pos)?;
@@ -236,7 +237,7 @@ impl Parser<'_> {
         Ok(Node::new(pos, value))
     }
 
-    fn word(&mut self, word: &str, value: Value) -> Result<Value, String> {
+    fn word(&mut self, word: &str, value: Value) -> Result<Value, LoadError> {
         if self.bytes[self.i..].starts_with(word.as_bytes()) {
             for _ in 0..word.len() {
                 self.bump();
@@ -247,7 +248,7 @@ impl Parser<'_> {
         }
     }
 
-    fn number(&mut self) -> Result<Value, String> {
+    fn number(&mut self) -> Result<Value, LoadError> {
         let start = self.i;
         while matches!(self.peek(), Some(b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9')) {
             self.bump();
@@ -259,7 +260,7 @@ impl Parser<'_> {
         Ok(Value::Number(text.to_owned()))
     }
 
-    fn string(&mut self) -> Result<String, String> {
+    fn string(&mut self) -> Result<String, LoadError> {
         self.expect(b'"')?;
         let mut out = Vec::new();
         loop {
@@ -283,7 +284,7 @@ impl Parser<'_> {
         String::from_utf8(out).map_err(|_| self.error("invalid UTF-8 in string"))
     }
 
-    fn escape(&mut self, out: &mut Vec<u8>) -> Result<(), String> {
+    fn escape(&mut self, out: &mut Vec<u8>) -> Result<(), LoadError> {
         let c = match self.bump() {
             Some(b'"') => '"',
             Some(b'\\') => '\\',
@@ -316,7 +317,7 @@ impl Parser<'_> {
         Ok(())
     }
 
-    fn hex4(&mut self) -> Result<u32, String> {
+    fn hex4(&mut self) -> Result<u32, LoadError> {
         let mut n = 0;
         for _ in 0..4 {
             let d = self.bump().and_then(|b| (b as char).to_digit(16));
@@ -325,7 +326,7 @@ impl Parser<'_> {
         Ok(n)
     }
 
-    fn seq(&mut self, depth: usize) -> Result<Value, String> {
+    fn seq(&mut self, depth: usize) -> Result<Value, LoadError> {
         self.expect(b'[')?;
         let mut items = Vec::new();
         self.skip_ws();
@@ -345,7 +346,7 @@ impl Parser<'_> {
         }
     }
 
-    fn map(&mut self, depth: usize) -> Result<Value, String> {
+    fn map(&mut self, depth: usize) -> Result<Value, LoadError> {
         self.expect(b'{')?;
         let mut entries = Vec::new();
         self.skip_ws();
@@ -401,7 +402,7 @@ mod tests {
     #[test]
     fn errors_name_line_and_column() {
         let err = parse_positioned(b"{\n  \"a\": tru\n}", START).expect_err("invalid");
-        assert_eq!(err, "invalid JSON: expected a JSON value at line 2 column 8");
+        assert_eq!(err, LoadError::Json("invalid JSON: expected a JSON value at line 2 column 8".to_owned()));
         assert!(parse_positioned(b"\"abc", START).is_err());
         assert!(parse_positioned(b"[1,]", START).is_err());
         assert!(parse_positioned(b"{} x", START).is_err());
@@ -411,14 +412,15 @@ mod tests {
     fn depth_is_bounded() {
         let deep = "[".repeat(MAX_DEPTH + 5) + &"]".repeat(MAX_DEPTH + 5);
         let err = parse_positioned(deep.as_bytes(), START).expect_err("too deep");
-        assert!(err.starts_with("JSON nested deeper than"), "{err}");
+        assert!(matches!(&err, LoadError::TooDeep(m) if m.starts_with("JSON nested deeper than")), "{err}");
     }
 
     #[test]
     fn nodes_are_bounded_per_budget() {
         let list = format!("[{}1]", "1,".repeat(MAX_NODES));
         let err = parse_positioned(list.as_bytes(), START).expect_err("too many");
-        assert!(err.starts_with("too large to analyse"), "{err}");
+        assert!(matches!(&err, LoadError::TooLarge { resource: None, .. }), "{err}");
+        assert!(err.to_string().starts_with("too large to analyse"), "{err}");
         let fits = format!("[{}1]", "1,".repeat(MAX_NODES - 2));
         assert!(parse_positioned(fits.as_bytes(), START).is_ok());
         // One budget across slices of one file.

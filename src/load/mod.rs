@@ -17,6 +17,7 @@
 pub mod archive;
 mod decode;
 mod document;
+mod error;
 pub mod json_tree;
 pub mod node;
 mod read;
@@ -30,6 +31,7 @@ pub use document::{
     CDK_CLUSTER_TYPE, ClusterConfigDoc, ClusterContext, Document, Format, Loaded, Outcome, Resource, Semantics,
     SourceText, Template, Wrapper, is_relevant_type, stack_name_of,
 };
+pub use error::LoadError;
 pub use read::{Input, LoadOptions, Role, Source, io_reason, quote_lines};
 pub use recognise::recognise;
 
@@ -56,7 +58,7 @@ pub fn load(input: &Input, options: &LoadOptions) -> Vec<Loaded> {
             outcome
         }
         Err(ReadFailure::Skip(reason)) => Outcome::Skipped(reason),
-        Err(ReadFailure::Error(message)) => Outcome::Error(message),
+        Err(ReadFailure::Error(message)) => Outcome::Error(LoadError::Read(message)),
     };
     vec![Loaded { path: input.path.clone(), outcome }]
 }

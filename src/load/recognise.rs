@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 use super::decode::{Decoded, decode};
 use super::document::{Outcome, SourceText};
+use super::error::LoadError;
 use super::recognise_json::recognise_json;
 use super::recognise_yaml::recognise_yaml;
 
@@ -35,7 +36,7 @@ pub(super) fn recognise_as(path: &Arc<str>, bytes: Vec<u8>, expected: bool, rere
     let bom = if bytes.starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
     let bytes = match decode(bytes) {
         Decoded::Text(text) => text,
-        Decoded::Invalid(reason) if expected => return Outcome::Error(reason),
+        Decoded::Invalid(reason) if expected => return Outcome::Error(LoadError::Encoding(reason)),
         Decoded::Invalid(reason) => return Outcome::Skipped(format!("not JSON or YAML ({reason})")),
     };
     let head = &bytes[..bytes.len().min(8192)];
@@ -52,7 +53,7 @@ pub(super) fn recognise_as(path: &Arc<str>, bytes: Vec<u8>, expected: bool, rere
     } else {
         match std::str::from_utf8(&source.bytes) {
             Ok(text) => recognise_yaml(&source, text, None),
-            Err(e) => Err(format!("not valid UTF-8 text (byte {})", e.valid_up_to() + bom)),
+            Err(e) => Err(LoadError::Encoding(format!("not valid UTF-8 text (byte {})", e.valid_up_to() + bom))),
         }
     };
     match result {
@@ -145,7 +146,9 @@ mod tests {
     #[test]
     fn broken_json_is_an_error_with_a_position() {
         match run("{\n  \"Resources\": {,\n}") {
-            Outcome::Error(message) => assert_eq!(message, "invalid JSON: key must be a string at line 2 column 17"),
+            Outcome::Error(LoadError::Json(message)) => {
+                assert_eq!(message, "invalid JSON: key must be a string at line 2 column 17");
+            }
             other => panic!("{other:?}"),
         }
         // Not ours when it was only met in a walk and has no data extension.
@@ -168,7 +171,7 @@ mod tests {
         let t = template(recognise(&Arc::from("t.json"), bytes.to_vec(), true));
         assert_eq!(t.resources.len(), 1);
         let bad = recognise(&Arc::from("t.yaml"), b"a: \xff\xfe\n".to_vec(), true);
-        assert!(matches!(bad, Outcome::Error(m) if m.starts_with("not valid UTF-8")));
+        assert!(matches!(bad, Outcome::Error(LoadError::Encoding(m)) if m.starts_with("not valid UTF-8")));
     }
 
     #[test]
@@ -210,11 +213,13 @@ mod tests {
         // Where a tree is built, too deep is an error with a position.
         let eks = format!(r#"{{"Resources": {{"C": {{"Type": "AWS::EKS::Cluster", "P": {}}}}}}}"#, deep("[", "]"));
         match run(&eks) {
-            Outcome::Error(m) => assert!(m.starts_with("JSON nested deeper than 256 levels"), "{m}"),
+            Outcome::Error(LoadError::TooDeep(m)) => {
+                assert!(m.starts_with("JSON nested deeper than 256 levels"), "{m}")
+            }
             other => panic!("{other:?}"),
         }
         let params = format!(r#"{{"Resources": {{}}, "Parameters": {}}}"#, deep("{\"a\":", "}"));
-        assert!(matches!(run(&params), Outcome::Error(m) if m.contains("at line 1 column")));
+        assert!(matches!(run(&params), Outcome::Error(LoadError::TooDeep(m)) if m.contains("at line 1 column")));
     }
 
     #[test]

@@ -16,6 +16,7 @@ use super::document::{
     ClusterConfigDoc, ClusterContext, Document, Format, Resource, Semantics, SourceText, Template, Wrapper,
     empty_template, is_bare_cluster, is_relevant_type, is_resource_type, last_of_each,
 };
+use super::error::LoadError;
 use super::json_tree;
 use super::node::{Node, Pos};
 use super::recognise_yaml::{is_cluster_config, recognise_yaml};
@@ -167,7 +168,11 @@ struct ResourceHead<'a> {
     resource_type: Option<Cow<'a, str>>,
 }
 
-fn json_error(e: &serde_json::Error) -> String {
+fn json_error(e: &serde_json::Error) -> LoadError {
+    LoadError::Json(json_message(e))
+}
+
+fn json_message(e: &serde_json::Error) -> String {
     let mut message = e.to_string();
     // serde_json appends " at line L column C"; keep ours uniform.
     if let Some(i) = message.find(" at line ") {
@@ -197,7 +202,7 @@ impl Reader {
     }
 }
 
-fn positioned(text: &[u8], cursor: &mut Reader, raw: &RawValue) -> Result<Node, String> {
+fn positioned(text: &[u8], cursor: &mut Reader, raw: &RawValue) -> Result<Node, LoadError> {
     let offset = offset_in(text, raw);
     let start = cursor.pos_at(text, offset);
     json_tree::parse_positioned_within(raw.get().as_bytes(), start, &mut cursor.budget)
@@ -207,7 +212,7 @@ fn raw_str(raw: &RawValue) -> Option<String> {
     serde_json::from_str::<String>(raw.get()).ok()
 }
 
-pub(super) fn recognise_json(source: &SourceText) -> Result<Vec<Document>, String> {
+pub(super) fn recognise_json(source: &SourceText) -> Result<Vec<Document>, LoadError> {
     let text: &[u8] = &source.bytes;
     let body = text;
     let first = body.iter().find(|b| !b.is_ascii_whitespace()).copied();
@@ -249,7 +254,7 @@ fn get_template_json(
     text: &[u8],
     cursor: &mut Reader,
     body: &RawValue,
-) -> Result<Vec<Document>, String> {
+) -> Result<Vec<Document>, LoadError> {
     let raw = body.get();
     if raw.starts_with('{') {
         let mut top: TopJson<'_> = serde_json::from_str(raw).map_err(|e| json_error(&e))?;
@@ -271,16 +276,17 @@ fn get_template_json(
 /// The templates in a `get-template` `TemplateBody` that is a string (a
 /// JSON or YAML template as text, in JSON or YAML output), found at `at`.
 /// Their positions are reported at the string, and quote the outer file.
-pub(super) fn string_body(source: &SourceText, inner: &str, at: Pos) -> Result<Vec<Document>, String> {
+pub(super) fn string_body(source: &SourceText, inner: &str, at: Pos) -> Result<Vec<Document>, LoadError> {
     let inner = lone_crs_to_lf(inner.as_bytes()).into_owned();
     let inner_source = SourceText { path: source.path.clone(), bytes: Arc::new(inner), rereadable: source.rereadable };
-    let inner = std::str::from_utf8(&inner_source.bytes).map_err(|e| format!("TemplateBody: {e}"))?;
+    let inner =
+        std::str::from_utf8(&inner_source.bytes).map_err(|e| LoadError::Encoding(format!("TemplateBody: {e}")))?;
     let docs = if inner.trim_start().starts_with('{') {
         recognise_json(&inner_source)
     } else {
         recognise_yaml(&inner_source, inner, Some(at))
     }
-    .map_err(|e| format!("TemplateBody: {e}"))?;
+    .map_err(|e| e.within("TemplateBody: "))?;
     Ok(docs
         .into_iter()
         .filter_map(|doc| match doc {
@@ -301,7 +307,7 @@ fn json_template(
     top: &TopJson<'_>,
     resources: ResourcesValue<'_>,
     wrapper: Option<Wrapper>,
-) -> Result<Template, String> {
+) -> Result<Template, LoadError> {
     let mut template = Template {
         description: top.description.and_then(raw_str),
         parameters: top.parameters.map(|r| positioned(text, cursor, r)).transpose()?,
@@ -337,7 +343,7 @@ fn add_json_resources(
     text: &[u8],
     cursor: &mut Reader,
     entries: RawEntries<'_>,
-) -> Result<(), String> {
+) -> Result<(), LoadError> {
     let entries = last_of_each(entries.0, |(key, _)| key.as_ref());
     template.resource_count = entries.len();
     let mut loops = Vec::new();
@@ -356,10 +362,7 @@ fn add_json_resources(
         let Ok(head) = serde_json::from_str::<ResourceHead<'_>>(raw.get()) else { continue };
         let Some(resource_type) = head.resource_type.filter(|t| is_relevant_type(t)) else { continue };
         let key_pos = cursor.pos_at(text, key_offset(text, raw));
-        let node = positioned(text, cursor, raw).map_err(|e| match e.starts_with("too large") {
-            true => format!("resource {logical_id} is {e}"),
-            false => e,
-        })?;
+        let node = positioned(text, cursor, raw).map_err(|e| e.in_resource(logical_id))?;
         template.resources.push(Resource {
             logical_id: logical_id.to_string(),
             key_pos,
@@ -386,7 +389,7 @@ fn key_offset(text: &[u8], raw: &RawValue) -> usize {
 
 /// A bare map of resources: every value an object whose `Type` names a
 /// CloudFormation resource type (`AWS::...`, `Custom::...`).
-fn json_fragment(source: &SourceText, text: &[u8], body: &[u8]) -> Result<Option<Template>, String> {
+fn json_fragment(source: &SourceText, text: &[u8], body: &[u8]) -> Result<Option<Template>, LoadError> {
     let entries: RawEntries<'_> = serde_json::from_slice(body).map_err(|e| json_error(&e))?;
     let looks_like_resources = !entries.0.is_empty()
         && entries.0.iter().all(|(_, raw)| {

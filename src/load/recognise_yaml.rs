@@ -7,6 +7,7 @@ use super::document::{
     ClusterConfigDoc, ClusterContext, Document, Format, Resource, Semantics, SourceText, Template, Wrapper,
     empty_template, is_bare_cluster, is_relevant_type, is_resource_type, last_of_each,
 };
+use super::error::LoadError;
 use super::node::{self, Node, Pos, Value};
 use super::recognise_json::string_body;
 use super::yaml_tree;
@@ -15,7 +16,7 @@ pub(super) fn is_cluster_config(api_version: Option<&str>, kind: Option<&str>) -
     api_version.is_some_and(|a| a.starts_with("eksctl.io/")) && kind == Some("ClusterConfig")
 }
 
-pub(super) fn recognise_yaml(source: &SourceText, text: &str, at: Option<Pos>) -> Result<Vec<Document>, String> {
+pub(super) fn recognise_yaml(source: &SourceText, text: &str, at: Option<Pos>) -> Result<Vec<Document>, LoadError> {
     let mut docs = Vec::new();
     for node in yaml_tree::parse_stream_with(text, yaml_tree::Build::Templates)? {
         // `get-template --output yaml` of a stack whose template is text:

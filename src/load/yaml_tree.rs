@@ -15,6 +15,7 @@ use std::collections::HashMap;
 
 use saphyr_parser::{Event, Parser, ScalarStyle, ScanError, Span, Tag};
 
+use super::error::LoadError;
 use super::node::{Entry, Node, Pos, Value};
 
 /// Deepest nesting accepted; see [`super::json_tree::MAX_DEPTH`].
@@ -67,12 +68,12 @@ pub enum Build {
 }
 
 /// Parses every document of a YAML stream into whole trees.
-pub fn parse_stream(text: &str) -> Result<Vec<Node>, String> {
+pub fn parse_stream(text: &str) -> Result<Vec<Node>, LoadError> {
     parse_stream_with(text, Build::Everything)
 }
 
 /// Parses every document of a YAML stream, building what `build` asks.
-pub fn parse_stream_with(text: &str, build: Build) -> Result<Vec<Node>, String> {
+pub fn parse_stream_with(text: &str, build: Build) -> Result<Vec<Node>, LoadError> {
     match run(text, build) {
         Ok(documents) => Ok(documents),
         // An alias in a built part named an anchor in a skipped part: the
@@ -80,7 +81,7 @@ pub fn parse_stream_with(text: &str, build: Build) -> Result<Vec<Node>, String> 
         Err(Stop::Rebuild) => match run(text, Build::Everything) {
             Ok(documents) => Ok(documents),
             Err(Stop::Error(e)) => Err(e),
-            Err(Stop::Rebuild) => Err("invalid YAML: alias to an unbuilt anchor".to_owned()),
+            Err(Stop::Rebuild) => Err(LoadError::Yaml("invalid YAML: alias to an unbuilt anchor".to_owned())),
         },
         Err(Stop::Error(e)) => Err(e),
     }
@@ -88,12 +89,12 @@ pub fn parse_stream_with(text: &str, build: Build) -> Result<Vec<Node>, String> 
 
 /// Why building stopped.
 enum Stop {
-    Error(String),
+    Error(LoadError),
     Rebuild,
 }
 
-impl From<String> for Stop {
-    fn from(e: String) -> Self {
+impl From<LoadError> for Stop {
+    fn from(e: LoadError) -> Self {
         Self::Error(e)
     }
 }
@@ -134,13 +135,14 @@ fn at_dash(text: &str, lines: &super::json_tree::LineIndex, pos: Pos) -> Pos {
     Pos { line: pos.line, column: u32::try_from(dash).unwrap_or(u32::MAX) }
 }
 
-fn scan_error(e: &ScanError) -> String {
+fn scan_error(e: &ScanError) -> LoadError {
     let m = e.marker();
-    let info = match e.info() {
-        "recursion limit exceeded" => "nested too deeply (recursion limit exceeded)",
-        info => info,
+    let (info, too_deep) = match e.info() {
+        "recursion limit exceeded" => ("nested too deeply (recursion limit exceeded)", true),
+        info => (info, false),
     };
-    format!("invalid YAML: {} at line {} column {}", one_line(info), m.line(), m.col() + 1)
+    let message = format!("invalid YAML: {} at line {} column {}", one_line(info), m.line(), m.col() + 1);
+    if too_deep { LoadError::TooDeep(message) } else { LoadError::Yaml(message) }
 }
 
 /// Keeps a parser's message on one line.
@@ -229,10 +231,10 @@ impl Builder {
                     self.complete(Node::new(pos, Value::Map(entries)), anchor, tag)?;
                 }
                 None => {
-                    return Err(Stop::Error(format!(
+                    return Err(Stop::Error(LoadError::Yaml(format!(
                         "invalid YAML: unbalanced collection end at line {} column {}",
                         pos.line, pos.column
-                    )));
+                    ))));
                 }
             },
             Event::Alias(id) => {
@@ -299,14 +301,14 @@ impl Builder {
     }
 
     /// An alias adds a copy of `size` nodes, within the alias budget.
-    fn expand(&mut self, size: usize, pos: Pos) -> Result<(), String> {
+    fn expand(&mut self, size: usize, pos: Pos) -> Result<(), LoadError> {
         self.alias_nodes = self.alias_nodes.saturating_add(size);
         if self.alias_nodes > MAX_ALIAS_NODES {
-            return Err(format!(
+            return Err(LoadError::TooDeep(format!(
                 "YAML aliases expand to more than {MAX_ALIAS_NODES} nodes (an alias expansion bomb?) \
                  at line {} column {}",
                 pos.line, pos.column
-            ));
+            )));
         }
         self.count(size, pos)
     }
@@ -337,34 +339,32 @@ impl Builder {
         })
     }
 
-    fn open(&mut self, pos: Pos) -> Result<(), String> {
+    fn open(&mut self, pos: Pos) -> Result<(), LoadError> {
         // Depth is bounded only where a tree is built (as in JSON): the
         // skipped rest of a resource keeps a flat list of what is open.
         if self.skip.is_none() && self.stack.len() >= MAX_DEPTH {
-            return Err(format!(
+            return Err(LoadError::TooDeep(format!(
                 "YAML nested deeper than {MAX_DEPTH} levels (the most eksguard reads) at line {} column {}",
                 pos.line, pos.column
-            ));
+            )));
         }
         self.count(1, pos)
     }
 
-    fn count(&mut self, n: usize, pos: Pos) -> Result<(), String> {
+    fn count(&mut self, n: usize, pos: Pos) -> Result<(), LoadError> {
         self.nodes = self.nodes.saturating_add(n);
         if self.skip.is_none() {
             self.built = self.built.saturating_add(n);
             if self.built > MAX_NODES {
                 let message = super::json_tree::too_large(pos);
-                return Err(match self.resource_in_build() {
-                    Some(name) => format!("resource {name} is {message}"),
-                    None => message,
-                });
+                let resource = self.resource_in_build().map(str::to_owned);
+                return Err(LoadError::TooLarge { within: String::new(), resource, message });
             }
         }
         Ok(())
     }
 
-    fn complete(&mut self, node: Node, anchor: usize, tag: Option<Tag>) -> Result<(), String> {
+    fn complete(&mut self, node: Node, anchor: usize, tag: Option<Tag>) -> Result<(), LoadError> {
         let node = match tag {
             Some(tag) => apply_tag(node, &tag),
             None => node,
@@ -382,10 +382,10 @@ impl Builder {
                         Value::Bool(b) => b.to_string(),
                         Value::Null => String::new(),
                         Value::Seq(_) | Value::Map(_) => {
-                            return Err(format!(
+                            return Err(LoadError::Yaml(format!(
                                 "YAML mapping keys that are lists or mappings are not supported at line {} column {}",
                                 node.pos.line, node.pos.column
-                            ));
+                            )));
                         }
                     };
                     *key = Some((text, node.pos));
@@ -481,8 +481,8 @@ fn relocate(node: &mut Node, pos: Pos) {
     }
 }
 
-fn unknown_alias(pos: Pos) -> String {
-    format!("invalid YAML: unknown alias at line {} column {}", pos.line, pos.column)
+fn unknown_alias(pos: Pos) -> LoadError {
+    LoadError::Yaml(format!("invalid YAML: unknown alias at line {} column {}", pos.line, pos.column))
 }
 
 fn scalar_value(text: &str, style: ScalarStyle, tag: Option<&Tag>) -> Value {
@@ -589,7 +589,7 @@ mod tests {
             bomb.push_str(&format!("a{i}: &a{i} [{refs}]\n"));
         }
         let err = parse_stream(&bomb).expect_err("bomb");
-        assert!(err.contains("alias expansion bomb"), "{err}");
+        assert!(matches!(&err, LoadError::TooDeep(m) if m.contains("alias expansion bomb")), "{err}");
     }
 
     #[test]
@@ -598,7 +598,7 @@ mod tests {
         assert!(parse_stream(&deep).is_err());
         let deep_block: String = (0..400).map(|i| format!("{}k:\n", " ".repeat(i))).collect();
         let err = parse_stream(&deep_block).expect_err("too deep");
-        assert!(err.contains("nested deeper"), "{err}");
+        assert!(matches!(&err, LoadError::TooDeep(m) if m.contains("nested deeper")), "{err}");
     }
 
     const MIXED: &str = "\
@@ -654,7 +654,7 @@ Resources:
             bomb.push_str(&format!("      a{i}: &a{i} [{refs}]\n"));
         }
         let err = parse_stream_with(&bomb, Build::Templates).expect_err("bomb");
-        assert!(err.contains("alias expansion bomb"), "{err}");
+        assert!(matches!(&err, LoadError::TooDeep(m) if m.contains("alias expansion bomb")), "{err}");
 
         let unknown = "Resources:\n  R:\n    Type: AWS::S3::Bucket\n    Properties: *nope\n";
         assert!(parse_stream_with(unknown, Build::Templates).is_err());
@@ -665,7 +665,7 @@ Resources:
         deep.push_str(&"[".repeat(300));
         deep.push_str(&"]".repeat(300));
         let err = parse_stream_with(&deep, Build::Templates).expect_err("too deep");
-        assert!(err.contains("nested too deeply"), "{err}");
+        assert!(matches!(&err, LoadError::TooDeep(m) if m.contains("nested too deeply")), "{err}");
     }
 
     fn block_nest(levels: usize, indent: usize) -> String {
@@ -684,8 +684,8 @@ Resources:
         // Under an EKS resource it is built: an error with a position.
         let eks = format!("Resources:\n  C:\n    Type: AWS::EKS::Cluster\n    Properties:\n{}", block_nest(400, 6));
         let err = parse_stream_with(&eks, Build::Templates).expect_err("too deep");
-        assert!(err.starts_with("YAML nested deeper than 256 levels"), "{err}");
-        assert!(err.ends_with("at line 258 column 513"), "{err}");
+        assert!(matches!(&err, LoadError::TooDeep(m) if m.starts_with("YAML nested deeper than 256 levels")), "{err}");
+        assert!(err.to_string().ends_with("at line 258 column 513"), "{err}");
     }
 
     #[test]
@@ -746,6 +746,6 @@ four:
     #[test]
     fn syntax_errors_have_positions() {
         let err = parse_stream("a: [1, 2\nb: 3\n").expect_err("invalid");
-        assert!(err.contains("line"), "{err}");
+        assert!(matches!(&err, LoadError::Yaml(m) if m.contains("line")), "{err}");
     }
 }

@@ -85,34 +85,60 @@ fn rule_names(text: &str) -> Vec<String> {
         .collect()
 }
 
+/// Why a Guard rule file cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum GuardError {
+    /// Guard cannot parse the file: its message, with the line where it
+    /// gives one.
+    #[error("{file}: {message}")]
+    Syntax { file: String, message: String },
+    /// An `# eksguard-severity:` comment names no severity.
+    #[error("{file}: line {line}: {message}")]
+    Severity { file: String, line: usize, message: String },
+}
+
+/// The command line reports every error as its one-line text.
+impl From<GuardError> for String {
+    fn from(e: GuardError) -> Self {
+        e.to_string()
+    }
+}
+
 impl GuardRules {
     /// Parses `(path, text)` pairs; a file Guard cannot parse is an error
     /// naming the file and, where Guard says, the line.
-    pub fn parse(files: Vec<(String, String)>) -> Result<Self, String> {
+    pub fn parse(files: Vec<(String, String)>) -> Result<Self, GuardError> {
         let mut out = Vec::new();
         for (path, text) in files {
             // Guard parses the rules before it looks at the data, so
             // evaluating against an empty document checks the syntax.
             match run_guard("{}", "syntax-check", &text, &path) {
                 Ok(_) => {}
-                Err(message) => return Err(format!("{path}: {}", tidy_parse_error(&message))),
+                Err(message) => {
+                    return Err(GuardError::Syntax { file: path, message: tidy_parse_error(&message) });
+                }
             }
-            let severities = severities(&text)?;
+            let severities = severities(&text).map_err(|(line, message)| GuardError::Severity {
+                file: path.clone(),
+                line,
+                message,
+            })?;
             out.push(GuardFile { path, text, severities });
         }
         Ok(Self { files: out })
     }
 }
 
-/// Reads `# eksguard-severity: LEVEL` comments that precede `rule NAME`.
-fn severities(text: &str) -> Result<HashMap<String, Severity>, String> {
+/// Reads `# eksguard-severity: LEVEL` comments that precede `rule NAME`;
+/// an error gives the line and what is wrong there.
+fn severities(text: &str) -> Result<HashMap<String, Severity>, (usize, String)> {
     let mut out = HashMap::new();
     let mut pending = None;
     for (i, line) in text.lines().enumerate() {
         let line = line.trim();
         if let Some(comment) = line.strip_prefix('#') {
             if let Some(level) = comment.trim().strip_prefix("eksguard-severity:") {
-                pending = Some(level.trim().parse::<Severity>().map_err(|e| format!("line {}: {e}", i + 1))?);
+                pending = Some(level.trim().parse::<Severity>().map_err(|e| (i + 1, e))?);
             }
             continue;
         }
@@ -249,11 +275,13 @@ fn read_whole(t: &Template) -> Result<Node, String> {
 fn parse_any(body: &[u8]) -> Result<Node, String> {
     let first = body.iter().find(|b| !b.is_ascii_whitespace());
     if first == Some(&b'{') {
-        return json_reader::parse_positioned(body, crate::load::node::Pos { line: 1, column: 1 });
+        return json_reader::parse_positioned(body, crate::load::node::Pos { line: 1, column: 1 })
+            .map_err(|e| e.to_string());
     }
     let text = std::str::from_utf8(body).map_err(|e| e.to_string())?;
     // A stream of several templates is rare: Guard sees the first one.
-    yaml_tree::parse_stream(text)?
+    yaml_tree::parse_stream(text)
+        .map_err(|e| e.to_string())?
         .into_iter()
         .find(|n| n.as_map().is_some())
         .ok_or_else(|| "no YAML mapping".to_owned())
@@ -516,7 +544,13 @@ mod tests {
     fn unparsable_rules_are_errors_naming_the_file() {
         let err = GuardRules::parse(vec![("x.guard".into(), "rule broken {\n  Resources.* ==\n".into())])
             .expect_err("must not parse");
-        assert!(err.starts_with("x.guard: "), "{err}");
+        assert!(matches!(&err, GuardError::Syntax { file, .. } if file == "x.guard"), "{err}");
+        assert!(err.to_string().starts_with("x.guard: "), "{err}");
+        let bad_level = GuardRules::parse(vec![(
+            "y.guard".into(),
+            "# eksguard-severity: fatal\nrule a {\n  Resources exists\n}\n".into(),
+        )]);
+        assert!(matches!(bad_level, Err(GuardError::Severity { line: 1, .. })));
     }
 
     #[test]
