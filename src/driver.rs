@@ -70,7 +70,7 @@ enum Unit {
         path: std::sync::Arc<str>,
         documents: DocCounts,
         facts: Vec<Facts>,
-        guard: Vec<rules::guard::Prepared>,
+        guard: Vec<rules::guard::Pending>,
         /// Which of the scan's `--parameter` names the unit's templates
         /// declare (see [`Declared`]).
         declared: Declared,
@@ -298,7 +298,16 @@ fn scan_in_pool(config: &ScanConfig, progress: &dyn Progress) -> Report {
         // A Guard failure is a note on its template, never an input error:
         // the template was analysed, and is counted once. Such notes stay
         // whatever Guard rules are selected.
-        let mut found = rules::guard::evaluate(guard, &guard_inputs, &model);
+        // One template at a time: files are read again here rather than
+        // kept through the sweep, so Guard's memory does not grow with it.
+        let index = rules::guard::FactIndex::new(&model);
+        let mut found: Vec<finding::Finding> = std::mem::take(&mut guard_inputs)
+            .into_par_iter()
+            .flat_map_iter(|p| {
+                let text = p.to_reread().and_then(|input| load::reread(input, &config.load));
+                rules::guard::check(guard, &rules::guard::prepare(&p, text), &index)
+            })
+            .collect();
         let names = guard.names();
         let names: Vec<&str> = names.iter().map(|(n, _)| n.as_str()).collect();
         found.retain(|f| f.rule == rules::guard::NOT_CHECKED || config.rules.guard_enabled(f.rule, &names));
@@ -468,7 +477,7 @@ fn analyse(loaded: load::Loaded, input: &load::Input, options: &FactOptions, for
             for doc in &docs {
                 if let Document::Template(t) = doc {
                     if for_guard {
-                        guard.push(rules::guard::prepare(t));
+                        guard.push(rules::guard::pending(t, input));
                     }
                     if !options.parameters.is_empty() {
                         declared.union(&Declared::of(t, options));

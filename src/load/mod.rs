@@ -32,7 +32,7 @@ pub use document::{
     SourceText, Template, Wrapper, is_relevant_type, stack_name_of,
 };
 pub use error::LoadError;
-pub use read::{Input, LoadOptions, Role, Source, io_reason, quote_lines};
+pub use read::{Input, LoadOptions, Role, Source, io_reason, quote_lines, reread};
 pub use recognise::recognise;
 
 use read::{ReadFailure, read_input};

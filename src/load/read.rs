@@ -156,6 +156,20 @@ pub fn io_reason(e: &std::io::Error) -> String {
     }
 }
 
+/// Reads a file input again, after the sweep (Guard rules run once the
+/// cross-stack facts are known, and a sweep does not keep every
+/// template's text until then): its text decoded as it was when first
+/// read, `None` when it is not a file, cannot be read or is no longer text.
+pub fn reread(input: &Input, options: &LoadOptions) -> Option<super::SourceText> {
+    let Source::File(_) = input.source else { return None };
+    match super::decode::decode(read_input(input, options).ok()?) {
+        super::decode::Decoded::Text(bytes) => {
+            Some(super::SourceText { path: input.path.clone(), bytes: Arc::new(bytes), rereadable: true })
+        }
+        super::decode::Decoded::Invalid(_) => None,
+    }
+}
+
 /// Reads `lines` (1-based) of a file input again, for quoting findings'
 /// locations after the rules ran; the text of each line without its line
 /// break, `None` when the input is not a file, cannot be read, or the line

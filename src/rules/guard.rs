@@ -194,6 +194,54 @@ fn one_line(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// What a sweep keeps of one template until Guard runs, after the
+/// cross-stack facts are known: its identity and, only when it cannot be
+/// read again (standard input, an archive entry), its text. A file is read
+/// again when Guard runs ([`crate::load::reread`]), so that Guard's memory
+/// does not grow with the number of templates; its length and a hash of
+/// its text are kept so that a file changed since is not checked against
+/// facts taken from the old text.
+#[derive(Debug)]
+pub struct Pending {
+    path: Arc<str>,
+    stack_name: String,
+    fragment: bool,
+    wrapper: Option<Wrapper>,
+    /// The input to read again; `None` when the text is kept.
+    input: Option<crate::load::Input>,
+    kept: Option<crate::load::SourceText>,
+    stamp: (usize, u64),
+}
+
+/// A cheap fingerprint of a template's text.
+fn stamp(bytes: &[u8]) -> (usize, u64) {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    bytes.hash(&mut h);
+    (bytes.len(), h.finish())
+}
+
+/// What to keep of `t`, read from `input`, until Guard runs.
+pub fn pending(t: &Template, input: &crate::load::Input) -> Pending {
+    let reread = t.source.rereadable && matches!(input.source, crate::load::Source::File(_));
+    Pending {
+        path: t.source.path.clone(),
+        stack_name: t.stack_name.clone(),
+        fragment: t.fragment,
+        wrapper: t.wrapper,
+        input: reread.then(|| input.clone()),
+        kept: (!reread).then(|| t.source.clone()),
+        stamp: stamp(&t.source.bytes),
+    }
+}
+
+impl Pending {
+    /// The input to read again before [`prepare`], if its text was not kept.
+    pub fn to_reread(&self) -> Option<&crate::load::Input> {
+        self.input.as_ref()
+    }
+}
+
 /// A template ready for Guard: its whole tree, re-read from the source.
 #[derive(Debug)]
 pub struct Prepared {
@@ -207,11 +255,21 @@ pub struct Prepared {
     not_checked: Option<String>,
 }
 
-/// Re-reads the whole template (the loader keeps only EKS resources). A
-/// template that cannot be read whole, or is deeper than Guard takes, is
-/// prepared as not checked, with the reason.
-pub fn prepare(t: &Template) -> Prepared {
-    let (root, not_checked) = match read_whole(t) {
+/// Reads the whole template (the loader keeps only EKS resources) from the
+/// kept text or, for a file, from `reread` (its text read again; `None` when
+/// it could not be). A template that cannot be read whole, is deeper than
+/// Guard takes, or changed since it was scanned, is prepared as not
+/// checked, with the reason.
+pub fn prepare(t: &Pending, reread: Option<crate::load::SourceText>) -> Prepared {
+    let Some(source) = t.kept.clone().or(reread) else {
+        let reason = "the file could not be read again for Guard, so Guard was not run on it".to_owned();
+        return unchecked(t, empty_source(t), reason);
+    };
+    if stamp(&source.bytes) != t.stamp {
+        let reason = "the file changed while eksguard ran, so Guard was not run on it".to_owned();
+        return unchecked(t, source, reason);
+    }
+    let (root, not_checked) = match read_whole(&source, t.wrapper) {
         Ok(root) if depth(&root) > GUARD_MAX_DEPTH => (
             Node::new(root.pos, Value::Null),
             Some(format!(
@@ -226,14 +284,32 @@ pub fn prepare(t: &Template) -> Prepared {
         ),
     };
     Prepared {
-        path: t.source.path.clone(),
+        path: t.path.clone(),
         stack_name: t.stack_name.clone(),
         fragment: t.fragment,
         root,
-        source: t.source.clone(),
+        source,
         wrapper: t.wrapper,
         not_checked,
     }
+}
+
+/// `t` prepared as not checked, for `reason`.
+fn unchecked(t: &Pending, source: crate::load::SourceText, reason: String) -> Prepared {
+    Prepared {
+        path: t.path.clone(),
+        stack_name: t.stack_name.clone(),
+        fragment: t.fragment,
+        root: Node::new(crate::load::node::Pos::default(), Value::Null),
+        source,
+        // Located at the start of the file, not inside a wrapper.
+        wrapper: None,
+        not_checked: Some(reason),
+    }
+}
+
+fn empty_source(t: &Pending) -> crate::load::SourceText {
+    crate::load::SourceText { path: t.path.clone(), bytes: Arc::new(Vec::new()), rereadable: false }
 }
 
 /// Nesting depth of a tree, the root counted (without recursion: the tree
@@ -257,11 +333,11 @@ fn depth(root: &Node) -> usize {
     deepest
 }
 
-fn read_whole(t: &Template) -> Result<Node, String> {
-    let bytes: &[u8] = &t.source.bytes;
+fn read_whole(source: &crate::load::SourceText, wrapper: Option<Wrapper>) -> Result<Node, String> {
+    let bytes: &[u8] = &source.bytes;
     let body = bytes.strip_prefix(b"\xEF\xBB\xBF".as_slice()).unwrap_or(bytes);
     let mut root = parse_any(body)?;
-    match t.wrapper {
+    match wrapper {
         Some(Wrapper::Object) => root = take(root, "TemplateBody").ok_or("no TemplateBody")?,
         Some(Wrapper::String(_)) => {
             let inner = root.get("TemplateBody").and_then(Node::as_str).ok_or("no TemplateBody")?.to_owned();
@@ -311,7 +387,7 @@ fn intern(name: &str) -> &'static str {
 pub fn evaluate(rules: &GuardRules, templates: &[Prepared], model: &Model) -> Vec<Finding> {
     use rayon::prelude::*;
     let facts = FactIndex::new(model);
-    let results: Vec<_> = templates.par_iter().map(|t| evaluate_one(rules, t, &facts)).collect();
+    let results: Vec<_> = templates.par_iter().map(|t| check(rules, t, &facts)).collect();
     results.into_iter().flatten().collect()
 }
 
@@ -332,7 +408,9 @@ fn not_checked(t: &Prepared, locator: &Locator<'_>, reason: &str) -> Finding {
     }
 }
 
-fn evaluate_one(rules: &GuardRules, t: &Prepared, facts: &FactIndex) -> Vec<Finding> {
+/// Evaluates every Guard file against one prepared template, with the
+/// cross-stack facts of `facts`.
+pub fn check(rules: &GuardRules, t: &Prepared, facts: &FactIndex) -> Vec<Finding> {
     let locator = Locator::new(&t.source, t.wrapper);
     if let Some(reason) = &t.not_checked {
         return vec![not_checked(t, &locator, reason)];
@@ -434,12 +512,14 @@ fn resource_location(t: &Prepared, locator: &Locator<'_>, logical_id: Option<&st
 }
 
 /// The cross-stack facts of each resource, by (path, stack, logical id).
-struct FactIndex {
+#[derive(Debug)]
+pub struct FactIndex {
     by_resource: HashMap<(Arc<str>, String, String), Json>,
 }
 
 impl FactIndex {
-    fn new(model: &Model) -> Self {
+    /// The facts Guard sees beside each resource of `model`'s stacks.
+    pub fn new(model: &Model) -> Self {
         let mut by_resource = HashMap::new();
         let mut entries_per_cluster: HashMap<usize, usize> = HashMap::new();
         for e in &model.entries {
@@ -551,6 +631,40 @@ mod tests {
             "# eksguard-severity: fatal\nrule a {\n  Resources exists\n}\n".into(),
         )]);
         assert!(matches!(bad_level, Err(GuardError::Severity { line: 1, .. })));
+    }
+
+    #[test]
+    fn a_file_is_read_again_for_guard_and_a_changed_one_is_not_checked() {
+        let text = b"Resources:\n  B:\n    Type: AWS::S3::Bucket\n".to_vec();
+        let source = |bytes: &[u8]| crate::load::SourceText {
+            path: Arc::from("t.yaml"),
+            bytes: Arc::new(bytes.to_vec()),
+            rereadable: true,
+        };
+        let input = crate::load::Input {
+            path: Arc::from("t.yaml"),
+            source: crate::load::Source::File(None),
+            explicit: true,
+            role: crate::load::Role::Scanned,
+            stack: None,
+        };
+        let pending = Pending {
+            path: Arc::from("t.yaml"),
+            stack_name: "t".into(),
+            fragment: false,
+            wrapper: None,
+            input: Some(input),
+            kept: None,
+            stamp: stamp(&text),
+        };
+        assert!(pending.to_reread().is_some(), "a file's text is not kept");
+        let same = prepare(&pending, Some(source(&text)));
+        assert_eq!(same.not_checked, None);
+        assert!(same.root.get("Resources").is_some());
+        let changed = prepare(&pending, Some(source(b"Resources: {}\n")));
+        assert!(changed.not_checked.is_some_and(|r| r.contains("changed while eksguard ran")));
+        let gone = prepare(&pending, None);
+        assert!(gone.not_checked.is_some_and(|r| r.contains("could not be read again")));
     }
 
     #[test]
