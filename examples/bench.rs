@@ -67,6 +67,7 @@ struct Options {
     cfn_guard_max: usize,
     guard_rules: Option<PathBuf>,
     large_list: bool,
+    retained: bool,
 }
 
 fn main() -> ExitCode {
@@ -84,7 +85,13 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let result = if options.large_list { large_list(&options) } else { run(&options) };
+    let result = if options.large_list {
+        large_list(&options)
+    } else if options.retained {
+        retained(&options)
+    } else {
+        run(&options)
+    };
     match result {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::FAILURE,
@@ -104,11 +111,16 @@ fn parse_options(args: &[String]) -> Result<Options, String> {
         cfn_guard_max: 20_000,
         guard_rules: None,
         large_list: false,
+        retained: false,
     };
     let mut it = args.iter();
     while let Some(flag) = it.next() {
         if flag == "--large-list" {
             o.large_list = true;
+            continue;
+        }
+        if flag == "--retained" {
+            o.retained = true;
             continue;
         }
         let value = it.next().ok_or_else(|| format!("{flag} needs a value"))?;
@@ -454,6 +466,128 @@ fn check_report(path: &Path, planted: &corpus::Written) -> Result<(), String> {
         ));
     }
     Ok(())
+}
+
+/// `--retained`: what a sweep keeps per template, access entry, cluster and
+/// finding, from peak RSS. The largest `--templates` corpus is split by
+/// what the stacks hold (no EKS resource; a cluster; access entries and no
+/// cluster), each kind linked into a directory of half and of all
+/// its files; eksguard scans each, and the growth of peak RSS between half
+/// and all, divided by the growth in files, clusters or access entries, is
+/// what each one costs to keep. Findings: the access entry stacks scanned
+/// again with only EKS016 selected (no findings), the difference divided
+/// by the findings.
+fn retained(o: &Options) -> Result<bool, String> {
+    if !Path::new("/usr/bin/time").exists() {
+        return Err("/usr/bin/time not found: --retained measures peak RSS with it".into());
+    }
+    let eksguard = eksguard_binary()?;
+    let n = o.sizes.iter().copied().max().unwrap_or(100_000);
+    let root = o.dir.join(format!("corpus-{n}-seed{}", o.seed));
+    let templates = root.join("templates");
+    ensure_corpus(&root, &templates, n, o.seed)?;
+    let mut kinds: [(&str, Vec<PathBuf>); 3] =
+        [("no EKS resource", Vec::new()), ("a cluster", Vec::new()), ("access entries", Vec::new())];
+    for entry in walkdir::WalkDir::new(&templates).sort_by_file_name().into_iter().filter_map(Result::ok) {
+        if !entry.file_type().is_file() || entry.path().components().any(|c| c.as_os_str() == corpus::MALFORMED_DIR) {
+            continue;
+        }
+        let text = fs::read(entry.path()).map_err(|e| e.to_string())?;
+        let has = |what: &[u8]| text.windows(what.len()).any(|w| w == what);
+        let kind = if has(b"AWS::EKS::Cluster") {
+            1
+        } else if has(b"AWS::EKS::AccessEntry") {
+            2
+        } else if has(b"AWS::EKS::") {
+            // Managed nodegroups and the like: none of the three kinds.
+            continue;
+        } else {
+            0
+        };
+        kinds[kind].1.push(entry.into_path());
+    }
+    println!("machine: {} cores, {}", cores(), load());
+    println!("corpus: {n} templates; each kind scanned at half and all of its files\n");
+    println!(
+        "{:<18} {:>7} {:>9} {:>9} {:>9} {:>13}",
+        "kind", "files", "clusters", "entries", "findings", "peak RSS MiB"
+    );
+    let scan = |dir: &Path, extra: &[&str]| -> Result<(f64, [u64; 3]), String> {
+        let report = root.join("retained-report.json");
+        let mut argv = vec![eksguard.to_string_lossy().into_owned(), "scan".into(), "-q".into()];
+        argv.extend(extra.iter().map(|s| (*s).to_owned()));
+        argv.extend(["--format".into(), "json".into(), "--output".into(), report.to_string_lossy().into_owned()]);
+        argv.push(dir.to_string_lossy().into_owned());
+        let (_, rss) = run_once(&argv, true)?;
+        let value: Value = serde_json::from_slice(&fs::read(&report).map_err(|e| format!("no report: {e}"))?)
+            .map_err(|e| format!("report is not JSON: {e}"))?;
+        let count = |p: &str| value.pointer(p).and_then(Value::as_u64).unwrap_or(0);
+        let findings = value.get("findings").and_then(Value::as_array).map_or(0, |f| f.len() as u64);
+        let counts = [count("/summary/clusters"), count("/summary/access_entries"), findings];
+        Ok((rss.unwrap_or(0) as f64 * 1024.0, counts))
+    };
+    let mut per_template = [0.0_f64; 3];
+    let mut measured = Vec::new();
+    for (k, (kind, files)) in kinds.iter().enumerate() {
+        let mut points = Vec::new();
+        for count in [files.len() / 2, files.len()] {
+            let dir = root.join("retained").join(format!("{}-{count}", kind.replace(' ', "-")));
+            if !dir.is_dir() {
+                fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+                for (i, f) in files[..count].iter().enumerate() {
+                    let name = f.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                    fs::hard_link(f, dir.join(format!("{i:06}-{name}"))).map_err(|e| e.to_string())?;
+                }
+            }
+            let (rss, counts) = scan(&dir, &[])?;
+            println!(
+                "{:<18} {:>7} {:>9} {:>9} {:>9} {:>13.1}",
+                kind,
+                count,
+                counts[0],
+                counts[1],
+                counts[2],
+                rss / 1_048_576.0
+            );
+            points.push((count as f64, rss, counts, dir));
+        }
+        let (half, all) = (&points[0], &points[1]);
+        per_template[k] = (all.1 - half.1) / (all.0 - half.0);
+        measured.push((half.clone(), all.clone()));
+    }
+    println!();
+    println!("bytes of peak RSS per template kept, by kind (growth from half to all):");
+    for (k, (kind, _)) in kinds.iter().enumerate() {
+        println!("  {kind:<18} {:>8.0} B", per_template[k]);
+    }
+    // A finding: the access entry stacks (no cluster among them, so one
+    // EKS002 per entry) against the same scan with no rule that fires.
+    let ((_, _, _, _), (_, a_rss, a_counts, all_dir)) = &measured[2];
+    let (quiet_rss, quiet) = scan(all_dir, &["--select", "EKS016"])?;
+    let findings = a_counts[2].saturating_sub(quiet[2]);
+    let finding = if findings > 0 { (a_rss - quiet_rss) / findings as f64 } else { 0.0 };
+    // Beyond what any template costs (its input, path and counts) and what
+    // its findings cost.
+    let beyond = |m: &((f64, f64, [u64; 3], PathBuf), (f64, f64, [u64; 3], PathBuf)), what: usize| {
+        let (half, all) = m;
+        let grown = all.1 - half.1 - per_template[0] * (all.0 - half.0) - finding * (all.2[2] - half.2[2]) as f64;
+        grown / (all.2[what] - half.2[what]).max(1) as f64
+    };
+    println!("  per finding ({findings} findings against none, same facts): {finding:>8.0} B");
+    println!("  per cluster (beyond any template's cost): {:>8.0} B", beyond(&measured[1], 0));
+    println!("  per access entry (beyond any template's cost and its finding): {:>8.0} B", beyond(&measured[2], 1));
+    Ok(true)
+}
+
+/// The release `eksguard` binary beside this benchmark.
+fn eksguard_binary() -> Result<PathBuf, String> {
+    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    // target/release/examples/bench -> target/release/eksguard
+    let eksguard = exe.parent().and_then(Path::parent).map(|d| d.join("eksguard")).ok_or("no target dir")?;
+    if !eksguard.exists() {
+        return Err(format!("{} not found: run `cargo build --release` first", eksguard.display()));
+    }
+    Ok(eksguard)
 }
 
 /// Runs `argv` once; gives wall seconds and, under /usr/bin/time, peak RSS

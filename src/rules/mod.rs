@@ -69,16 +69,26 @@ pub struct Sink<'r> {
     rule: &'r Rule,
     severity: Severity,
     found: Vec<Finding>,
+    /// Remediations given so far: findings with the same fix (every entry
+    /// of one cluster) share one copy of its text to the end of the scan.
+    remediations: std::collections::HashSet<std::sync::Arc<str>>,
 }
 
 impl<'r> Sink<'r> {
     /// A sink for `rule`'s findings at `severity`.
     pub fn new(rule: &'r Rule, severity: Severity) -> Self {
-        Self { rule, severity, found: Vec::new() }
+        Self { rule, severity, found: Vec::new(), remediations: std::collections::HashSet::new() }
     }
 
     /// Reports one violation as a finding of this rule.
     pub fn push(&mut self, v: Violation) {
+        let remediation = match self.remediations.get(&v.remediation) {
+            Some(same) => same.clone(),
+            None => {
+                self.remediations.insert(v.remediation.clone());
+                v.remediation
+            }
+        };
         self.found.push(Finding {
             rule: self.rule.id,
             name: self.rule.name,
@@ -91,7 +101,7 @@ impl<'r> Sink<'r> {
             cluster_named_at_deploy: false,
             resource: v.resource,
             related: v.related,
-            remediation: v.remediation,
+            remediation,
         });
     }
 
