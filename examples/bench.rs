@@ -11,6 +11,8 @@
 //!   --guard-rules FILE     also time `eksguard scan --guard-rules FILE`
 //!   --large-list           instead: peak memory on single templates sized
 //!                          to the file limit whose one list is huge
+//!   --retained             instead: bytes kept per template, cluster,
+//!                          access entry and finding (largest --templates)
 //! ```
 //!
 //! For each size it generates (once, then reuses) a corpus with
@@ -30,6 +32,9 @@
 //! After every eksguard run the report is checked: every file accounted
 //! for, exactly the EKS001 findings and the errors the generator planted.
 //! The run fails (exit 1) when it is not.
+//!
+//! `--retained` measures what a sweep keeps per template, cluster, access
+//! entry and finding (see [`retained`]).
 //!
 //! `--large-list` measures what the shape of one file costs: templates just
 //! under the 64 MiB file limit whose single list holds millions of items,
@@ -153,11 +158,7 @@ struct Runs {
 
 fn run(o: &Options) -> Result<bool, String> {
     let exe = std::env::current_exe().map_err(|e| e.to_string())?;
-    // target/release/examples/bench -> target/release/eksguard
-    let eksguard = exe.parent().and_then(Path::parent).map(|d| d.join("eksguard")).ok_or("no target dir")?;
-    if !eksguard.exists() {
-        return Err(format!("{} not found: run `cargo build --release` first", eksguard.display()));
-    }
+    let eksguard = eksguard_binary()?;
     let time = Path::new("/usr/bin/time").exists();
     let cfn_guard = which("cfn-guard");
     println!("machine: {} cores, {}", cores(), load());
@@ -329,11 +330,7 @@ fn yaml_list_template(items: usize) -> String {
 }
 
 fn large_list(o: &Options) -> Result<bool, String> {
-    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
-    let eksguard = exe.parent().and_then(Path::parent).map(|d| d.join("eksguard")).ok_or("no target dir")?;
-    if !eksguard.exists() {
-        return Err(format!("{} not found: run `cargo build --release` first", eksguard.display()));
-    }
+    let eksguard = eksguard_binary()?;
     if !Path::new("/usr/bin/time").exists() {
         return Err("/usr/bin/time not found: --large-list measures peak RSS with it".into());
     }
@@ -549,11 +546,12 @@ fn retained(o: &Options) -> Result<bool, String> {
                 counts[2],
                 rss / 1_048_576.0
             );
-            points.push((count as f64, rss, counts, dir));
+            points.push(Point { files: count as f64, rss, counts, dir });
         }
-        let (half, all) = (&points[0], &points[1]);
-        per_template[k] = (all.1 - half.1) / (all.0 - half.0);
-        measured.push((half.clone(), all.clone()));
+        let all = points.pop().ok_or("no scan")?;
+        let half = points.pop().ok_or("no scan")?;
+        per_template[k] = (all.rss - half.rss) / (all.files - half.files);
+        measured.push((half, all));
     }
     println!();
     println!("bytes of peak RSS per template kept, by kind (growth from half to all):");
@@ -562,21 +560,30 @@ fn retained(o: &Options) -> Result<bool, String> {
     }
     // A finding: the access entry stacks (no cluster among them, so one
     // EKS002 per entry) against the same scan with no rule that fires.
-    let ((_, _, _, _), (_, a_rss, a_counts, all_dir)) = &measured[2];
-    let (quiet_rss, quiet) = scan(all_dir, &["--select", "EKS016"])?;
-    let findings = a_counts[2].saturating_sub(quiet[2]);
-    let finding = if findings > 0 { (a_rss - quiet_rss) / findings as f64 } else { 0.0 };
+    let all = &measured[2].1;
+    let (quiet_rss, quiet) = scan(&all.dir, &["--select", "EKS016"])?;
+    let findings = all.counts[2].saturating_sub(quiet[2]);
+    let finding = if findings > 0 { (all.rss - quiet_rss) / findings as f64 } else { 0.0 };
     // Beyond what any template costs (its input, path and counts) and what
     // its findings cost.
-    let beyond = |m: &((f64, f64, [u64; 3], PathBuf), (f64, f64, [u64; 3], PathBuf)), what: usize| {
-        let (half, all) = m;
-        let grown = all.1 - half.1 - per_template[0] * (all.0 - half.0) - finding * (all.2[2] - half.2[2]) as f64;
-        grown / (all.2[what] - half.2[what]).max(1) as f64
+    let beyond = |(half, all): &(Point, Point), what: usize| {
+        let findings = (all.counts[2] - half.counts[2]) as f64;
+        let grown = all.rss - half.rss - per_template[0] * (all.files - half.files) - finding * findings;
+        grown / (all.counts[what] - half.counts[what]).max(1) as f64
     };
     println!("  per finding ({findings} findings against none, same facts): {finding:>8.0} B");
     println!("  per cluster (beyond any template's cost): {:>8.0} B", beyond(&measured[1], 0));
     println!("  per access entry (beyond any template's cost and its finding): {:>8.0} B", beyond(&measured[2], 1));
     Ok(true)
+}
+
+/// One `--retained` scan: files given, peak RSS in bytes, the report's
+/// clusters, access entries and findings, and the directory scanned.
+struct Point {
+    files: f64,
+    rss: f64,
+    counts: [u64; 3],
+    dir: PathBuf,
 }
 
 /// The release `eksguard` binary beside this benchmark.
