@@ -2,10 +2,12 @@
 //!
 //! Takes a [`ScanConfig`]; gives the [`Report`]. Discovery streams inputs
 //! from its own thread to a worker pool that loads each one and extracts
-//! its facts (and, with Guard rules, prepares its template); the driver
-//! then correlates every input's facts, runs the rules, takes suppressed
-//! and baselined findings out and re-reads the files that have findings to quote their
-//! lines, and counts every input once in the summary.
+//! its facts (and, with Guard rules, notes what Guard will need); the
+//! driver then correlates every input's facts, runs the rules (Guard's on
+//! each template read again, one at a time), takes suppressed findings out
+//! (reporting unused suppressions when asked), takes baselined findings
+//! out, re-reads the files that have findings to quote their lines, and
+//! counts every input once in the summary.
 //!
 //! Inputs given with `--deployed` go through the same discovery, loading
 //! and fact extraction, but their templates become [`Facts::Deployed`]:
