@@ -315,6 +315,32 @@ fn unused_suppressions_are_reported_only_when_asked_for() {
 }
 
 #[test]
+fn an_unused_clusterconfig_comment_suppression_is_reported_on_its_line() {
+    let repo = repo();
+    let config = |mode: &str| {
+        format!(
+            "apiVersion: eksctl.io/v1alpha5\nkind: ClusterConfig\nmetadata:\n  name: demo\n  region: us-east-1\n\
+             accessConfig:\n  authenticationMode: {mode}\nnodeGroups:\n  # eksguard: ignore EKS001 -- migrating\n  \
+             - name: ng-1\n    instanceType: m5.large\n"
+        )
+    };
+    // Used: without a version it silences EKS011, with an affected one EKS001.
+    write(repo.path(), "cluster.yaml", &config("CONFIG_MAP"));
+    for args in
+        [&["--report-unused-suppressions"][..], &["--report-unused-suppressions", "--eksctl-version", "0.170.0"]]
+    {
+        let (_, report) = scan_json(repo.path(), args);
+        assert!(rules_of(&report).is_empty(), "{args:?}: {report}");
+        assert_eq!(report["summary"]["suppressed"], 1, "{args:?}");
+    }
+    // Unused once the cluster accepts access entries.
+    write(repo.path(), "cluster.yaml", &config("API"));
+    let (_, report) = scan_json(repo.path(), &["--report-unused-suppressions"]);
+    assert_eq!(rules_of(&report), vec!["EKS016"]);
+    assert_eq!(report["findings"][0]["location"]["line"], 9);
+}
+
+#[test]
 fn a_parameter_no_template_declares_is_warned_about() {
     let repo = repo();
     let stack = "Parameters:\n  Mode: {Type: String, Default: CONFIG_MAP}\nResources:\n  C:\n    Type: AWS::EKS::Cluster\n    \
