@@ -9,7 +9,7 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(dirname "$here")"
 corpus="$here/corpus"
-mkdir -p "$corpus"/{template_json,template_yaml,cluster_config,describe_cluster,archive}
+mkdir -p "$corpus"/{template_json,template_yaml,cluster_config,describe_cluster,archive,yaml_fast}
 
 add() { # add TARGET FILE
   local name
@@ -27,7 +27,8 @@ if [ "${#sources[@]}" -gt 0 ]; then
         if grep -q '"cluster"' "$f" && grep -q '"accessConfig"\|"arn"' "$f"; then add describe_cluster "$f"; fi
         add template_json "$f" ;;
       *.yaml | *.yml | *.template | *.cfn)
-        if grep -q '^kind: *ClusterConfig' "$f"; then add cluster_config "$f"; else add template_yaml "$f"; fi ;;
+        if grep -q '^kind: *ClusterConfig' "$f"; then add cluster_config "$f"; else add template_yaml "$f"; fi
+        add yaml_fast "$f" ;;
     esac
   done < <(find "${sources[@]}" -type f -size -256k \( -name '*.json' -o -name '*.yaml' -o -name '*.yml' -o -name '*.template' -o -name '*.cfn' \) -print0)
 fi

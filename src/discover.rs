@@ -125,6 +125,8 @@ impl From<DiscoverError> for String {
 #[derive(Debug, Clone, Default)]
 pub struct Excludes {
     sets: Vec<Arc<Gitignore>>,
+    /// The working directory, asked once (paths are matched absolute).
+    cwd: std::path::PathBuf,
 }
 
 impl Excludes {
@@ -132,6 +134,9 @@ impl Excludes {
     pub fn add(&mut self, base: &Path, patterns: &[String]) -> Result<(), DiscoverError> {
         if patterns.is_empty() {
             return Ok(());
+        }
+        if self.sets.is_empty() {
+            self.cwd = std::env::current_dir().unwrap_or_default();
         }
         let mut builder = GitignoreBuilder::new(base);
         for p in patterns {
@@ -147,7 +152,7 @@ impl Excludes {
         if self.sets.is_empty() {
             return false;
         }
-        let path = absolute(path);
+        let path = absolute_from(&self.cwd, path);
         self.sets.iter().any(|set| {
             // Patterns whose base is not above the path can only match by name.
             let inside = path.starts_with(set.path());
@@ -164,12 +169,13 @@ impl Excludes {
 /// `path` made absolute against the working directory, `.` and `..`
 /// resolved by name (no links are followed: excludes match what users see).
 pub fn absolute(path: &Path) -> std::path::PathBuf {
+    absolute_from(&std::env::current_dir().unwrap_or_default(), path)
+}
+
+/// [`absolute`] against `cwd` (empty when the working directory is gone).
+fn absolute_from(cwd: &Path, path: &Path) -> std::path::PathBuf {
     use std::path::Component;
-    let joined = if path.is_absolute() {
-        path.to_path_buf()
-    } else {
-        std::env::current_dir().map(|d| d.join(path)).unwrap_or_else(|_| path.to_path_buf())
-    };
+    let joined = if path.is_absolute() { path.to_path_buf() } else { cwd.join(path) };
     let mut out = std::path::PathBuf::new();
     for c in joined.components() {
         match c {

@@ -25,6 +25,7 @@ mod recognise;
 mod recognise_json;
 mod recognise_yaml;
 pub mod settings_files;
+pub mod yaml_fast;
 pub mod yaml_tree;
 
 pub use document::{

@@ -102,14 +102,24 @@ impl From<LoadError> for Stop {
 fn run(text: &str, build: Build) -> Result<Vec<Node>, Stop> {
     let mut builder = Builder { build, ..Builder::default() };
     let mut lines = None;
-    for event in Parser::new_from_str(text) {
-        let (event, span) = event.map_err(|e| scan_error(&e))?;
-        let mut pos = pos_of(&span);
+    let mut feed = |event: Event<'_>, mut pos: Pos| {
         if matches!(event, Event::SequenceStart(..)) {
             let lines = lines.get_or_insert_with(|| super::json_tree::LineIndex::new(text.as_bytes()));
             pos = at_dash(text, lines, pos);
         }
-        builder.on_event(event, pos)?;
+        builder.on_event(event, pos)
+    };
+    // The plain YAML most templates are written in is read by the fast
+    // path, which gives saphyr's events or nothing.
+    if let Some(events) = super::yaml_fast::events(text) {
+        for (event, pos) in events {
+            feed(event, pos)?;
+        }
+    } else {
+        for event in Parser::new_from_str(text) {
+            let (event, span) = event.map_err(|e| scan_error(&e))?;
+            feed(event, pos_of(&span))?;
+        }
     }
     Ok(builder.documents)
 }

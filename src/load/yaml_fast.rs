@@ -1,0 +1,812 @@
+//! A fast path for the YAML most templates are written in.
+//!
+//! Takes the text of a YAML stream; gives the events `saphyr-parser` would
+//! give for it, with the same positions, or `None` when the text uses
+//! anything outside a plain subset: block mappings and sequences, plain and
+//! quoted scalars on one line, literal block scalars, one-line flow
+//! collections, comments and CloudFormation's `!Tag` short forms, in
+//! printable ASCII without tabs. `None` is never an answer about validity:
+//! the caller then reads the text with `saphyr-parser`, so every error
+//! message, and every construct outside the subset, stays the parser's.
+//!
+//! Why: on a sweep, saphyr's scanner is the largest cost (it allocates a
+//! string for every scalar); this path borrows every scalar it can from
+//! the text. Whenever it answers, the answer equals saphyr's: unit tests
+//! check that on every construct it takes, a test compares the two on
+//! every YAML file of the corpora, and the `yaml_fast` fuzz target
+//! compares them on arbitrary input. It only ever accepts: when in doubt
+//! (an odd indentation, a scalar that might continue on the next line, a
+//! key that might be too long), it gives up.
+
+use std::borrow::Cow;
+
+use saphyr_parser::{Event, ScalarStyle, Tag};
+
+use super::node::Pos;
+
+/// Longest implicit key taken (YAML allows 1024 characters).
+const MAX_KEY: usize = 1000;
+
+/// Deepest nesting taken; deeper input goes to saphyr, whose recursion
+/// limit gives the error.
+const MAX_DEPTH: usize = 100;
+
+/// The events of `text` with their start positions, when the whole text is
+/// in the subset this path reads; otherwise `None`.
+pub fn events(text: &str) -> Option<Vec<(Event<'_>, Pos)>> {
+    let b = text.as_bytes();
+    // Printable ASCII and line feeds only: columns are then byte offsets,
+    // and no tab, carriage return, byte order mark or control character
+    // needs YAML's special cases.
+    if b.is_empty() || !b.iter().all(|&c| c == b'\n' || (b' '..=b'~').contains(&c)) {
+        return None;
+    }
+    let mut f = Fast { b, text, i: 0, line: 1, line_start: 0, depth: 0, out: Vec::with_capacity(b.len() / 16) };
+    f.stream()?;
+    Some(f.out)
+}
+
+struct Fast<'a> {
+    text: &'a str,
+    b: &'a [u8],
+    i: usize,
+    line: usize,
+    line_start: usize,
+    depth: usize,
+    out: Vec<(Event<'a>, Pos)>,
+}
+
+/// A scalar read from the text.
+struct Scalar<'a> {
+    text: Cow<'a, str>,
+    style: ScalarStyle,
+    pos: Pos,
+}
+
+/// A node's tag, with where the node then starts (at its tag).
+type Tagged<'a> = Option<(Cow<'a, Tag>, Pos)>;
+
+/// The tag of an event, and its start: the tag's when there is one.
+fn split<'a>(tag: Tagged<'a>, pos: Pos) -> (Option<Cow<'a, Tag>>, Pos) {
+    match tag {
+        Some((tag, at)) => (Some(tag), at),
+        None => (None, pos),
+    }
+}
+
+impl<'a> Fast<'a> {
+    fn at(&self, k: usize) -> u8 {
+        self.b.get(self.i + k).copied().unwrap_or(0)
+    }
+
+    fn col(&self) -> usize {
+        self.i - self.line_start
+    }
+
+    fn pos(&self) -> Pos {
+        self.pos_at(self.i)
+    }
+
+    fn pos_at(&self, i: usize) -> Pos {
+        Pos {
+            line: u32::try_from(self.line).unwrap_or(u32::MAX),
+            column: u32::try_from(i - self.line_start + 1).unwrap_or(u32::MAX),
+        }
+    }
+
+    fn eol(&self) -> bool {
+        matches!(self.at(0), b'\n' | 0)
+    }
+
+    fn emit(&mut self, event: Event<'a>, pos: Pos) {
+        self.out.push((event, pos));
+    }
+
+    fn skip_spaces(&mut self) {
+        while self.at(0) == b' ' {
+            self.i += 1;
+        }
+    }
+
+    /// After a token: blanks, then a comment or the end of the line.
+    fn rest_of_line_is_blank(&mut self) -> Option<()> {
+        self.skip_spaces();
+        if self.at(0) == b'#' {
+            // A comment needs a blank before it.
+            if self.i == self.line_start || self.b[self.i - 1] != b' ' {
+                return None;
+            }
+            while !self.eol() {
+                self.i += 1;
+            }
+        }
+        self.eol().then_some(())
+    }
+
+    /// Moves past blank and comment-only lines to the next content, and
+    /// gives its column; `None` at the end of the text. Starts at the end
+    /// of a line (or the start of the text).
+    fn next_content(&mut self) -> Option<Option<usize>> {
+        loop {
+            self.skip_spaces();
+            match self.at(0) {
+                0 => return Some(None),
+                b'\n' => {
+                    self.i += 1;
+                    self.line += 1;
+                    self.line_start = self.i;
+                    // Document markers and directives start a new document
+                    // (or end one): outside the subset.
+                    let rest = &self.b[self.i..];
+                    if rest.starts_with(b"---") || rest.starts_with(b"...") || rest.starts_with(b"%") {
+                        return None;
+                    }
+                }
+                b'#' => {
+                    if self.i != self.line_start && self.b[self.i - 1] != b' ' {
+                        return None;
+                    }
+                    while !self.eol() {
+                        self.i += 1;
+                    }
+                }
+                _ => return Some(Some(self.col())),
+            }
+        }
+    }
+
+    fn stream(&mut self) -> Option<()> {
+        let start = Pos { line: 1, column: 1 };
+        if self.b.starts_with(b"---") || self.b.starts_with(b"...") || self.b.starts_with(b"%") {
+            return None;
+        }
+        self.emit(Event::StreamStart, start);
+        self.next_content()??;
+        self.emit(Event::DocumentStart(false), self.pos());
+        self.node(None, false)?;
+        if self.next_content()?.is_some() {
+            return None;
+        }
+        let end = self.pos();
+        self.emit(Event::DocumentEnd, end);
+        self.emit(Event::StreamEnd, end);
+        Some(())
+    }
+
+    /// A node starting at the cursor, whose parent collection sits at
+    /// column `parent` (none for the document's root). `inline` is true
+    /// after `key: ` on the same line, where only a scalar or a flow
+    /// collection may follow.
+    fn node(&mut self, parent: Option<usize>, inline: bool) -> Option<()> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return None;
+        }
+        let r = self.node_inner(parent, inline);
+        self.depth -= 1;
+        r
+    }
+
+    fn node_inner(&mut self, parent: Option<usize>, inline: bool) -> Option<()> {
+        let col = self.col();
+        if self.at(0) == b'-' && matches!(self.at(1), b' ' | b'\n' | 0) {
+            if inline {
+                return None;
+            }
+            return self.block_seq(col, None, false);
+        }
+        if self.at(0) == b'!' {
+            let tag = self.tag()?;
+            if self.at(0) == b' ' {
+                self.skip_spaces();
+            }
+            if self.eol() || self.at(0) == b'#' {
+                // The tagged node is a block collection on the next lines.
+                self.rest_of_line_is_blank()?;
+                let c = self.next_content()??;
+                if parent.is_some_and(|p| c <= p) {
+                    return None;
+                }
+                if self.at(0) == b'-' && matches!(self.at(1), b' ' | b'\n' | 0) {
+                    return self.block_seq(c, Some(tag), false);
+                }
+                if self.implicit_key().is_some() {
+                    return self.block_map(c, Some(tag));
+                }
+                return None;
+            }
+            return self.inline_value(parent, Some(tag));
+        }
+        if !inline && self.implicit_key().is_some() {
+            return self.block_map(col, None);
+        }
+        self.inline_value(parent, None)
+    }
+
+    /// `!Name`: the local tags CloudFormation's short forms use.
+    fn tag(&mut self) -> Option<(Cow<'a, Tag>, Pos)> {
+        let pos = self.pos();
+        let start = self.i + 1;
+        let mut end = start;
+        while self.b.get(end).is_some_and(u8::is_ascii_alphanumeric) {
+            end += 1;
+        }
+        if end == start || !matches!(self.b.get(end).copied().unwrap_or(0), b' ' | b'\n' | 0) {
+            return None;
+        }
+        self.i = end;
+        let tag = Tag { handle: "!".to_owned(), suffix: self.text[start..end].to_owned() };
+        Some((Cow::Owned(tag), pos))
+    }
+
+    /// A scalar, a flow collection or a literal block scalar that starts on
+    /// this line; then nothing but a comment may follow on it, and no more
+    /// indented line may follow (it would continue the scalar, or be an
+    /// error).
+    fn inline_value(&mut self, parent: Option<usize>, tag: Tagged<'a>) -> Option<()> {
+        match self.at(0) {
+            b'[' | b'{' => {
+                self.flow(tag)?;
+                self.rest_of_line_is_blank()?;
+            }
+            b'|' => return self.literal(parent, tag),
+            _ => {
+                let s = self.block_scalar()?;
+                let (tag, pos) = split(tag, s.pos);
+                self.emit(Event::Scalar(s.text, s.style, 0, tag), pos);
+                self.rest_of_line_is_blank()?;
+            }
+        }
+        self.no_continuation(parent)
+    }
+
+    /// The next content line must not be more indented than `parent`.
+    fn no_continuation(&mut self, parent: Option<usize>) -> Option<()> {
+        let (i, line, line_start) = (self.i, self.line, self.line_start);
+        let next = self.next_content()?;
+        (self.i, self.line, self.line_start) = (i, line, line_start);
+        match (next, parent) {
+            (None, _) => Some(()),
+            (Some(_), None) => None,
+            (Some(c), Some(p)) => (c <= p).then_some(()),
+        }
+    }
+
+    /// A one-line scalar in block context: plain or quoted.
+    fn block_scalar(&mut self) -> Option<Scalar<'a>> {
+        match self.at(0) {
+            b'\'' => self.single_quoted(),
+            b'"' => self.double_quoted(),
+            _ => {
+                let s = self.plain(false)?;
+                // `a: b: c`, or a plain scalar that is a key where a value
+                // belongs: an error for the parser.
+                if self.at(0) == b':' {
+                    return None;
+                }
+                Some(s)
+            }
+        }
+    }
+
+    /// A plain scalar on this line. Stops before `: `, ` #`, the end of the
+    /// line and, in flow context, a flow indicator.
+    fn plain(&mut self, flow: bool) -> Option<Scalar<'a>> {
+        let first = self.at(0);
+        let safe_start = match first {
+            b'-' | b'?' | b':' => {
+                let next = self.at(1);
+                next != b' '
+                    && next != b'\n'
+                    && next != 0
+                    && !(flow && matches!(next, b',' | b'[' | b']' | b'{' | b'}'))
+                    && first == b'-'
+            }
+            b',' | b'[' | b']' | b'{' | b'}' | b'#' | b'&' | b'*' | b'!' | b'|' | b'>' | b'\'' | b'"' | b'%' | b'@'
+            | b'`' | b' ' | b'\n' | 0 => false,
+            _ => true,
+        };
+        if !safe_start {
+            return None;
+        }
+        let pos = self.pos();
+        let start = self.i;
+        let mut end = self.i;
+        loop {
+            let c = self.at(0);
+            match c {
+                0 | b'\n' => break,
+                b' ' if self.at(1) == b'#' => break,
+                b':' if matches!(self.at(1), b' ' | b'\n' | 0)
+                    || (flow && matches!(self.at(1), b',' | b'[' | b']' | b'{' | b'}')) =>
+                {
+                    break;
+                }
+                b',' | b'[' | b']' | b'{' | b'}' if flow => break,
+                _ => {}
+            }
+            self.i += 1;
+            if c != b' ' {
+                end = self.i;
+            }
+        }
+        self.i = end;
+        Some(Scalar { text: Cow::Borrowed(&self.text[start..end]), style: ScalarStyle::Plain, pos })
+    }
+
+    /// `'...'` on one line, `''` for a quote.
+    fn single_quoted(&mut self) -> Option<Scalar<'a>> {
+        let pos = self.pos();
+        self.i += 1;
+        let start = self.i;
+        let mut owned: Option<String> = None;
+        loop {
+            match self.at(0) {
+                0 | b'\n' => return None,
+                b'\'' if self.at(1) == b'\'' => {
+                    let s = owned.get_or_insert_with(|| self.text[start..self.i].to_owned());
+                    s.push('\'');
+                    self.i += 2;
+                    continue;
+                }
+                b'\'' => break,
+                c => {
+                    if let Some(s) = owned.as_mut() {
+                        s.push(char::from(c));
+                    }
+                    self.i += 1;
+                }
+            }
+        }
+        let text = owned.map_or(Cow::Borrowed(&self.text[start..self.i]), Cow::Owned);
+        self.i += 1;
+        Some(Scalar { text, style: ScalarStyle::SingleQuoted, pos })
+    }
+
+    /// `"..."` on one line, with the common escapes.
+    fn double_quoted(&mut self) -> Option<Scalar<'a>> {
+        let pos = self.pos();
+        self.i += 1;
+        let start = self.i;
+        let mut owned: Option<String> = None;
+        loop {
+            match self.at(0) {
+                0 | b'\n' => return None,
+                b'"' => break,
+                b'\\' => {
+                    let s = owned.get_or_insert_with(|| self.text[start..self.i].to_owned());
+                    let c = match self.at(1) {
+                        b'\\' => '\\',
+                        b'"' => '"',
+                        b'/' => '/',
+                        b'n' => '\n',
+                        b't' => '\t',
+                        b'r' => '\r',
+                        b'0' => '\0',
+                        b' ' => ' ',
+                        _ => return None,
+                    };
+                    s.push(c);
+                    self.i += 2;
+                }
+                c => {
+                    if let Some(s) = owned.as_mut() {
+                        s.push(char::from(c));
+                    }
+                    self.i += 1;
+                }
+            }
+        }
+        let text = owned.map_or(Cow::Borrowed(&self.text[start..self.i]), Cow::Owned);
+        self.i += 1;
+        Some(Scalar { text, style: ScalarStyle::DoubleQuoted, pos })
+    }
+
+    /// Whether the cursor is at an implicit key (`key:` then a blank or the
+    /// end of the line). Does not move the cursor.
+    fn implicit_key(&mut self) -> Option<()> {
+        let (i, line, line_start) = (self.i, self.line, self.line_start);
+        let found = self.key().map(|_| ());
+        (self.i, self.line, self.line_start) = (i, line, line_start);
+        found
+    }
+
+    /// Reads `key:` and gives the key; the cursor ends after the colon.
+    fn key(&mut self) -> Option<Scalar<'a>> {
+        let start = self.i;
+        let s = match self.at(0) {
+            b'\'' => self.single_quoted()?,
+            b'"' => self.double_quoted()?,
+            _ => self.plain(false)?,
+        };
+        if self.i - start > MAX_KEY || self.at(0) != b':' || !matches!(self.at(1), b' ' | b'\n' | 0) {
+            return None;
+        }
+        self.i += 1;
+        Some(s)
+    }
+
+    fn block_map(&mut self, col: usize, tag: Tagged<'a>) -> Option<()> {
+        let (tag, pos) = split(tag, self.pos());
+        self.emit(Event::MappingStart(0, tag), pos);
+        loop {
+            let key = self.key()?;
+            self.emit(Event::Scalar(key.text, key.style, 0, None), key.pos);
+            let colon = self.pos_at(self.i - 1);
+            self.skip_spaces();
+            if self.eol() || self.at(0) == b'#' {
+                self.value_below(col, Some(colon))?;
+            } else {
+                self.node(Some(col), true)?;
+            }
+            // The next entry, or the end of the mapping.
+            let (i, line, line_start) = (self.i, self.line, self.line_start);
+            match self.next_content()? {
+                Some(c) if c == col => {
+                    if self.at(0) == b'-' && matches!(self.at(1), b' ' | b'\n' | 0) {
+                        return None;
+                    }
+                }
+                Some(c) if c > col => return None,
+                _ => {
+                    (self.i, self.line, self.line_start) = (i, line, line_start);
+                    break;
+                }
+            }
+        }
+        let pos = self.pos();
+        self.emit(Event::MappingEnd, pos);
+        Some(())
+    }
+
+    /// The value of a key or sequence item at column `col` whose line ends
+    /// after the indicator: a node on the next lines, or empty. In a
+    /// mapping (`in_map`), a block sequence may sit at the key's column.
+    /// An empty value is located, as saphyr locates it, at a key's colon
+    /// (`colon`, given in a mapping) or at the end of an item's line.
+    fn value_below(&mut self, col: usize, colon: Option<Pos>) -> Option<()> {
+        let in_map = colon.is_some();
+        self.rest_of_line_is_blank()?;
+        let empty_at = colon.unwrap_or_else(|| self.pos());
+        let (i, line, line_start) = (self.i, self.line, self.line_start);
+        match self.next_content()? {
+            Some(c) if c > col => return self.node(Some(col), false),
+            Some(c) if c == col && in_map && self.at(0) == b'-' && matches!(self.at(1), b' ' | b'\n' | 0) => {
+                return self.block_seq(c, None, true);
+            }
+            _ => {}
+        }
+        (self.i, self.line, self.line_start) = (i, line, line_start);
+        self.emit(Event::Scalar(Cow::Borrowed(""), ScalarStyle::Plain, 0, None), empty_at);
+        Some(())
+    }
+
+    fn block_seq(&mut self, col: usize, tag: Tagged<'a>, compact: bool) -> Option<()> {
+        // A sequence at its key's column starts, for the parser, at its
+        // first item's content.
+        let mut at = self.pos();
+        if compact {
+            let content = self.b[self.i + 1..].iter().take_while(|&&c| c == b' ').count();
+            if matches!(self.b.get(self.i + 1 + content).copied().unwrap_or(0), b'\n' | b'#' | 0) {
+                return None;
+            }
+            at = self.pos_at(self.i + 1 + content);
+        }
+        let (tag, pos) = split(tag, at);
+        self.emit(Event::SequenceStart(0, tag), pos);
+        loop {
+            // At `-`.
+            self.i += 1;
+            self.skip_spaces();
+            if self.eol() || self.at(0) == b'#' {
+                self.value_below(col, None)?;
+            } else {
+                self.node(Some(col), false)?;
+            }
+            let (i, line, line_start) = (self.i, self.line, self.line_start);
+            match self.next_content()? {
+                Some(c) if c == col && self.at(0) == b'-' && matches!(self.at(1), b' ' | b'\n' | 0) => {}
+                Some(c) if c > col => return None,
+                _ => {
+                    (self.i, self.line, self.line_start) = (i, line, line_start);
+                    break;
+                }
+            }
+        }
+        let pos = self.pos();
+        self.emit(Event::SequenceEnd, pos);
+        Some(())
+    }
+
+    /// A one-line flow collection.
+    fn flow(&mut self, tag: Tagged<'a>) -> Option<()> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return None;
+        }
+        let (tag, pos) = split(tag, self.pos());
+        let seq = self.at(0) == b'[';
+        let close = if seq { b']' } else { b'}' };
+        self.emit(if seq { Event::SequenceStart(0, tag) } else { Event::MappingStart(0, tag) }, pos);
+        self.i += 1;
+        self.skip_spaces();
+        if self.at(0) == close {
+            self.i += 1;
+        } else {
+            loop {
+                if !seq {
+                    let key = self.flow_scalar()?;
+                    if self.at(0) != b':' || self.at(1) != b' ' {
+                        return None;
+                    }
+                    self.emit(Event::Scalar(key.text, key.style, 0, None), key.pos);
+                    self.i += 1;
+                    self.skip_spaces();
+                }
+                self.flow_node()?;
+                self.skip_spaces();
+                match self.at(0) {
+                    b',' => {
+                        self.i += 1;
+                        self.skip_spaces();
+                        if matches!(self.at(0), b']' | b'}' | b',') {
+                            return None;
+                        }
+                    }
+                    c if c == close => {
+                        self.i += 1;
+                        break;
+                    }
+                    _ => return None,
+                }
+            }
+        }
+        self.depth -= 1;
+        let end = self.pos();
+        self.emit(if seq { Event::SequenceEnd } else { Event::MappingEnd }, end);
+        Some(())
+    }
+
+    /// A node inside a flow collection.
+    fn flow_node(&mut self) -> Option<()> {
+        let tag = if self.at(0) == b'!' {
+            let tag = self.tag()?;
+            if self.at(0) != b' ' {
+                return None;
+            }
+            self.skip_spaces();
+            Some(tag)
+        } else {
+            None
+        };
+        if matches!(self.at(0), b'[' | b'{') {
+            return self.flow(tag);
+        }
+        let s = self.flow_scalar()?;
+        // `[a: b]` is a mapping of one pair: outside the subset.
+        if self.at(0) == b':' {
+            return None;
+        }
+        let (tag, pos) = split(tag, s.pos);
+        self.emit(Event::Scalar(s.text, s.style, 0, tag), pos);
+        Some(())
+    }
+
+    fn flow_scalar(&mut self) -> Option<Scalar<'a>> {
+        match self.at(0) {
+            b'\'' => self.single_quoted(),
+            b'"' => self.double_quoted(),
+            _ => {
+                let s = self.plain(true)?;
+                if s.text.is_empty() { None } else { Some(s) }
+            }
+        }
+    }
+
+    /// `|`, `|-` or `|+` and the lines under it.
+    fn literal(&mut self, parent: Option<usize>, tag: Tagged<'a>) -> Option<()> {
+        let tag_at = tag.as_ref().map(|(_, at)| *at);
+        self.i += 1;
+        let chomp = match self.at(0) {
+            b'-' => {
+                self.i += 1;
+                Chomp::Strip
+            }
+            b'+' => {
+                self.i += 1;
+                Chomp::Keep
+            }
+            _ => Chomp::Clip,
+        };
+        self.rest_of_line_is_blank()?;
+        let parent_col = parent?;
+        // The content's indentation: the first line's (no leading blank
+        // lines: their rules are subtle).
+        if self.at(0) != b'\n' {
+            return None;
+        }
+        let first = self.i + 1;
+        let indent = self.b[first..].iter().take_while(|&&c| c == b' ').count();
+        let after = self.b.get(first + indent).copied().unwrap_or(0);
+        if indent <= parent_col || after == b'\n' || after == 0 {
+            return None;
+        }
+        // The scalar starts, for the parser, at its first line's content.
+        let pos = tag_at.unwrap_or(Pos {
+            line: u32::try_from(self.line + 1).unwrap_or(u32::MAX),
+            column: u32::try_from(indent + 1).unwrap_or(u32::MAX),
+        });
+        let tag = tag.map(|(t, _)| t);
+        let mut text = String::new();
+        let mut trailing_breaks = 0usize;
+        // Walk the lines that belong to the scalar.
+        loop {
+            if self.at(0) != b'\n' {
+                break;
+            }
+            let next = self.i + 1;
+            let spaces = self.b[next..].iter().take_while(|&&c| c == b' ').count();
+            let c = self.b.get(next + spaces).copied().unwrap_or(0);
+            if c == b'\n' || c == 0 {
+                if c == 0 && spaces > 0 {
+                    return None;
+                }
+                if c == 0 {
+                    // The text's last line break ends the scalar.
+                    self.i += 1;
+                    self.line += 1;
+                    self.line_start = self.i;
+                    break;
+                }
+                if spaces > indent {
+                    return None;
+                }
+                trailing_breaks += 1;
+                self.i = next + spaces;
+                self.line += 1;
+                self.line_start = next;
+                continue;
+            }
+            if spaces < indent {
+                break;
+            }
+            // A content line: the breaks before it are content too.
+            for _ in 0..trailing_breaks {
+                text.push('\n');
+            }
+            trailing_breaks = 0;
+            self.line += 1;
+            self.line_start = next;
+            let end = self.b[next..].iter().position(|&c| c == b'\n').map_or(self.b.len(), |e| next + e);
+            text.push_str(&self.text[next + indent..end]);
+            text.push('\n');
+            self.i = end;
+        }
+        match chomp {
+            Chomp::Strip => {
+                text.pop();
+            }
+            Chomp::Clip => {}
+            Chomp::Keep => {
+                for _ in 0..trailing_breaks {
+                    text.push('\n');
+                }
+            }
+        }
+        self.emit(Event::Scalar(Cow::Owned(text), ScalarStyle::Literal, 0, tag), pos);
+        // The cursor ends at the end of a line, for the caller.
+        self.eol().then_some(())
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Chomp {
+    Strip,
+    Clip,
+    Keep,
+}
+
+/// Whether [`events`] agrees with `saphyr-parser` on `text`: `Ok` when the
+/// fast path gives up or gives saphyr's events and positions, else what
+/// differs. For tests and the `yaml_fast` fuzz target.
+pub fn check_against_saphyr(text: &str) -> Result<(), String> {
+    let Some(fast) = events(text) else { return Ok(()) };
+    let mut slow = Vec::new();
+    for event in saphyr_parser::Parser::new_from_str(text) {
+        match event {
+            Ok((event, span)) => {
+                let pos = Pos {
+                    line: u32::try_from(span.start.line()).unwrap_or(u32::MAX),
+                    column: u32::try_from(span.start.col() + 1).unwrap_or(u32::MAX),
+                };
+                slow.push((event, pos));
+            }
+            Err(e) => return Err(format!("fast path accepted what saphyr rejects: {e}")),
+        }
+    }
+    if fast.len() != slow.len() {
+        return Err(format!("{} events, saphyr gives {}:\n{fast:?}\n{slow:?}", fast.len(), slow.len()));
+    }
+    for (n, ((fe, fp), (se, sp))) in fast.iter().zip(&slow).enumerate() {
+        let positioned = matches!(fe, Event::Scalar(..) | Event::SequenceStart(..) | Event::MappingStart(..));
+        if fe != se || (positioned && fp != sp) {
+            return Err(format!("event {n}: {fe:?} at {fp:?}, saphyr gives {se:?} at {sp:?}"));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn agrees(text: &str) {
+        assert!(events(text).is_some(), "the fast path should take:\n{text}");
+        check_against_saphyr(text).unwrap_or_else(|e| panic!("{e}\n--- on:\n{text}"));
+    }
+
+    fn declines(text: &str) {
+        assert!(events(text).is_none(), "the fast path should leave to saphyr:\n{text}");
+    }
+
+    #[test]
+    fn block_mappings_and_sequences() {
+        agrees("a: 1\nb: two words\nc:\n  d: x\n  e:\n    - 1\n    - 2\nf:\n- x\n- y\ng: z\n");
+        agrees(
+            "Resources:\n  B:\n    Type: AWS::S3::Bucket\n    Properties:\n      Tags:\n        - Key: team\n          Value: x\n        - Key: y\n          Value: z\n",
+        );
+        agrees("- a\n- - b\n  - c\n- d: 1\n  e: 2\n");
+        agrees("a:\nb:\nc: 1\n");
+        agrees("a:\n  - \n  - x\n");
+        agrees("a:   # comment\n  b: 1 # comment\n# alone\n\n  c: 2\n");
+    }
+
+    #[test]
+    fn scalars() {
+        agrees("a: 'it''s'\nb: \"q\\\"\\n\"\nc: 'x: y'\nd: \"#nope\"\ne: a#b\nf: -1\ng: x:y\nh: ''\n");
+        agrees("\"k\": 1\n'l': 2\n");
+        agrees("a: arn:aws:s3:::b/*\nb: ${X}/*\nc: 2010-09-09\n");
+        agrees("a:#\n");
+    }
+
+    #[test]
+    fn tags_and_flow() {
+        agrees("a: !Ref X\nb: !GetAtt A.B\nc: !Sub '${A}-x'\nd: !GetAZs ''\n");
+        agrees("a: !If [C, !Ref X, !Ref AWS::NoValue]\nb: []\nc: {}\nd: {K: V, L: [1, 2]}\n");
+        agrees("a: !Join\n  - ''\n  - - x\n    - !Ref Y\nb: !Sub\n  - '${A}'\n  - A: 1\n");
+        agrees("- !Ref X\n- !If\n  - C\n  - a\n  - b\n");
+    }
+
+    #[test]
+    fn literal_block_scalars() {
+        agrees("a: |\n  line 1\n    indented\n\n  line 3\nb: |-\n  x\nc: |+\n  y\n\nd: 1\n");
+        agrees("a: !Sub |\n  #!/bin/bash\n  echo ${X}\n");
+        agrees("- |\n  x\n- y\n");
+    }
+
+    #[test]
+    fn leaves_the_rest_to_saphyr() {
+        declines("a: >\n  folded\n");
+        declines("a: &x 1\nb: *x\n");
+        declines("a: b\n  c\n");
+        declines("a: b: c\n");
+        declines("---\na: 1\n");
+        declines("a:\t1\n");
+        declines("a: \"multi\n  line\"\n");
+        declines("a: [1,\n  2]\n");
+        declines("? a\n: b\n");
+        declines("a: é\n");
+        declines("a: 1\r\n");
+        declines("");
+        declines("a: [b: c]\n");
+        declines(" a: 1\nb: 2\n");
+        declines("a: 1\n  b: 2\n");
+    }
+
+    #[test]
+    fn errors_are_left_to_saphyr() {
+        for text in ["a: [1, 2\n", "a: 'x\n", "- a\nb: 1\n", "a: 1\n- b\n", "a: b #c\n  d\n", "{a: 1}}\n"] {
+            assert!(events(text).is_none(), "{text}");
+        }
+    }
+}
