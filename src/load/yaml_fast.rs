@@ -19,6 +19,7 @@
 //! key that might be too long), it gives up.
 
 use std::borrow::Cow;
+use std::sync::LazyLock;
 
 use saphyr_parser::{Event, ScalarStyle, Tag};
 
@@ -30,6 +31,14 @@ const MAX_KEY: usize = 1000;
 /// Deepest nesting taken; deeper input goes to saphyr, whose recursion
 /// limit gives the error.
 const MAX_DEPTH: usize = 100;
+
+/// CloudFormation's short-form tags, made once and lent to every event.
+static SHORT_FORM_TAGS: LazyLock<Vec<Tag>> = LazyLock::new(|| {
+    super::yaml_tree::SHORT_FORMS
+        .iter()
+        .map(|(short, _)| Tag { handle: "!".to_owned(), suffix: (*short).to_owned() })
+        .collect()
+});
 
 /// The events of `text` with their start positions, when the whole text is
 /// in the subset this path reads; otherwise `None`.
@@ -235,8 +244,12 @@ impl<'a> Fast<'a> {
             return None;
         }
         self.i = end;
-        let tag = Tag { handle: "!".to_owned(), suffix: self.text[start..end].to_owned() };
-        Some((Cow::Owned(tag), pos))
+        let suffix = &self.text[start..end];
+        let tag = match SHORT_FORM_TAGS.iter().find(|t| t.suffix == suffix) {
+            Some(known) => Cow::Borrowed(known),
+            None => Cow::Owned(Tag { handle: "!".to_owned(), suffix: suffix.to_owned() }),
+        };
+        Some((tag, pos))
     }
 
     /// A scalar, a flow collection or a literal block scalar that starts on
@@ -311,27 +324,44 @@ impl<'a> Fast<'a> {
         }
         let pos = self.pos();
         let start = self.i;
-        let mut end = self.i;
-        loop {
-            let c = self.at(0);
-            match c {
-                0 | b'\n' => break,
-                b' ' if self.at(1) == b'#' => break,
-                b':' if matches!(self.at(1), b' ' | b'\n' | 0)
-                    || (flow && matches!(self.at(1), b',' | b'[' | b']' | b'{' | b'}')) =>
-                {
-                    break;
-                }
-                b',' | b'[' | b']' | b'{' | b'}' if flow => break,
-                _ => {}
-            }
-            self.i += 1;
-            if c != b' ' {
-                end = self.i;
-            }
+        let mut end = if flow { self.plain_stop_in_flow() } else { self.plain_stop_in_block() };
+        while end > start && self.b[end - 1] == b' ' {
+            end -= 1;
         }
         self.i = end;
         Some(Scalar { text: Cow::Borrowed(&self.text[start..end]), style: ScalarStyle::Plain, pos })
+    }
+
+    /// Where a plain scalar in block context starting at the cursor stops:
+    /// at the end of the line, a comment (`#` after a blank) or `: `.
+    fn plain_stop_in_block(&self) -> usize {
+        let mut j = self.i;
+        while let Some(k) = memchr::memchr3(b'\n', b'#', b':', &self.b[j..]) {
+            let at = j + k;
+            match self.b[at] {
+                b'\n' => return at,
+                b'#' if self.b[at - 1] == b' ' => return at,
+                b':' if matches!(self.b.get(at + 1), Some(b' ' | b'\n') | None) => return at,
+                _ => j = at + 1,
+            }
+        }
+        self.b.len()
+    }
+
+    /// The same in flow context, where flow indicators stop it too.
+    fn plain_stop_in_flow(&self) -> usize {
+        let mut j = self.i;
+        while let Some(&c) = self.b.get(j) {
+            match c {
+                b'\n' | b',' | b'[' | b']' | b'{' | b'}' => return j,
+                b'#' if self.b[j - 1] == b' ' => return j,
+                b':' if matches!(self.b.get(j + 1), Some(b' ' | b'\n' | b',' | b'[' | b']' | b'{' | b'}') | None) => {
+                    return j;
+                }
+                _ => j += 1,
+            }
+        }
+        j
     }
 
     /// `'...'` on one line, `''` for a quote.

@@ -30,7 +30,7 @@ pub const MAX_NODES: usize = super::json_tree::MAX_NODES;
 pub const MAX_ALIAS_NODES: usize = 200_000;
 
 /// CloudFormation's short-form tags and the long-form keys they stand for.
-const SHORT_FORMS: &[(&str, &str)] = &[
+pub(super) const SHORT_FORMS: &[(&str, &str)] = &[
     ("Ref", "Ref"),
     ("Condition", "Condition"),
     ("GetAtt", "Fn::GetAtt"),
