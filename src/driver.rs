@@ -14,6 +14,8 @@
 //! correlation only matches them to scanned stacks, Guard never sees them,
 //! and the summary counts them as `deployed`, not `templates`.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 use rayon::prelude::*;
 
 use crate::facts::{self, FactOptions, Facts};
@@ -88,6 +90,36 @@ struct DocCounts {
     contexts: usize,
     /// Templates given with `--deployed` (not among `templates`).
     deployed: usize,
+}
+
+/// What the workers counted of the units they did not keep (see
+/// [`Folded::take`]).
+#[derive(Default)]
+struct Folded {
+    analysed: AtomicUsize,
+    templates: AtomicUsize,
+    cluster_configs: AtomicUsize,
+    contexts: AtomicUsize,
+    declared: std::sync::Mutex<Declared>,
+}
+
+impl Folded {
+    /// Counts `unit` and says it need not be kept, when it was analysed
+    /// and gave no facts and nothing for Guard to check.
+    fn take(&self, unit: &Unit) -> bool {
+        let Unit::Analysed { documents, facts, guard, declared, .. } = unit else { return false };
+        if !facts.is_empty() || !guard.is_empty() || documents.deployed > 0 {
+            return false;
+        }
+        self.analysed.fetch_add(1, Ordering::Relaxed);
+        self.templates.fetch_add(documents.templates, Ordering::Relaxed);
+        self.cluster_configs.fetch_add(documents.cluster_configs, Ordering::Relaxed);
+        self.contexts.fetch_add(documents.contexts, Ordering::Relaxed);
+        if !declared.0.is_empty() {
+            self.declared.lock().unwrap_or_else(std::sync::PoisonError::into_inner).union(declared);
+        }
+        true
+    }
 }
 
 /// A set of indices into the scan's `--parameter` names (in
@@ -201,6 +233,11 @@ fn scan_in_pool(config: &ScanConfig, progress: &dyn Progress) -> Report {
     // the workers, so that reading starts with the first file, not after
     // the last directory.
     let (stream, found_inputs) = std::sync::mpsc::sync_channel(STREAMED_INPUTS);
+    // Units are folded into counts only when nothing later needs their
+    // paths: no checked list (JUnit) and no background inputs, whose
+    // units are told apart by their index once the walk has ended.
+    let fold = config.skip_checked_list && config.context_roots.is_empty();
+    let folded = Folded::default();
     let (found, mut units) = std::thread::scope(|scope| {
         let discovery = scope.spawn(move || {
             let mut found = discover::Discovery::streaming(stream);
@@ -222,13 +259,20 @@ fn scan_in_pool(config: &ScanConfig, progress: &dyn Progress) -> Report {
             (found, background)
         });
         // Tagged with the input's index and the unit's place in it (an
-        // archive holds many).
+        // archive holds many). A unit that leaves later stages nothing is
+        // counted where it is read and not kept, so that a sweep's memory
+        // does not grow with the templates that hold no EKS resource.
         let units: Vec<((usize, usize), Unit)> = found_inputs
             .into_iter()
             .par_bridge()
             .flat_map_iter(|batch: Vec<(usize, load::Input)>| {
-                batch.into_iter().flat_map(|(index, input)| {
-                    load_input(&input, config, progress).into_iter().enumerate().map(move |(k, u)| ((index, k), u))
+                let folded = &folded;
+                batch.into_iter().flat_map(move |(index, input)| {
+                    load_input(&input, config, progress)
+                        .into_iter()
+                        .enumerate()
+                        .filter(move |(_, u)| !(fold && folded.take(u)))
+                        .map(move |(k, u)| ((index, k), u))
                 })
             })
             .collect();
@@ -250,7 +294,11 @@ fn scan_in_pool(config: &ScanConfig, progress: &dyn Progress) -> Report {
     let mut guard_inputs = Vec::new();
     // Units read under `--context-root` only: facts, nothing reported.
     let mut context_only = std::collections::HashSet::new();
-    let mut declared = Declared::default();
+    summary.analysed += folded.analysed.into_inner();
+    summary.templates += folded.templates.into_inner();
+    summary.cluster_configs += folded.cluster_configs.into_inner();
+    summary.contexts += folded.contexts.into_inner();
+    let mut declared = folded.declared.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
     for ((index, _), unit) in units {
         if let Unit::Analysed { declared: d, .. } = &unit {
             declared.union(d);
