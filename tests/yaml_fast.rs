@@ -53,7 +53,11 @@ fn the_fast_path_agrees_with_saphyr_on_every_corpus_file() {
 
 /// A template in the shapes the fast path reads, from a seed of choices.
 fn template(choices: &[u8]) -> String {
-    let mut out = String::from("AWSTemplateFormatVersion: 2010-09-09\nResources:\n");
+    let mut out = String::new();
+    if choices.first().is_some_and(|c| c % 3 == 0) {
+        out.push_str("# header\n---\n");
+    }
+    out.push_str("AWSTemplateFormatVersion: 2010-09-09\nResources:\n");
     let values = [
         "plain words",
         "'single ''quoted'''",
@@ -71,6 +75,12 @@ fn template(choices: &[u8]) -> String {
         "!If\n          - IsProd\n          - API\n          - CONFIG_MAP",
         "\n          Nested: value\n          Other: 1",
         "\n        - Key: k\n          Value: v",
+        ">\n        folded\n        text\n\n        more\n",
+        ">-\n        x\n",
+        "a plain scalar\n        continued\n\n        after a blank",
+        "!GetAZs",
+        "\n        Key  : spaced",
+        ":colon-first",
     ];
     for (n, c) in choices.iter().enumerate() {
         let value = values[usize::from(*c) % values.len()];
@@ -102,7 +112,7 @@ proptest! {
     fn edited_templates_agree(
         choices in prop::collection::vec(any::<u8>(), 1..6),
         edits in prop::collection::vec((any::<prop::sample::Index>(), prop::sample::select(
-            &[" ", "  ", "\n", "-", ":", "#", "'", "\"", "[", "]", "{", "}", ",", "!", "|", "a", "- ", ": ", "\n  ", "\\"][..]
+            &[" ", "  ", "\n", "-", ":", "#", "'", "\"", "[", "]", "{", "}", ",", "!", "|", ">", "a", "- ", ": ", "\n  ", "\\", "---", "\n\n"][..]
         ), any::<bool>()), 1..4),
     ) {
         let mut text = template(&choices);

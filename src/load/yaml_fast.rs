@@ -165,13 +165,47 @@ impl<'a> Fast<'a> {
     }
 
     fn stream(&mut self) -> Option<()> {
-        let start = Pos { line: 1, column: 1 };
-        if self.b.starts_with(b"---") || self.b.starts_with(b"...") || self.b.starts_with(b"%") {
-            return None;
+        self.emit(Event::StreamStart, Pos { line: 1, column: 1 });
+        // Blank and comment lines, then at most one `---` that starts the
+        // one document.
+        let mut explicit = None;
+        loop {
+            let rest = &self.b[self.i..];
+            if rest.starts_with(b"%") || rest.starts_with(b"...") {
+                return None;
+            }
+            if rest.starts_with(b"---") && matches!(rest.get(3), None | Some(b' ' | b'\n')) {
+                explicit = Some(self.pos());
+                self.i += 3;
+                self.rest_of_line_is_blank()?;
+                break;
+            }
+            self.skip_spaces();
+            match self.at(0) {
+                b'#' => {
+                    while !self.eol() {
+                        self.i += 1;
+                    }
+                }
+                b'\n' => {}
+                0 => return None,
+                _ => {
+                    self.i = self.line_start;
+                    break;
+                }
+            }
+            if self.at(0) != b'\n' {
+                return None;
+            }
+            self.i += 1;
+            self.line += 1;
+            self.line_start = self.i;
         }
-        self.emit(Event::StreamStart, start);
         self.next_content()??;
-        self.emit(Event::DocumentStart(false), self.pos());
+        match explicit {
+            Some(at) => self.emit(Event::DocumentStart(true), at),
+            None => self.emit(Event::DocumentStart(false), self.pos()),
+        }
         self.node(None, false)?;
         if self.next_content()?.is_some() {
             return None;
@@ -210,12 +244,18 @@ impl<'a> Fast<'a> {
                 self.skip_spaces();
             }
             if self.eol() || self.at(0) == b'#' {
-                // The tagged node is a block collection on the next lines.
+                // The tagged node is a block collection on the next lines,
+                // or, with none there, an empty scalar.
                 self.rest_of_line_is_blank()?;
-                let c = self.next_content()??;
-                if parent.is_some_and(|p| c <= p) {
-                    return None;
-                }
+                let (i, line, line_start) = (self.i, self.line, self.line_start);
+                let below = self.next_content()?;
+                let Some(c) = below.filter(|&c| parent.is_none_or(|p| c > p)) else {
+                    parent?;
+                    (self.i, self.line, self.line_start) = (i, line, line_start);
+                    let (tag, pos) = tag;
+                    self.emit(Event::Scalar(Cow::Borrowed(""), ScalarStyle::Plain, 0, Some(tag)), pos);
+                    return Some(());
+                };
                 if self.at(0) == b'-' && matches!(self.at(1), b' ' | b'\n' | 0) {
                     return self.block_seq(c, Some(tag), false);
                 }
@@ -262,15 +302,100 @@ impl<'a> Fast<'a> {
                 self.flow(tag)?;
                 self.rest_of_line_is_blank()?;
             }
-            b'|' => return self.literal(parent, tag),
+            b'|' => return self.block_text(parent, tag, false),
+            b'>' => return self.block_text(parent, tag, true),
             _ => {
-                let s = self.block_scalar()?;
+                let mut s = self.block_scalar()?;
+                if let (ScalarStyle::Plain, Some(parent)) = (s.style, parent) {
+                    s = self.plain_continued(parent, s)?;
+                }
                 let (tag, pos) = split(tag, s.pos);
                 self.emit(Event::Scalar(s.text, s.style, 0, tag), pos);
                 self.rest_of_line_is_blank()?;
             }
         }
         self.no_continuation(parent)
+    }
+
+    /// A plain scalar continued on the next lines, those more indented than
+    /// `parent`: each line trimmed, lines joined by a space, or by line
+    /// breaks where empty lines lie between. A comment ends it. The cursor
+    /// starts and ends after the scalar's last character.
+    fn plain_continued(&mut self, parent: usize, first: Scalar<'a>) -> Option<Scalar<'a>> {
+        let mut joined: Option<String> = None;
+        loop {
+            let mut j = self.i;
+            while self.b.get(j) == Some(&b' ') {
+                j += 1;
+            }
+            if self.b.get(j) != Some(&b'\n') {
+                break;
+            }
+            // Empty lines, then the next line with content.
+            let (mut breaks, mut line, mut start) = (0usize, self.line, j + 1);
+            let indent = loop {
+                line += 1;
+                let spaces = self.b[start..].iter().take_while(|&&c| c == b' ').count();
+                match self.b.get(start + spaces) {
+                    Some(b'\n') => {
+                        breaks += 1;
+                        start += spaces + 1;
+                    }
+                    Some(_) => break Some(spaces),
+                    None => break None,
+                }
+            };
+            let Some(indent) = indent.filter(|&k| k > parent) else { break };
+            let c = self.b[start + indent];
+            if matches!(
+                c,
+                b'#' | b'-'
+                    | b'?'
+                    | b':'
+                    | b','
+                    | b'['
+                    | b']'
+                    | b'{'
+                    | b'}'
+                    | b'&'
+                    | b'*'
+                    | b'!'
+                    | b'|'
+                    | b'>'
+                    | b'\''
+                    | b'"'
+                    | b'%'
+                    | b'@'
+                    | b'`'
+            ) {
+                return None;
+            }
+            (self.line, self.line_start, self.i) = (line, start, start + indent);
+            let stop = self.plain_stop_in_block();
+            if self.b.get(stop) == Some(&b':') {
+                return None;
+            }
+            let mut end = stop;
+            while self.b[end - 1] == b' ' {
+                end -= 1;
+            }
+            let text = joined.get_or_insert_with(|| first.text.to_string());
+            if breaks == 0 {
+                text.push(' ');
+            }
+            for _ in 0..breaks {
+                text.push('\n');
+            }
+            text.push_str(&self.text[start + indent..end]);
+            self.i = end;
+            if self.b.get(stop) == Some(&b'#') {
+                break;
+            }
+        }
+        Some(match joined {
+            Some(text) => Scalar { text: Cow::Owned(text), ..first },
+            None => first,
+        })
     }
 
     /// The next content line must not be more indented than `parent`.
@@ -313,7 +438,7 @@ impl<'a> Fast<'a> {
                     && next != b'\n'
                     && next != 0
                     && !(flow && matches!(next, b',' | b'[' | b']' | b'{' | b'}'))
-                    && first == b'-'
+                    && (first == b'-' || !flow)
             }
             b',' | b'[' | b']' | b'{' | b'}' | b'#' | b'&' | b'*' | b'!' | b'|' | b'>' | b'\'' | b'"' | b'%' | b'@'
             | b'`' | b' ' | b'\n' | 0 => false,
@@ -324,7 +449,7 @@ impl<'a> Fast<'a> {
         }
         let pos = self.pos();
         let start = self.i;
-        let mut end = if flow { self.plain_stop_in_flow() } else { self.plain_stop_in_block() };
+        let mut end = if flow { self.plain_stop_in_flow()? } else { self.plain_stop_in_block() };
         while end > start && self.b[end - 1] == b' ' {
             end -= 1;
         }
@@ -348,20 +473,22 @@ impl<'a> Fast<'a> {
         self.b.len()
     }
 
-    /// The same in flow context, where flow indicators stop it too.
-    fn plain_stop_in_flow(&self) -> usize {
+    /// The same in flow context, where flow indicators stop it too. `None`
+    /// where a `-` meets a flow indicator (`-]`), which saphyr rejects
+    /// after a blank: such text is left to it.
+    fn plain_stop_in_flow(&self) -> Option<usize> {
         let mut j = self.i;
         while let Some(&c) = self.b.get(j) {
+            let next = self.b.get(j + 1).copied().unwrap_or(0);
             match c {
-                b'\n' | b',' | b'[' | b']' | b'{' | b'}' => return j,
-                b'#' if self.b[j - 1] == b' ' => return j,
-                b':' if matches!(self.b.get(j + 1), Some(b' ' | b'\n' | b',' | b'[' | b']' | b'{' | b'}') | None) => {
-                    return j;
-                }
+                b'\n' | b',' | b'[' | b']' | b'{' | b'}' => return Some(j),
+                b'#' if self.b[j - 1] == b' ' => return Some(j),
+                b':' if matches!(next, b' ' | b'\n' | b',' | b'[' | b']' | b'{' | b'}' | 0) => return Some(j),
+                b'-' if matches!(next, b',' | b'[' | b']' | b'{' | b'}') => return None,
                 _ => j += 1,
             }
         }
-        j
+        Some(j)
     }
 
     /// `'...'` on one line, `''` for a quote.
@@ -449,6 +576,10 @@ impl<'a> Fast<'a> {
             b'"' => self.double_quoted()?,
             _ => self.plain(false)?,
         };
+        if s.style == ScalarStyle::Plain {
+            // `key : value`: blanks may sit between a plain key and its colon.
+            self.skip_spaces();
+        }
         if self.i - start > MAX_KEY || self.at(0) != b':' || !matches!(self.at(1), b' ' | b'\n' | 0) {
             return None;
         }
@@ -633,8 +764,10 @@ impl<'a> Fast<'a> {
         }
     }
 
-    /// `|`, `|-` or `|+` and the lines under it.
-    fn literal(&mut self, parent: Option<usize>, tag: Tagged<'a>) -> Option<()> {
+    /// A literal (`|`) or folded (`>`) block scalar, with its chomping
+    /// indicator (`-`, `+`) if any, and the lines under it. Folded text
+    /// with more-indented lines (kept as they are) is left to saphyr.
+    fn block_text(&mut self, parent: Option<usize>, tag: Tagged<'a>, folded: bool) -> Option<()> {
         let tag_at = tag.as_ref().map(|(_, at)| *at);
         self.i += 1;
         let chomp = match self.at(0) {
@@ -700,6 +833,17 @@ impl<'a> Fast<'a> {
             if spaces < indent {
                 break;
             }
+            if folded && self.b[next + indent] == b' ' {
+                return None;
+            }
+            if folded && !text.is_empty() {
+                // Folding: a single break between lines is a space; with
+                // empty lines between, only they are breaks.
+                text.pop();
+                if trailing_breaks == 0 {
+                    text.push(' ');
+                }
+            }
             // A content line: the breaks before it are content too.
             for _ in 0..trailing_breaks {
                 text.push('\n');
@@ -723,7 +867,8 @@ impl<'a> Fast<'a> {
                 }
             }
         }
-        self.emit(Event::Scalar(Cow::Owned(text), ScalarStyle::Literal, 0, tag), pos);
+        let style = if folded { ScalarStyle::Folded } else { ScalarStyle::Literal };
+        self.emit(Event::Scalar(Cow::Owned(text), style, 0, tag), pos);
         // The cursor ends at the end of a line, for the caller.
         self.eol().then_some(())
     }
@@ -805,6 +950,9 @@ mod tests {
         agrees("a: !If [C, !Ref X, !Ref AWS::NoValue]\nb: []\nc: {}\nd: {K: V, L: [1, 2]}\n");
         agrees("a: !Join\n  - ''\n  - - x\n    - !Ref Y\nb: !Sub\n  - '${A}'\n  - A: 1\n");
         agrees("- !Ref X\n- !If\n  - C\n  - a\n  - b\n");
+        agrees("a: !GetAZs\nb: !GetAZs # c\n\nc:\n  - !GetAZs\n");
+        agrees("a : 1\nbb   : x\n- x\n".trim_end_matches("- x\n"));
+        agrees("- :*\n- ?x\n");
     }
 
     #[test]
@@ -815,12 +963,34 @@ mod tests {
     }
 
     #[test]
+    fn folded_block_scalars() {
+        agrees("a: >\n  x\n  y\n\n  z\nb: >-\n  q\n  r\nc: >+\n  s\n\n\nd: 1\n");
+        agrees("- >\n  one\n  two\n\n\n  three\n");
+    }
+
+    #[test]
+    fn multi_line_plain_scalars() {
+        agrees("Description: Provides the base\n  security and\n\n  access # comment\nNext: 1\n");
+        agrees("Description:\n  Provides the base\n  account\n- x\n".trim_end_matches("- x\n"));
+        agrees("- a\n  b\n- c\n   d   \n  e\n");
+    }
+
+    #[test]
+    fn one_leading_document_marker() {
+        agrees("---\na: 1\n");
+        agrees("# c\n\n--- # x\nb:\n  - 1\n");
+    }
+
+    #[test]
     fn leaves_the_rest_to_saphyr() {
-        declines("a: >\n  folded\n");
         declines("a: &x 1\nb: *x\n");
-        declines("a: b\n  c\n");
+        declines("a: b\n  - c\n");
+        declines("a: b\n  c: d\n");
+        declines("a: b # c\n  d\n");
         declines("a: b: c\n");
-        declines("---\na: 1\n");
+        declines("---\na: 1\n---\nb: 2\n");
+        declines("a: 1\n...\n");
+        declines("a: >\n  x\n    more indented\n  y\n");
         declines("a:\t1\n");
         declines("a: \"multi\n  line\"\n");
         declines("a: [1,\n  2]\n");
@@ -835,7 +1005,9 @@ mod tests {
 
     #[test]
     fn errors_are_left_to_saphyr() {
-        for text in ["a: [1, 2\n", "a: 'x\n", "- a\nb: 1\n", "a: 1\n- b\n", "a: b #c\n  d\n", "{a: 1}}\n"] {
+        for text in
+            ["- [I~- -   - -]\n", "a: [1, 2\n", "a: 'x\n", "- a\nb: 1\n", "a: 1\n- b\n", "a: b #c\n  d\n", "{a: 1}}\n"]
+        {
             assert!(events(text).is_none(), "{text}");
         }
     }

@@ -81,7 +81,16 @@ impl<'r> Sink<'r> {
     }
 
     /// Reports one violation as a finding of this rule.
-    pub fn push(&mut self, v: Violation) {
+    pub fn push(&mut self, mut v: Violation) {
+        // Kept to the end of the scan: no spare capacity from formatting.
+        v.message.shrink_to_fit();
+        for text in [&mut v.stack, &mut v.cluster, &mut v.resource].into_iter().flatten() {
+            text.shrink_to_fit();
+        }
+        v.related.shrink_to_fit();
+        for r in &mut v.related {
+            r.message.shrink_to_fit();
+        }
         let remediation = match self.remediations.get(&v.remediation) {
             Some(same) => same.clone(),
             None => {
@@ -243,13 +252,8 @@ pub fn evaluate(model: &Model, settings: &RuleSettings) -> Vec<Finding> {
         .map(|rule| {
             let mut sink = Sink::new(rule, settings.severity_of(rule));
             (rule.check)(model, &mut sink);
+            // Each finding's text was shrunk as it was reported.
             let mut found = sink.into_findings();
-            for f in &mut found {
-                // Kept to the end of the scan: a sweep has many.
-                f.message.shrink_to_fit();
-                f.related.shrink_to_fit();
-                f.related.iter_mut().for_each(|r| r.message.shrink_to_fit());
-            }
             found.shrink_to_fit();
             found
         })
