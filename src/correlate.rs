@@ -67,7 +67,8 @@ pub struct EntryRef {
 /// Everything the rules look at.
 #[derive(Debug, Default)]
 pub struct Model {
-    pub stacks: Vec<StackFacts>,
+    /// Boxed, as facts give them: moved in a pointer at a time.
+    pub stacks: Vec<Box<StackFacts>>,
     pub live: Vec<LiveCluster>,
     pub clusters: Vec<Cluster>,
     pub entries: Vec<EntryRef>,
@@ -76,7 +77,7 @@ pub struct Model {
     /// Inline suppressions, applied to the findings after the rules ran.
     pub suppressions: Vec<Suppression>,
     /// Templates given with `--deployed`, in input order.
-    pub deployed: Vec<StackFacts>,
+    pub deployed: Vec<Box<StackFacts>>,
     /// For each scanned stack (by index), the deployed template of the same
     /// stack name (index into `deployed`); empty without `--deployed`.
     pub deployed_of: Vec<Option<usize>>,
@@ -141,7 +142,7 @@ impl Model {
             s.clusters.iter().enumerate().filter_map(move |(index, c)| {
                 let d = DefinitionRef { stack, index };
                 let effective = self.effective(self.cluster_of(d)?, Some(d))?;
-                (effective.mode.mode == Some(AuthMode::ConfigMap)).then_some((s, c, effective))
+                (effective.mode.mode == Some(AuthMode::ConfigMap)).then_some((&**s, c, effective))
             })
         })
     }
@@ -172,7 +173,7 @@ impl Model {
     /// The deployed template of scanned stack `stack`, when `--deployed`
     /// gave one.
     pub fn deployed_stack(&self, stack: usize) -> Option<&StackFacts> {
-        self.deployed_of.get(stack).copied().flatten().map(|i| &self.deployed[i])
+        self.deployed_of.get(stack).copied().flatten().map(|i| &*self.deployed[i])
     }
 
     /// The deployed counterpart of definition `d`: the cluster of the same
@@ -193,7 +194,7 @@ pub fn correlate(facts: Vec<Facts>) -> Model {
     for f in facts {
         match f {
             Facts::Stack(s) => model.stacks.push(s),
-            Facts::Live(l) => model.live.push(l),
+            Facts::Live(l) => model.live.push(*l),
             Facts::Suppressions(s) => model.suppressions.extend(s),
             Facts::Deployed(s) => model.deployed.push(s),
         }
@@ -343,7 +344,7 @@ pub fn correlate(facts: Vec<Facts>) -> Model {
 /// names) and names each after its parent: `<parent>/<logicalId>` (the
 /// deployed name adds a random suffix). Gives each nested stack's parent
 /// and the index of its [`crate::facts::NestedStackFact`] there.
-fn link_nested(stacks: &mut [StackFacts]) -> HashMap<usize, (usize, usize)> {
+fn link_nested(stacks: &mut [Box<StackFacts>]) -> HashMap<usize, (usize, usize)> {
     if stacks.iter().all(|s| s.nested.is_empty()) {
         return HashMap::new();
     }
@@ -486,7 +487,7 @@ mod tests {
     }
 
     fn stack(name: &str, clusters: Vec<ClusterFact>, entries: Vec<AccessEntryFact>, exports: Vec<ExportFact>) -> Facts {
-        Facts::Stack(StackFacts {
+        Facts::Stack(Box::new(StackFacts {
             path: Arc::from(format!("{name}.json")),
             stack_name: name.into(),
             role: StackRole::Other,
@@ -499,7 +500,7 @@ mod tests {
             scenarios: None,
             rejections: Vec::new(),
             nested: Vec::new(),
-        })
+        }))
     }
 
     fn by_name(name: &str) -> TargetRef {
@@ -566,7 +567,7 @@ mod tests {
     fn live_state_wins_and_keeps_the_template_mode() {
         let live = LiveCluster { name: "a".into(), mode: mode(AuthMode::Api, ModeSource::Live) };
         let model =
-            correlate(vec![stack("a", vec![cluster("a", AuthMode::ConfigMap)], vec![], vec![]), Facts::Live(live)]);
+            correlate(vec![stack("a", vec![cluster("a", AuthMode::ConfigMap)], vec![], vec![]), Facts::Live(Box::new(live))]);
         let e = model.effective(0, None).expect("mode");
         assert_eq!(e.mode.mode, Some(AuthMode::Api));
         assert_eq!(e.template.and_then(|t| t.mode.clone()), Some(AuthMode::ConfigMap));

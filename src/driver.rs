@@ -569,7 +569,7 @@ fn analyse_deployed(loaded: load::Loaded, input: &load::Input, options: &FactOpt
             declared.union(&Declared::of(t, options));
         }
         match facts::extract_deployed(doc, options) {
-            Some(stack) => facts.push(Facts::Deployed(stack)),
+            Some(stack) => facts.push(Facts::Deployed(Box::new(stack))),
             None if input.explicit && path == input.path => {
                 return Unit::Error(InputError {
                     path,

@@ -43,14 +43,15 @@ pub struct FactOptions {
 /// Everything learnt from one document.
 #[derive(Debug, Clone)]
 pub enum Facts {
-    Stack(StackFacts),
-    Live(LiveCluster),
+    /// Boxed: a sweep moves many from unit to model, a pointer at a time.
+    Stack(Box<StackFacts>),
+    Live(Box<LiveCluster>),
     /// Inline suppressions found in the document.
     Suppressions(Vec<suppress::Suppression>),
     /// A template given with `--deployed`: the stack as it is deployed now.
     /// Kept apart from [`Facts::Stack`]: it is compared with the scanned
     /// stack of the same name and never correlated as a stack itself.
-    Deployed(StackFacts),
+    Deployed(Box<StackFacts>),
 }
 
 /// Extracts the facts of one document.
@@ -69,16 +70,16 @@ pub fn extract(document: &Document, options: &FactOptions) -> Vec<Facts> {
                     && stack.exports.is_empty()
                     && stack.nested.is_empty())
             {
-                facts.push(Facts::Stack(stack));
+                facts.push(Facts::Stack(Box::new(stack)));
             }
             if !suppressions.is_empty() {
                 facts.push(Facts::Suppressions(suppressions));
             }
             facts
         }
-        Document::Context(c) => context::extract(c).into_iter().map(Facts::Live).collect(),
+        Document::Context(c) => context::extract(c).into_iter().map(|l| Facts::Live(Box::new(l))).collect(),
         Document::ClusterConfig(c) => {
-            let mut facts: Vec<Facts> = clusterconfig::extract(c, options).into_iter().map(Facts::Stack).collect();
+            let mut facts: Vec<Facts> = clusterconfig::extract(c, options).into_iter().map(|s| Facts::Stack(Box::new(s))).collect();
             let suppressions = suppress::of_cluster_config(c);
             if !suppressions.is_empty() {
                 facts.push(Facts::Suppressions(suppressions));
