@@ -566,8 +566,10 @@ mod tests {
     #[test]
     fn live_state_wins_and_keeps_the_template_mode() {
         let live = LiveCluster { name: "a".into(), mode: mode(AuthMode::Api, ModeSource::Live) };
-        let model =
-            correlate(vec![stack("a", vec![cluster("a", AuthMode::ConfigMap)], vec![], vec![]), Facts::Live(Box::new(live))]);
+        let model = correlate(vec![
+            stack("a", vec![cluster("a", AuthMode::ConfigMap)], vec![], vec![]),
+            Facts::Live(Box::new(live)),
+        ]);
         let e = model.effective(0, None).expect("mode");
         assert_eq!(e.mode.mode, Some(AuthMode::Api));
         assert_eq!(e.template.and_then(|t| t.mode.clone()), Some(AuthMode::ConfigMap));

@@ -284,12 +284,12 @@ fn nodegroup_entry(
     let windows = family.and_then(Node::as_str).is_some_and(|f| f.starts_with("WindowsServer"));
     AccessEntryFact {
         logical_id: "AccessEntry".to_owned(),
-        resource_type: "AWS::EKS::AccessEntry".to_owned(),
+        resource_type: super::Known::Borrowed(super::ACCESS_ENTRY_TYPE),
         location: ng_location.clone(),
         target,
         target_location: name_location.clone(),
         principal: Some(principal),
-        entry_type: if windows { "EC2_WINDOWS" } else { "EC2_LINUX" }.to_owned(),
+        entry_type: super::Known::Borrowed(if windows { "EC2_WINDOWS" } else { "EC2_LINUX" }),
         type_location: family.map(|n| at(&["amiFamily"], n)),
         kubernetes_groups: Vec::new(),
         kubernetes_groups_location: None,
@@ -333,12 +333,15 @@ fn config_entry(
     );
     AccessEntryFact {
         logical_id: "AccessEntry".to_owned(),
-        resource_type: "AWS::EKS::AccessEntry".to_owned(),
+        resource_type: super::Known::Borrowed(super::ACCESS_ENTRY_TYPE),
         location,
         target,
         target_location: name_location.clone(),
         principal,
-        entry_type: type_node.and_then(Node::as_str).filter(|s| !s.is_empty()).unwrap_or("STANDARD").to_owned(),
+        entry_type: super::known(
+            type_node.and_then(Node::as_str).filter(|s| !s.is_empty()).unwrap_or("STANDARD"),
+            super::ENTRY_TYPES,
+        ),
         type_location: type_node.map(|n| at(&["type"], n)),
         kubernetes_groups,
         kubernetes_groups_location: groups_node.map(|n| Box::new(at(&["kubernetesGroups"], n))),

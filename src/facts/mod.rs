@@ -79,7 +79,8 @@ pub fn extract(document: &Document, options: &FactOptions) -> Vec<Facts> {
         }
         Document::Context(c) => context::extract(c).into_iter().map(|l| Facts::Live(Box::new(l))).collect(),
         Document::ClusterConfig(c) => {
-            let mut facts: Vec<Facts> = clusterconfig::extract(c, options).into_iter().map(|s| Facts::Stack(Box::new(s))).collect();
+            let mut facts: Vec<Facts> =
+                clusterconfig::extract(c, options).into_iter().map(|s| Facts::Stack(Box::new(s))).collect();
             let suppressions = suppress::of_cluster_config(c);
             if !suppressions.is_empty() {
                 facts.push(Facts::Suppressions(suppressions));
@@ -88,6 +89,23 @@ pub fn extract(document: &Document, options: &FactOptions) -> Vec<Facts> {
         }
     }
 }
+
+/// Text that is most often one of a few known values: those are lent, not
+/// copied (a sweep keeps one per access entry).
+pub type Known = std::borrow::Cow<'static, str>;
+
+/// `text` as a [`Known`]: borrowed from `values` when it is one of them.
+pub(crate) fn known(text: &str, values: &[&'static str]) -> Known {
+    match values.iter().find(|v| **v == text) {
+        Some(v) => Known::Borrowed(v),
+        None => Known::Owned(text.to_owned()),
+    }
+}
+
+/// The access entry types EKS knows, and the resource type of an entry.
+pub(crate) const ENTRY_TYPES: &[&str] =
+    &["STANDARD", "EC2_LINUX", "EC2_WINDOWS", "FARGATE_LINUX", "HYBRID_LINUX", "EC2"];
+pub(crate) const ACCESS_ENTRY_TYPE: &str = "AWS::EKS::AccessEntry";
 
 /// Turns positions in one document into [`Location`]s.
 #[derive(Debug, Clone)]
@@ -442,7 +460,7 @@ pub enum TargetRef {
 #[derive(Debug, Clone)]
 pub struct AccessEntryFact {
     pub logical_id: String,
-    pub resource_type: String,
+    pub resource_type: Known,
     pub location: Location,
     pub target: TargetRef,
     /// The ClusterName property (or the resource, when it is missing).
@@ -451,7 +469,7 @@ pub struct AccessEntryFact {
     /// description unique within the stack (`GetAtt NodeInstanceRole.Arn`).
     pub principal: Option<Principal>,
     /// `Type`, defaulting to STANDARD as EKS does.
-    pub entry_type: String,
+    pub entry_type: Known,
     pub type_location: Option<Location>,
     pub kubernetes_groups: Vec<(String, Location)>,
     /// Rare on the entries a sweep meets (node entries set none of these),

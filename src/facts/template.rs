@@ -320,12 +320,12 @@ pub fn extract(template: &Template, options: &FactOptions) -> StackFacts {
         let location = locator.at(&tokens, p.key_pos);
         entries.push(AccessEntryFact {
             logical_id: p.key.clone(),
-            resource_type: "AWS::EKS::AccessEntry".to_owned(),
+            resource_type: super::Known::Borrowed(super::ACCESS_ENTRY_TYPE),
             location: location.clone(),
             target: TargetRef::Unresolved { why: p.why.clone() },
             target_location: location,
             principal: None,
-            entry_type: "STANDARD".to_owned(),
+            entry_type: super::Known::Borrowed("STANDARD"),
             type_location: None,
             kubernetes_groups: Vec::new(),
             kubernetes_groups_location: None,
@@ -726,7 +726,8 @@ fn entry_fact(
     });
 
     let type_node = prop("Type");
-    let entry_type = type_node.and_then(text).unwrap_or_else(|| "STANDARD".to_owned());
+    let entry_type =
+        type_node.and_then(text).map_or(super::Known::Borrowed("STANDARD"), |t| super::known(&t, super::ENTRY_TYPES));
     let groups_node = prop("KubernetesGroups");
     let kubernetes_groups = groups_node
         .and_then(Node::as_seq)
@@ -744,7 +745,7 @@ fn entry_fact(
 
     AccessEntryFact {
         logical_id: r.logical_id.to_owned(),
-        resource_type: r.resource_type.to_owned(),
+        resource_type: super::known(r.resource_type, &[super::ACCESS_ENTRY_TYPE]),
         location,
         target,
         target_location,

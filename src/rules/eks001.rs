@@ -262,7 +262,7 @@ fn predicted_message(
             entry.logical_id,
             match entry.principal.as_ref().filter(|p| p.literal) {
                 Some(role) => format!("{}, naming iam.instanceRoleARN {}", entry.entry_type, role.key),
-                None => entry.entry_type.clone(),
+                None => entry.entry_type.to_string(),
             },
             crate::finding::shown(p.nodegroup.as_deref()),
             stack.stack_name

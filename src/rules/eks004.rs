@@ -23,7 +23,7 @@ pub(super) const NODE_TYPES: &[&str] =
 pub(super) fn check(model: &Model, out: &mut Sink<'_>) {
     for e in &model.entries {
         let entry = model.entry(e);
-        if !NODE_TYPES.contains(&entry.entry_type.as_str()) {
+        if !NODE_TYPES.contains(&entry.entry_type.as_ref()) {
             continue;
         }
         let mut set = Vec::new();

@@ -1,7 +1,5 @@
 //! EKS006 duplicate-access-entry.
 
-use std::collections::BTreeMap;
-
 use crate::correlate::{EntryRef, Model, Target};
 use crate::eksctl;
 use crate::facts::StackRole;
@@ -23,29 +21,39 @@ pub(super) const RULE: Rule = Rule {
 /// clusters in different accounts or regions, so it is compared within one
 /// stack only (the stack index is part of the key).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-enum ClusterKey {
+enum ClusterKey<'m> {
     Known(usize),
-    Named(String, usize),
+    Named(&'m str, usize),
 }
 
+/// What entries that clash share: the cluster, the principal, and the
+/// stack when the principal is known only within it.
+type Key<'m> = (ClusterKey<'m>, &'m str, Option<usize>);
+
 pub(super) fn check(model: &Model, out: &mut Sink<'_>) {
-    let mut groups: BTreeMap<(ClusterKey, &str, Option<usize>), Vec<&EntryRef>> = BTreeMap::new();
+    // Every entry keyed by (cluster, principal, scope), sorted so that one
+    // key's entries sit together, in model order (the sort is stable): no
+    // map or list per entry, as a sweep has many.
+    let mut keyed: Vec<(Key<'_>, &EntryRef)> = Vec::new();
     for e in &model.entries {
         let cluster = match &e.target {
             Target::Cluster { cluster, .. } => ClusterKey::Known(*cluster),
-            Target::Missing { name: Some(n), .. } => ClusterKey::Named(n.clone(), e.stack),
+            Target::Missing { name: Some(n), .. } => ClusterKey::Named(n.as_str(), e.stack),
             Target::Missing { name: None, .. } => continue,
         };
         let Some(principal) = &model.entry(e).principal else { continue };
         // A principal that is not a literal ARN (`!GetAtt Role.Arn`) is
         // only known to be the same within its own stack.
         let scope = (!principal.literal).then_some(e.stack);
-        groups.entry((cluster, principal.key.as_str(), scope)).or_default().push(e);
+        keyed.push(((cluster, principal.key.as_str(), scope), e));
     }
-    for ((_, principal, _), mut entries) in groups {
-        if entries.len() < 2 {
+    keyed.sort_by(|a, b| a.0.cmp(&b.0));
+    for group in keyed.chunk_by(|a, b| a.0 == b.0) {
+        if group.len() < 2 {
             continue;
         }
+        let principal = group[0].0.1;
+        let mut entries: Vec<&EntryRef> = group.iter().map(|(_, e)| *e).collect();
         entries.sort_by_key(|e| {
             let l = &model.entry(e).location;
             (l.path.clone(), l.line, l.column)
