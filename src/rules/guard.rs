@@ -410,7 +410,7 @@ fn not_checked(t: &Prepared, locator: &Locator<'_>, reason: &str) -> Finding {
 
 /// Evaluates every Guard file against one prepared template, with the
 /// cross-stack facts of `facts`.
-pub fn check(rules: &GuardRules, t: &Prepared, facts: &FactIndex) -> Vec<Finding> {
+pub fn check(rules: &GuardRules, t: &Prepared, facts: &FactIndex<'_>) -> Vec<Finding> {
     let locator = Locator::new(&t.source, t.wrapper);
     if let Some(reason) = &t.not_checked {
         return vec![not_checked(t, &locator, reason)];
@@ -511,79 +511,116 @@ fn resource_location(t: &Prepared, locator: &Locator<'_>, logical_id: Option<&st
     }
 }
 
-/// The cross-stack facts of each resource, by (path, stack, logical id).
+/// The cross-stack facts of each resource, by (path, stack, logical id),
+/// worked out from the model when Guard reads the resource's template:
+/// nothing is built ahead for every resource of a sweep.
 #[derive(Debug)]
-pub struct FactIndex {
-    by_resource: HashMap<(Arc<str>, String, String), Json>,
+pub struct FactIndex<'m> {
+    model: &'m Model,
+    /// The stacks of each (path, stack name), in model order.
+    stacks: HashMap<(&'m str, &'m str), Vec<usize>>,
+    /// The access entries of each stack (indices into the model's), in
+    /// model order.
+    entries: HashMap<usize, Vec<usize>>,
+    entries_per_cluster: HashMap<usize, usize>,
 }
 
-impl FactIndex {
-    /// The facts Guard sees beside each resource of `model`'s stacks.
-    pub fn new(model: &Model) -> Self {
-        let mut by_resource = HashMap::new();
+impl<'m> FactIndex<'m> {
+    /// The index of `model`'s stacks and entries.
+    pub fn new(model: &'m Model) -> Self {
+        let mut stacks: HashMap<(&str, &str), Vec<usize>> = HashMap::new();
+        for (si, s) in model.stacks.iter().enumerate() {
+            stacks.entry((&*s.path, s.stack_name.as_str())).or_default().push(si);
+        }
+        let mut entries: HashMap<usize, Vec<usize>> = HashMap::new();
         let mut entries_per_cluster: HashMap<usize, usize> = HashMap::new();
-        for e in &model.entries {
+        for (k, e) in model.entries.iter().enumerate() {
+            entries.entry(e.stack).or_default().push(k);
             if let Target::Cluster { cluster, .. } = e.target {
                 *entries_per_cluster.entry(cluster).or_default() += 1;
             }
         }
-        for (si, s) in model.stacks.iter().enumerate() {
-            for (ci, c) in s.clusters.iter().enumerate() {
-                let d = crate::correlate::DefinitionRef { stack: si, index: ci };
-                let cluster = model.cluster_of(d);
-                let mut facts = Map::new();
-                facts.insert("Name".into(), json!(c.name));
-                if let Some(eff) = cluster.and_then(|i| model.effective(i, Some(d))) {
-                    facts.insert("AuthenticationMode".into(), json!(eff.mode.mode.as_ref().map(|m| m.as_str())));
-                    facts.insert("ModeSource".into(), json!(eff.mode.source.slug()));
-                }
-                facts.insert(
-                    "AccessEntries".into(),
-                    json!(cluster.and_then(|i| entries_per_cluster.get(&i)).copied().unwrap_or(0)),
-                );
-                by_resource.insert((s.path.clone(), s.stack_name.clone(), c.logical_id.clone()), Json::Object(facts));
+        Self { model, stacks, entries, entries_per_cluster }
+    }
+
+    /// The facts Guard sees beside resource `id` of stack `stack_name` in
+    /// `path`: an access entry's, else a cluster's (the last one met when
+    /// several documents of a file share a stack name).
+    fn of(&self, path: &str, stack_name: &str, id: &str) -> Option<Json> {
+        let model = self.model;
+        let stacks = self.stacks.get(&(path, stack_name))?;
+        // The last one in model order, as a map filled in that order keeps.
+        let entry = stacks
+            .iter()
+            .filter_map(|si| self.entries.get(si))
+            .flatten()
+            .copied()
+            .filter(|&k| model.entry(&model.entries[k]).logical_id == id)
+            .max();
+        if let Some(k) = entry {
+            return Some(self.entry_facts(&model.entries[k]));
+        }
+        let (si, ci) = stacks
+            .iter()
+            .rev()
+            .find_map(|&si| model.stacks[si].clusters.iter().rposition(|c| c.logical_id == id).map(|ci| (si, ci)))?;
+        Some(self.cluster_facts(si, ci))
+    }
+
+    fn cluster_facts(&self, si: usize, ci: usize) -> Json {
+        let model = self.model;
+        let c = &model.stacks[si].clusters[ci];
+        let d = crate::correlate::DefinitionRef { stack: si, index: ci };
+        let cluster = model.cluster_of(d);
+        let mut facts = Map::new();
+        facts.insert("Name".into(), json!(c.name));
+        if let Some(eff) = cluster.and_then(|i| model.effective(i, Some(d))) {
+            facts.insert("AuthenticationMode".into(), json!(eff.mode.mode.as_ref().map(|m| m.as_str())));
+            facts.insert("ModeSource".into(), json!(eff.mode.source.slug()));
+        }
+        facts.insert(
+            "AccessEntries".into(),
+            json!(cluster.and_then(|i| self.entries_per_cluster.get(&i)).copied().unwrap_or(0)),
+        );
+        Json::Object(facts)
+    }
+
+    fn entry_facts(&self, e: &crate::correlate::EntryRef) -> Json {
+        let model = self.model;
+        let entry = model.entry(e);
+        let target = match &e.target {
+            Target::Cluster { cluster, definition } => {
+                let eff = model.effective(*cluster, *definition);
+                let defined_in = definition
+                    .or_else(|| model.clusters[*cluster].definitions.first().copied())
+                    .map(|d| model.stack(d.stack).stack_name.clone());
+                json!({
+                    "Resolved": eff.is_some_and(|m| m.mode.mode.is_some()),
+                    "Name": model.clusters[*cluster].name,
+                    "AuthenticationMode": eff.and_then(|m| m.mode.mode.as_ref().map(|m| m.as_str().to_owned())),
+                    "ModeSource": eff.map(|m| m.mode.source.slug()),
+                    "Stack": defined_in,
+                })
             }
-        }
-        for e in &model.entries {
-            let s = model.stack(e.stack);
-            let entry = model.entry(e);
-            let target = match &e.target {
-                Target::Cluster { cluster, definition } => {
-                    let eff = model.effective(*cluster, *definition);
-                    let defined_in = definition
-                        .or_else(|| model.clusters[*cluster].definitions.first().copied())
-                        .map(|d| model.stack(d.stack).stack_name.clone());
-                    json!({
-                        "Resolved": eff.is_some_and(|m| m.mode.mode.is_some()),
-                        "Name": model.clusters[*cluster].name,
-                        "AuthenticationMode": eff.and_then(|m| m.mode.mode.as_ref().map(|m| m.as_str().to_owned())),
-                        "ModeSource": eff.map(|m| m.mode.source.slug()),
-                        "Stack": defined_in,
-                    })
-                }
-                Target::Missing { name, why } => json!({"Resolved": false, "Name": name, "Why": why}),
-            };
-            let facts = json!({
-                "TargetCluster": target,
-                "Principal": entry.principal.as_ref().filter(|p| p.literal).map(|p| p.key.clone()),
-                "Type": entry.entry_type,
-            });
-            by_resource.insert((s.path.clone(), s.stack_name.clone(), entry.logical_id.clone()), facts);
-        }
-        Self { by_resource }
+            Target::Missing { name, why } => json!({"Resolved": false, "Name": name, "Why": why}),
+        };
+        json!({
+            "TargetCluster": target,
+            "Principal": entry.principal.as_ref().filter(|p| p.literal).map(|p| p.key.clone()),
+            "Type": entry.entry_type,
+        })
     }
 }
 
 /// The template as Guard sees it: every resource with `Metadata.EksGuard`.
-fn guard_document(t: &Prepared, facts: &FactIndex) -> Json {
+fn guard_document(t: &Prepared, facts: &FactIndex<'_>) -> Json {
     let mut root = to_json(&t.root);
     let resources = if t.fragment { Some(&mut root) } else { root.get_mut("Resources") };
     if let Some(Json::Object(resources)) = resources {
         for (id, resource) in resources.iter_mut() {
             let Json::Object(resource) = resource else { continue };
-            let key = (t.path.clone(), t.stack_name.clone(), id.clone());
-            let mut injected = match facts.by_resource.get(&key) {
-                Some(Json::Object(m)) => m.clone(),
+            let mut injected = match facts.of(&t.path, &t.stack_name, id) {
+                Some(Json::Object(m)) => m,
                 _ => Map::new(),
             };
             injected.insert("Stack".into(), json!(t.stack_name));
