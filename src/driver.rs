@@ -93,7 +93,7 @@ struct DocCounts {
 }
 
 /// What the workers counted of the units they did not keep (see
-/// [`Folded::take`]).
+/// [`Folded::keep`]), and those units' templates for Guard.
 #[derive(Default)]
 struct Folded {
     analysed: AtomicUsize,
@@ -101,15 +101,16 @@ struct Folded {
     cluster_configs: AtomicUsize,
     contexts: AtomicUsize,
     declared: std::sync::Mutex<Declared>,
+    guard: std::sync::Mutex<Vec<rules::guard::Pending>>,
 }
 
 impl Folded {
-    /// Counts `unit` and says it need not be kept, when it was analysed
-    /// and gave no facts and nothing for Guard to check.
-    fn take(&self, unit: &Unit) -> bool {
-        let Unit::Analysed { documents, facts, guard, declared, .. } = unit else { return false };
-        if !facts.is_empty() || !guard.is_empty() || documents.deployed > 0 {
-            return false;
+    /// `unit`, unless it was analysed and gave no facts: then it is counted
+    /// (and its templates kept for Guard) rather than kept whole.
+    fn keep(&self, unit: Unit) -> Option<Unit> {
+        let Unit::Analysed { documents, facts, guard, declared, .. } = &unit else { return Some(unit) };
+        if !facts.is_empty() || documents.deployed > 0 {
+            return Some(unit);
         }
         self.analysed.fetch_add(1, Ordering::Relaxed);
         self.templates.fetch_add(documents.templates, Ordering::Relaxed);
@@ -118,7 +119,13 @@ impl Folded {
         if !declared.0.is_empty() {
             self.declared.lock().unwrap_or_else(std::sync::PoisonError::into_inner).union(declared);
         }
-        true
+        if !guard.is_empty() {
+            let Unit::Analysed { guard, .. } = unit else { return None };
+            // Guard's findings are sorted with the rest: the order in which
+            // workers add templates here does not show.
+            self.guard.lock().unwrap_or_else(std::sync::PoisonError::into_inner).extend(guard);
+        }
+        None
     }
 }
 
@@ -271,8 +278,7 @@ fn scan_in_pool(config: &ScanConfig, progress: &dyn Progress) -> Report {
                     load_input(&input, config, progress)
                         .into_iter()
                         .enumerate()
-                        .filter(move |(_, u)| !(fold && folded.take(u)))
-                        .map(move |(k, u)| ((index, k), u))
+                        .filter_map(move |(k, u)| if fold { folded.keep(u) } else { Some(u) }.map(|u| ((index, k), u)))
                 })
             })
             .collect();
@@ -299,6 +305,7 @@ fn scan_in_pool(config: &ScanConfig, progress: &dyn Progress) -> Report {
     summary.cluster_configs += folded.cluster_configs.into_inner();
     summary.contexts += folded.contexts.into_inner();
     let mut declared = folded.declared.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
+    guard_inputs.extend(folded.guard.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner));
     for ((index, _), unit) in units {
         if let Unit::Analysed { declared: d, .. } = &unit {
             declared.union(d);
@@ -351,6 +358,9 @@ fn scan_in_pool(config: &ScanConfig, progress: &dyn Progress) -> Report {
         // One template at a time: files are read again here rather than
         // kept through the sweep, so Guard's memory does not grow with it.
         let index = rules::guard::FactIndex::new(&model);
+        // In path order, whatever order the workers added them in (one
+        // file's templates stay in file order: the sort is stable).
+        guard_inputs.sort_by(|a, b| a.path().cmp(b.path()));
         let mut found: Vec<finding::Finding> = std::mem::take(&mut guard_inputs)
             .into_par_iter()
             .flat_map_iter(|p| {

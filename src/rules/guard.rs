@@ -236,6 +236,11 @@ pub fn pending(t: &Template, input: &crate::load::Input) -> Pending {
 }
 
 impl Pending {
+    /// The template's file (or archive entry), as given.
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
     /// The input to read again before [`prepare`], if its text was not kept.
     pub fn to_reread(&self) -> Option<&crate::load::Input> {
         self.input.as_ref()
