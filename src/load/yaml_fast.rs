@@ -32,6 +32,16 @@ const MAX_KEY: usize = 1000;
 /// limit gives the error.
 const MAX_DEPTH: usize = 100;
 
+/// Most events gathered (96 bytes each: 12 MiB, a YAML file of about
+/// 2 MB): a larger stream goes to saphyr, whose events are built into a
+/// tree one at a time, within the reader's node budget, rather than all
+/// held at once.
+const MAX_EVENTS: usize = 131_072;
+
+/// Room for the events pushed between two checks of [`MAX_EVENTS`]: a
+/// collection's start and first key on the way in, ends on the way out.
+const EVENT_SLACK: usize = 4 * MAX_DEPTH + 64;
+
 /// CloudFormation's short-form tags, made once and lent to every event.
 static SHORT_FORM_TAGS: LazyLock<Vec<Tag>> = LazyLock::new(|| {
     super::yaml_tree::SHORT_FORMS
@@ -50,7 +60,8 @@ pub fn events(text: &str) -> Option<Vec<(Event<'_>, Pos)>> {
     if b.is_empty() || !b.iter().all(|&c| c == b'\n' || (b' '..=b'~').contains(&c)) {
         return None;
     }
-    let mut f = Fast { b, text, i: 0, line: 1, line_start: 0, depth: 0, out: Vec::with_capacity(b.len() / 16) };
+    let capacity = (b.len() / 16).min(MAX_EVENTS + EVENT_SLACK);
+    let mut f = Fast { b, text, i: 0, line: 1, line_start: 0, depth: 0, out: Vec::with_capacity(capacity) };
     f.stream()?;
     Some(f.out)
 }
@@ -108,6 +119,11 @@ impl<'a> Fast<'a> {
     }
 
     fn emit(&mut self, event: Event<'a>, pos: Pos) {
+        if self.out.len() == self.out.capacity() {
+            // Doubling, but never past what [`MAX_EVENTS`] lets through.
+            let grown = (self.out.capacity() * 2).clamp(64, MAX_EVENTS + EVENT_SLACK);
+            self.out.reserve_exact(grown.saturating_sub(self.out.len()).max(1));
+        }
         self.out.push((event, pos));
     }
 
@@ -222,7 +238,7 @@ impl<'a> Fast<'a> {
     /// collection may follow.
     fn node(&mut self, parent: Option<usize>, inline: bool) -> Option<()> {
         self.depth += 1;
-        if self.depth > MAX_DEPTH {
+        if self.depth > MAX_DEPTH || self.out.len() >= MAX_EVENTS {
             return None;
         }
         let r = self.node_inner(parent, inline);
@@ -730,6 +746,9 @@ impl<'a> Fast<'a> {
 
     /// A node inside a flow collection.
     fn flow_node(&mut self) -> Option<()> {
+        if self.out.len() >= MAX_EVENTS {
+            return None;
+        }
         let tag = if self.at(0) == b'!' {
             let tag = self.tag()?;
             if self.at(0) != b' ' {
@@ -979,6 +998,15 @@ mod tests {
     fn one_leading_document_marker() {
         agrees("---\na: 1\n");
         agrees("# c\n\n--- # x\nb:\n  - 1\n");
+    }
+
+    #[test]
+    fn a_long_stream_is_left_to_saphyr() {
+        let long = "- x\n".repeat(MAX_EVENTS + 1);
+        declines(&long);
+        let flow = format!("a: [{}]\n", vec!["x"; MAX_EVENTS + 1].join(", "));
+        declines(&flow);
+        agrees(&"- x\n".repeat(1000));
     }
 
     #[test]
