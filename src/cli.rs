@@ -447,16 +447,20 @@ fn run_scan(args: ScanArgs) -> Result<ExitCode, String> {
         match path {
             Some(path) => write_file(&report, &options, *format, path)?,
             None => {
-                let mut rendered = Vec::new();
-                (format.renderer())(&report, &options, &mut rendered)
-                    .map_err(|e| format!("cannot render the report: {e}"))?;
                 let colors = *format == Format::Text
                     && match args.color {
                         Color::Always => true,
                         Color::Never => false,
                         Color::Auto => io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
                     };
-                if colors { write_stdout(&rendered)? } else { write_stdout(&strip(&rendered))? }
+                let mut out = io::BufWriter::new(io::stdout().lock());
+                match emit(&report, &options, *format, !colors, &mut out) {
+                    // A closed pipe (`eksguard scan | head`) is not an error.
+                    Err(e) if e.kind() != io::ErrorKind::BrokenPipe => {
+                        return Err(format!("cannot write output: {e}"));
+                    }
+                    _ => {}
+                }
             }
         }
     }
@@ -473,22 +477,34 @@ fn run_scan(args: ScanArgs) -> Result<ExitCode, String> {
     Ok(exit_code(&report, fail_on))
 }
 
-/// Writes one report to a file: streamed when the format escapes control
-/// characters itself, else rendered and stripped of escape sequences.
+/// Writes one report to a file.
 fn write_file(report: &Report, options: &RenderOptions, format: Format, path: &Path) -> Result<(), String> {
-    let render = format.renderer();
     let write = || -> io::Result<()> {
         let mut out = io::BufWriter::new(std::fs::File::create(path)?);
-        if format.escapes_controls() {
-            render(report, options, &mut out)?;
-        } else {
-            let mut rendered = Vec::new();
-            render(report, options, &mut rendered)?;
-            out.write_all(&strip(&rendered))?;
-        }
-        out.flush()
+        emit(report, options, format, true, &mut out)
     };
     write().map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
+/// Renders one report into `out` as it is made, never whole in memory (a
+/// sweep's JSON report can be tens of megabytes): through a filter that
+/// drops escape sequences when `strip` is set and the format does not
+/// escape control characters itself.
+fn emit(
+    report: &Report,
+    options: &RenderOptions,
+    format: Format,
+    strip: bool,
+    out: &mut (dyn Write + 'static),
+) -> io::Result<()> {
+    let render = format.renderer();
+    if strip && !format.escapes_controls() {
+        let mut stripped = anstream::StripStream::new(&mut *out);
+        render(report, options, &mut stripped)?;
+    } else {
+        render(report, options, out)?;
+    }
+    out.flush()
 }
 
 fn plural(n: usize, one: &str, many: &str) -> String {
@@ -605,10 +621,6 @@ fn rule_settings(
     let names: Vec<&str> = names.iter().map(|(n, _)| n.as_str()).collect();
     let settings = config::settings(file, &cli, &names)?;
     Ok((settings, guard))
-}
-
-fn strip(bytes: &[u8]) -> Vec<u8> {
-    anstream::adapter::strip_bytes(bytes).into_vec()
 }
 
 fn write_stdout(bytes: &[u8]) -> Result<(), String> {
