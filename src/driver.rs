@@ -452,7 +452,7 @@ fn quote_findings(findings: &mut [finding::Finding], inputs: &[load::Input], opt
     if wanted.is_empty() {
         return;
     }
-    let quoted: BTreeMap<(Arc<str>, u32), Box<str>> = wanted
+    let quoted: BTreeMap<(Arc<str>, u32), Arc<String>> = wanted
         .into_par_iter()
         .flat_map_iter(|(path, lines)| {
             let lines: Vec<u32> = lines.into_iter().collect();
@@ -532,7 +532,7 @@ fn analyse(loaded: load::Loaded, input: &load::Input, options: &FactOptions, for
             let mut documents = DocCounts::default();
             // Sized to fit: a sweep keeps one of these per input.
             let mut facts = Vec::with_capacity(docs.len());
-            let mut guard = Vec::new();
+            let mut guard = Vec::with_capacity(if for_guard { docs.len() } else { 0 });
             let mut declared = Declared::default();
             for doc in &docs {
                 if let Document::Template(t) = doc {

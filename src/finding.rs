@@ -28,8 +28,10 @@ pub struct Location {
     /// lines are quoted for findings only, after the rules ran, by reading
     /// it again: a sweep does not keep a copy of a line for each of its
     /// many locations.
+    /// Thin (an `Arc<String>`, not a `Box<str>`): a sweep keeps many
+    /// locations, most without one; shared by the locations of one line.
     #[serde(skip)]
-    pub source_line: Option<Box<str>>,
+    pub source_line: Option<Arc<String>>,
 }
 
 impl fmt::Display for Location {
@@ -185,7 +187,7 @@ const MAX_SOURCE_LINE: usize = 240;
 
 /// A source line as text output shows it: without trailing blanks, cut
 /// at [`MAX_SOURCE_LINE`] bytes.
-pub fn quote_line(line: &str) -> Box<str> {
+pub fn quote_line(line: &str) -> Arc<String> {
     let mut l = line.trim_end().to_owned();
     if l.len() > MAX_SOURCE_LINE {
         let mut cut = MAX_SOURCE_LINE;
@@ -195,7 +197,7 @@ pub fn quote_line(line: &str) -> Box<str> {
         l.truncate(cut);
         l.push('…');
     }
-    l.into_boxed_str()
+    Arc::new(l)
 }
 
 /// A cluster's or nodegroup's name as messages show it: `(unnamed)` when
@@ -352,6 +354,9 @@ mod tests {
         let other = pointers.pointer("/Resources/Other/Properties/ClusterName");
         assert!(Arc::ptr_eq(&a.tail, &other.tail));
         assert_eq!(a.to_string(), "/Resources/AccessEntry/Properties/ClusterName");
+        // A sweep keeps many locations: each costs this much beside its
+        // shared texts.
+        assert_eq!(std::mem::size_of::<Location>(), 64);
     }
 
     #[test]

@@ -207,10 +207,18 @@ pub struct Pending {
     stack_name: String,
     fragment: bool,
     wrapper: Option<Wrapper>,
-    /// The input to read again; `None` when the text is kept.
-    input: Option<crate::load::Input>,
-    kept: Option<crate::load::SourceText>,
+    text: PendingText,
     stamp: (usize, u64),
+}
+
+/// Where a waiting template's text comes from when Guard runs.
+#[derive(Debug)]
+enum PendingText {
+    /// Its file, read again.
+    Reread(crate::load::Input),
+    /// Kept from the sweep: standard input and archive entries cannot be
+    /// read again cheaply.
+    Kept(crate::load::SourceText),
 }
 
 /// A cheap fingerprint of a template's text.
@@ -229,8 +237,7 @@ pub fn pending(t: &Template, input: &crate::load::Input) -> Pending {
         stack_name: t.stack_name.clone(),
         fragment: t.fragment,
         wrapper: t.wrapper,
-        input: reread.then(|| input.clone()),
-        kept: (!reread).then(|| t.source.clone()),
+        text: if reread { PendingText::Reread(input.clone()) } else { PendingText::Kept(t.source.clone()) },
         stamp: stamp(&t.source.bytes),
     }
 }
@@ -243,7 +250,10 @@ impl Pending {
 
     /// The input to read again before [`prepare`], if its text was not kept.
     pub fn to_reread(&self) -> Option<&crate::load::Input> {
-        self.input.as_ref()
+        match &self.text {
+            PendingText::Reread(input) => Some(input),
+            PendingText::Kept(_) => None,
+        }
     }
 }
 
@@ -266,7 +276,11 @@ pub struct Prepared {
 /// Guard takes, or changed since it was scanned, is prepared as not
 /// checked, with the reason.
 pub fn prepare(t: &Pending, reread: Option<crate::load::SourceText>) -> Prepared {
-    let Some(source) = t.kept.clone().or(reread) else {
+    let kept = match &t.text {
+        PendingText::Kept(source) => Some(source.clone()),
+        PendingText::Reread(_) => None,
+    };
+    let Some(source) = kept.or(reread) else {
         let reason = "the file could not be read again for Guard, so Guard was not run on it".to_owned();
         return unchecked(t, empty_source(t), reason);
     };
