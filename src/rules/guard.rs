@@ -709,8 +709,7 @@ mod tests {
             stack_name: "t".into(),
             fragment: false,
             wrapper: None,
-            input: Some(input),
-            kept: None,
+            text: PendingText::Reread(input),
             stamp: stamp(&text),
         };
         assert!(pending.to_reread().is_some(), "a file's text is not kept");
