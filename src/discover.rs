@@ -50,6 +50,10 @@ pub struct Discovery {
     /// [`Discovery::end_stream`].
     stream: Option<std::sync::mpsc::SyncSender<Vec<(usize, Input)>>>,
     batch: Vec<(usize, Input)>,
+    /// Inputs found, also those not listed in `inputs`.
+    count: usize,
+    /// Stream inputs without listing them (see [`Discovery::unlisted`]).
+    unlisted: bool,
 }
 
 /// Inputs sent to the stream at a time.
@@ -59,6 +63,20 @@ impl Discovery {
     /// Discovery that also streams its inputs to `stream`.
     pub fn streaming(stream: std::sync::mpsc::SyncSender<Vec<(usize, Input)>>) -> Self {
         Self { stream: Some(stream), ..Self::default() }
+    }
+
+    /// Streams inputs without also listing them in `inputs` (only with
+    /// [`Discovery::streaming`]): a sweep that
+    /// will not read any input again (no quoted source lines, no
+    /// background inputs) need not keep a path and an [`Input`] for each
+    /// of its files until it ends.
+    pub fn unlisted(self) -> Self {
+        Self { unlisted: true, ..self }
+    }
+
+    /// How many inputs were found, listed or not.
+    pub fn count(&self) -> usize {
+        self.count
     }
 
     /// Sends what is left and closes the stream.
@@ -215,6 +233,7 @@ pub fn discover_with(paths: &[String], role: Role, options: &DiscoverOptions<'_>
         // One path walked without following links meets every file once,
         // under one spelling: no need to ask the disk what each file is.
         by_identity: paths.len() > 1,
+        by_path: paths.len() > 1,
         ..Seen::default()
     };
     for arg in paths {
@@ -264,7 +283,7 @@ pub fn discover_with(paths: &[String], role: Role, options: &DiscoverOptions<'_>
 /// walked is left out silently, as these inputs are not reported on.
 /// Paths under `.` are listed without the `./`.
 pub fn discover_background(roots: &[String], options: &DiscoverOptions<'_>, found: &mut Discovery) -> usize {
-    let first = found.inputs.len();
+    let first = found.count;
     if roots.is_empty() {
         return first;
     }
@@ -278,6 +297,7 @@ pub fn discover_background(roots: &[String], options: &DiscoverOptions<'_>, foun
     let mut seen = Seen {
         paths: found.inputs.iter().map(|i| (i.path.clone(), i.role)).collect(),
         by_identity: roots.len() > 1,
+        by_path: true,
         ..Seen::default()
     };
     let mut walked = Discovery::default();
@@ -319,6 +339,10 @@ struct Seen {
     /// Whether files can be met under two spellings (more than one path
     /// given), so that [`Self::identities`] must be kept.
     by_identity: bool,
+    /// Whether one path can be met twice (more than one path given), so
+    /// that [`Self::paths`] must grow: one path walked meets each of its
+    /// files once.
+    by_path: bool,
 }
 
 /// What a file is, whatever path names it: `./x.json` and `x.json`, an
@@ -347,6 +371,15 @@ impl FileIdentity {
 }
 
 impl Seen {
+    /// Whether `input`'s path was not taken yet in its role.
+    fn first_path(&mut self, input: &Input) -> bool {
+        if self.by_path {
+            self.paths.insert((input.path.clone(), input.role))
+        } else {
+            !self.paths.contains(&(input.path.clone(), input.role))
+        }
+    }
+
     /// Whether `input` is a file not taken yet under another spelling, in
     /// the same role. One file is one input, read and counted once, under
     /// the first spelling met; standard input and files that cannot be
@@ -364,17 +397,23 @@ impl Seen {
 }
 
 fn push(found: &mut Discovery, seen: &mut Seen, input: Input) {
-    if seen.paths.insert((input.path.clone(), input.role)) && seen.first_spelling(&input) {
-        if let Some(stream) = &found.stream {
-            found.batch.push((found.inputs.len(), input.clone()));
-            if found.batch.len() == BATCH {
-                // A closed stream means nobody is loading any more; the
-                // inputs are still listed.
-                let _ = stream.send(std::mem::take(&mut found.batch));
-            }
-        }
-        found.inputs.push(input);
+    if !(seen.first_path(&input) && seen.first_spelling(&input)) {
+        return;
     }
+    let index = found.count;
+    found.count += 1;
+    let Some(stream) = &found.stream else {
+        found.inputs.push(input);
+        return;
+    };
+    let listed = (!found.unlisted).then(|| input.clone());
+    found.batch.push((index, input));
+    if found.batch.len() == BATCH {
+        // A closed stream means nobody is loading any more; the inputs are
+        // still listed.
+        let _ = stream.send(std::mem::take(&mut found.batch));
+    }
+    found.inputs.extend(listed);
 }
 
 fn walk(root: &Path, role: Role, options: &DiscoverOptions<'_>, found: &mut Discovery, seen: &mut Seen) {

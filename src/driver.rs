@@ -244,10 +244,16 @@ fn scan_in_pool(config: &ScanConfig, progress: &dyn Progress) -> Report {
     // paths: no checked list (JUnit) and no background inputs, whose
     // units are told apart by their index once the walk has ended.
     let fold = config.skip_checked_list && config.context_roots.is_empty();
+    // Inputs are listed to be read again for quoted source lines and to
+    // tell background inputs apart; a sweep needing neither streams them.
+    let unlisted = config.skip_source_lines && config.context_roots.is_empty();
     let folded = Folded::default();
     let (found, mut units) = std::thread::scope(|scope| {
         let discovery = scope.spawn(move || {
             let mut found = discover::Discovery::streaming(stream);
+            if unlisted {
+                found = found.unlisted();
+            }
             let walk = discover::DiscoverOptions {
                 follow_links: config.follow_links,
                 stdin_name: config.stdin_name.as_deref(),
@@ -262,7 +268,7 @@ fn scan_in_pool(config: &ScanConfig, progress: &dyn Progress) -> Report {
             // The workers stop after the last input.
             found.end_stream();
             found.inputs.shrink_to_fit();
-            progress.start(found.inputs.len());
+            progress.start(found.count());
             (found, background)
         });
         // Tagged with the input's index and the unit's place in it (an
