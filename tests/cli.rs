@@ -515,3 +515,26 @@ fn rules_markdown_lists_every_rule() {
     assert!(text.starts_with("| id | name | severity | what |"));
     assert_eq!(text.lines().count(), 2 + eksguard::rules::REGISTRY.len());
 }
+
+/// Reports are written to standard output as they are rendered: a reader
+/// that stops early (`eksguard scan | head -1`) is not a write error, and
+/// the exit code still tells the findings.
+#[test]
+fn a_closed_output_pipe_is_not_an_error() {
+    let samples = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples");
+    for format in ["text", "json", "sarif"] {
+        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("eksguard"))
+            .args(["scan", "--format", format])
+            .arg(&samples)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("run");
+        // Closed before the scan has written anything (it reads 91 inputs).
+        drop(child.stdout.take());
+        let out = child.wait_with_output().expect("wait");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!stderr.contains("cannot write"), "{format}: {stderr}");
+        assert_eq!(out.status.code(), Some(1), "{format}: {stderr}");
+    }
+}
