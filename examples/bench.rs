@@ -473,7 +473,8 @@ fn check_report(path: &Path, planted: &corpus::Written) -> Result<(), String> {
 /// and all, divided by the growth in files, clusters or access entries, is
 /// what each one costs to keep. Findings: the access entry stacks scanned
 /// again with only EKS016 selected (no findings), the difference divided
-/// by the findings.
+/// by the findings. Each scan runs `--rounds` times; its peak RSS is the
+/// median.
 fn retained(o: &Options) -> Result<bool, String> {
     if !Path::new("/usr/bin/time").exists() {
         return Err("/usr/bin/time not found: --retained measures peak RSS with it".into());
@@ -504,7 +505,10 @@ fn retained(o: &Options) -> Result<bool, String> {
         kinds[kind].1.push(entry.into_path());
     }
     println!("machine: {} cores, {}", cores(), load());
-    println!("corpus: {n} templates; each kind scanned at half and all of its files\n");
+    println!(
+        "corpus: {n} templates; each kind scanned at half and all of its files, peak RSS the median of {} runs\n",
+        o.rounds.max(1)
+    );
     println!(
         "{:<18} {:>7} {:>9} {:>9} {:>9} {:>13}",
         "kind", "files", "clusters", "entries", "findings", "peak RSS MiB"
@@ -515,13 +519,19 @@ fn retained(o: &Options) -> Result<bool, String> {
         argv.extend(extra.iter().map(|s| (*s).to_owned()));
         argv.extend(["--format".into(), "json".into(), "--output".into(), report.to_string_lossy().into_owned()]);
         argv.push(dir.to_string_lossy().into_owned());
-        let (_, rss) = run_once(&argv, true)?;
+        // Peak RSS moves by a few MiB from run to run (the allocator's
+        // pages): the median of the rounds.
+        let mut peaks = Vec::new();
+        for _ in 0..o.rounds.max(1) {
+            peaks.push(run_once(&argv, true)?.1.unwrap_or(0) as f64);
+        }
+        let rss = median(&peaks);
         let value: Value = serde_json::from_slice(&fs::read(&report).map_err(|e| format!("no report: {e}"))?)
             .map_err(|e| format!("report is not JSON: {e}"))?;
         let count = |p: &str| value.pointer(p).and_then(Value::as_u64).unwrap_or(0);
         let findings = value.get("findings").and_then(Value::as_array).map_or(0, |f| f.len() as u64);
         let counts = [count("/summary/clusters"), count("/summary/access_entries"), findings];
-        Ok((rss.unwrap_or(0) as f64 * 1024.0, counts))
+        Ok((rss * 1024.0, counts))
     };
     let mut per_template = [0.0_f64; 3];
     let mut measured = Vec::new();
