@@ -66,10 +66,9 @@ impl Discovery {
     }
 
     /// Streams inputs without also listing them in `inputs` (only with
-    /// [`Discovery::streaming`]): a sweep that
-    /// will not read any input again (no quoted source lines, no
-    /// background inputs) need not keep a path and an [`Input`] for each
-    /// of its files until it ends.
+    /// [`Discovery::streaming`]): a sweep that will not read any input
+    /// again (no quoted source lines, no background inputs) need not keep
+    /// a path and an [`Input`] for each of its files until it ends.
     pub fn unlisted(self) -> Self {
         Self { unlisted: true, ..self }
     }
@@ -409,8 +408,7 @@ fn push(found: &mut Discovery, seen: &mut Seen, input: Input) {
     let listed = (!found.unlisted).then(|| input.clone());
     found.batch.push((index, input));
     if found.batch.len() == BATCH {
-        // A closed stream means nobody is loading any more; the inputs are
-        // still listed.
+        // A closed stream means nobody is loading any more.
         let _ = stream.send(std::mem::take(&mut found.batch));
     }
     found.inputs.extend(listed);
@@ -652,6 +650,34 @@ mod tests {
         assert_eq!(names, ["/a.yaml", "/b.json", "/sub/c.json"]);
         assert_eq!(found.errors.len(), 1);
         assert_eq!(found.errors[0].1, DiscoverError::Path("no such file or directory".to_owned()));
+    }
+
+    #[test]
+    fn unlisted_streams_every_input_once_in_order_and_lists_none() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let names: Vec<String> = (0..150).map(|i| format!("t{i:03}.json")).collect();
+        for name in &names {
+            std::fs::write(dir.path().join(name), "{}").expect("write");
+        }
+        let root = dir.path().to_string_lossy().into_owned();
+        for unlisted in [false, true] {
+            let (stream, batches) = std::sync::mpsc::sync_channel(1024);
+            let mut found = Discovery::streaming(stream);
+            if unlisted {
+                found = found.unlisted();
+            }
+            // The same file twice: one input.
+            discover(&[root.clone(), format!("{root}/t000.json")], Role::Scanned, &mut found);
+            found.end_stream();
+            let streamed: Vec<(usize, Input)> = batches.into_iter().flatten().collect();
+            assert_eq!(found.count(), names.len());
+            assert!(streamed.iter().enumerate().all(|(i, (index, _))| *index == i));
+            let streamed: Vec<_> = streamed.iter().map(|(_, input)| input.path.clone()).collect();
+            let listed: Vec<_> = found.inputs.iter().map(|i| i.path.clone()).collect();
+            assert_eq!(listed, if unlisted { Vec::new() } else { streamed.clone() });
+            let expected: Vec<String> = names.iter().map(|n| format!("{root}/{n}")).collect();
+            assert_eq!(streamed.iter().map(|p| p.to_string()).collect::<Vec<_>>(), expected);
+        }
     }
 
     #[test]
