@@ -76,6 +76,15 @@ struct Fast<'a> {
     out: Vec<(Event<'a>, Pos)>,
 }
 
+/// What a quoted scalar's reader finds at the cursor: an escape and the
+/// character it stands for, one it does not take (the file is left to
+/// saphyr), or none.
+enum Escape {
+    Char(char),
+    GiveUp,
+    None,
+}
+
 /// A scalar read from the text.
 struct Scalar<'a> {
     text: Cow<'a, str>,
@@ -509,59 +518,53 @@ impl<'a> Fast<'a> {
 
     /// `'...'` on one line, `''` for a quote.
     fn single_quoted(&mut self) -> Option<Scalar<'a>> {
-        let pos = self.pos();
-        self.i += 1;
-        let start = self.i;
-        let mut owned: Option<String> = None;
-        loop {
-            match self.at(0) {
-                0 | b'\n' => return None,
-                b'\'' if self.at(1) == b'\'' => {
-                    let s = owned.get_or_insert_with(|| self.text[start..self.i].to_owned());
-                    s.push('\'');
-                    self.i += 2;
-                    continue;
-                }
-                b'\'' => break,
-                c => {
-                    if let Some(s) = owned.as_mut() {
-                        s.push(char::from(c));
-                    }
-                    self.i += 1;
-                }
-            }
-        }
-        let text = owned.map_or(Cow::Borrowed(&self.text[start..self.i]), Cow::Owned);
-        self.i += 1;
-        Some(Scalar { text, style: ScalarStyle::SingleQuoted, pos })
+        self.quoted(ScalarStyle::SingleQuoted, b'\'', |this| match (this.at(0), this.at(1)) {
+            (b'\'', b'\'') => Escape::Char('\''),
+            _ => Escape::None,
+        })
     }
 
     /// `"..."` on one line, with the common escapes.
     fn double_quoted(&mut self) -> Option<Scalar<'a>> {
+        self.quoted(ScalarStyle::DoubleQuoted, b'"', |this| {
+            if this.at(0) != b'\\' {
+                return Escape::None;
+            }
+            Escape::Char(match this.at(1) {
+                b'\\' => '\\',
+                b'"' => '"',
+                b'/' => '/',
+                b'n' => '\n',
+                b't' => '\t',
+                b'r' => '\r',
+                b'0' => '\0',
+                b' ' => ' ',
+                _ => return Escape::GiveUp,
+            })
+        })
+    }
+
+    /// A quoted scalar on one line, closed by `quote`; `escape` reads the
+    /// two-byte escape at the cursor (`''`, `\n`), if there is one. The
+    /// text is borrowed up to the first escape, then copied.
+    fn quoted(&mut self, style: ScalarStyle, quote: u8, escape: impl Fn(&Self) -> Escape) -> Option<Scalar<'a>> {
         let pos = self.pos();
         self.i += 1;
         let start = self.i;
         let mut owned: Option<String> = None;
         loop {
+            match escape(self) {
+                Escape::Char(c) => {
+                    owned.get_or_insert_with(|| self.text[start..self.i].to_owned()).push(c);
+                    self.i += 2;
+                    continue;
+                }
+                Escape::GiveUp => return None,
+                Escape::None => {}
+            }
             match self.at(0) {
                 0 | b'\n' => return None,
-                b'"' => break,
-                b'\\' => {
-                    let s = owned.get_or_insert_with(|| self.text[start..self.i].to_owned());
-                    let c = match self.at(1) {
-                        b'\\' => '\\',
-                        b'"' => '"',
-                        b'/' => '/',
-                        b'n' => '\n',
-                        b't' => '\t',
-                        b'r' => '\r',
-                        b'0' => '\0',
-                        b' ' => ' ',
-                        _ => return None,
-                    };
-                    s.push(c);
-                    self.i += 2;
-                }
+                c if c == quote => break,
                 c => {
                     if let Some(s) = owned.as_mut() {
                         s.push(char::from(c));
@@ -572,7 +575,7 @@ impl<'a> Fast<'a> {
         }
         let text = owned.map_or(Cow::Borrowed(&self.text[start..self.i]), Cow::Owned);
         self.i += 1;
-        Some(Scalar { text, style: ScalarStyle::DoubleQuoted, pos })
+        Some(Scalar { text, style, pos })
     }
 
     /// Whether the cursor is at an implicit key (`key:` then a blank or the
