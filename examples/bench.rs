@@ -31,7 +31,10 @@
 //!
 //! After every eksguard run the report is checked: every file accounted
 //! for, exactly the EKS001 findings and the errors the generator planted.
-//! The run fails (exit 1) when it is not.
+//! The run fails (exit 1) when it is not. After the rounds, each eksguard
+//! command runs once more with `--stats`, untimed, and its stages are
+//! printed: time and peak RSS after reading, correlating, the rules, the
+//! report and rendering, so that memory growth shows where it happens.
 //!
 //! `--retained` measures what a sweep keeps per template, cluster, access
 //! entry and finding (see [`retained`]).
@@ -279,6 +282,12 @@ fn run(o: &Options) -> Result<bool, String> {
         }
         eprintln!();
         print_table(&tools, &runs, planted.files, mb);
+        // One more run of each eksguard command with `--stats`, untimed
+        // above: where its time and memory go, stage by stage.
+        for tool in tools.iter().filter(|t| t.name.starts_with("eksguard")) {
+            println!("{}, by stage (one more run, --stats):", tool.name);
+            print!("{}", stages(&tool.argv)?);
+        }
         if all_ok {
             println!(
                 "check: every eksguard report accounts for {} files, {} EKS001 findings, {} errors: as planted",
@@ -609,6 +618,18 @@ fn eksguard_binary() -> Result<PathBuf, String> {
 
 /// Runs `argv` once; gives wall seconds and, under /usr/bin/time, peak RSS
 /// in KiB. Exit codes are not errors (eksguard exits 1 or 2 on findings).
+/// What `eksguard ... --stats` prints on stderr, its first line aside.
+fn stages(argv: &[String]) -> Result<String, String> {
+    let output = Command::new(&argv[0])
+        .args(&argv[1..])
+        .args(["--stats", "--quiet"])
+        .stdout(Stdio::null())
+        .output()
+        .map_err(|e| format!("cannot run {}: {e}", argv[0]))?;
+    let text = String::from_utf8_lossy(&output.stderr);
+    Ok(text.lines().skip_while(|l| !l.starts_with("eksguard: stats")).skip(1).map(|l| format!("{l}\n")).collect())
+}
+
 fn run_once(argv: &[String], time: bool) -> Result<(f64, Option<u64>), String> {
     let rss_file = std::env::temp_dir().join(format!("eksguard-bench-rss-{}", std::process::id()));
     let mut cmd = if time {

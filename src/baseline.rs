@@ -223,6 +223,7 @@ mod tests {
             checked: Vec::new(),
             relations: Vec::new(),
             undeclared_parameters: Vec::new(),
+            stages: Vec::new(),
         };
         baseline.apply(&mut report, root);
         assert_eq!(report.findings.len(), 2);

@@ -234,6 +234,11 @@ struct ScanArgs {
     #[arg(long, short)]
     quiet: bool,
 
+    /// Print, on stderr, how long each stage took and the peak memory after
+    /// it (Linux), once the report is written.
+    #[arg(long)]
+    stats: bool,
+
     /// Hide the findings recorded in this baseline file: only new ones fail.
     #[arg(long, value_name = "FILE")]
     baseline: Option<PathBuf>,
@@ -418,6 +423,7 @@ fn run_scan(args: ScanArgs) -> Result<ExitCode, String> {
         skip_checked_list: !outputs.iter().any(|(f, _)| *f == Format::Junit),
         relations: outputs.iter().any(|(f, _)| matches!(f, Format::Markdown | Format::Html)),
         baseline: None,
+        stats: args.stats,
     };
     if args.write_baseline.is_none() {
         config.baseline = baseline_path.as_deref().map(read_baseline).transpose()?;
@@ -443,6 +449,7 @@ fn run_scan(args: ScanArgs) -> Result<ExitCode, String> {
         fail_on: fail_on.threshold(),
         base: std::env::current_dir().ok().and_then(|d| d.to_str().map(str::to_owned)),
     };
+    let mut stages = eksguard::report::Stages::new(args.stats);
     for (format, path) in &outputs {
         match path {
             Some(path) => write_file(&report, &options, *format, path)?,
@@ -464,6 +471,11 @@ fn run_scan(args: ScanArgs) -> Result<ExitCode, String> {
             }
         }
     }
+    if args.stats {
+        stages.end("render");
+        report.stages.extend(stages.into_vec());
+        eprint!("{}", stats(&report));
+    }
     if report.summary.analysed == 0 {
         let s = &report.summary;
         eprintln!(
@@ -475,6 +487,21 @@ fn run_scan(args: ScanArgs) -> Result<ExitCode, String> {
         );
     }
     Ok(exit_code(&report, fail_on))
+}
+
+/// What `--stats` prints: the inputs and their rate, then each stage's
+/// time and the peak memory after it.
+fn stats(report: &eksguard::report::Report) -> String {
+    let total: f64 = report.stages.iter().map(|s| s.seconds).sum();
+    let inputs = report.summary.inputs;
+    let rate = if total > 0.0 { format!(", {:.0} inputs/s", inputs as f64 / total) } else { String::new() };
+    let mut out = format!("eksguard: stats: {} in {total:.3} s{rate}\n", plural(inputs, "input", "inputs"));
+    for stage in &report.stages {
+        let peak =
+            stage.peak_rss.map_or_else(String::new, |b| format!("   peak RSS {:>8.1} MiB", b as f64 / 1048576.0));
+        out.push_str(&format!("  {:<18} {:>8.3} s{peak}\n", stage.name, stage.seconds));
+    }
+    out
 }
 
 /// Writes one report to a file.

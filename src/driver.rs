@@ -66,6 +66,9 @@ pub struct ScanConfig {
     /// Build [`Report::relations`] (which stacks' entries target which
     /// cluster) for the Markdown and HTML reports.
     pub relations: bool,
+    /// Time each stage and note the peak memory after it
+    /// ([`Report::stages`], `--stats`).
+    pub stats: bool,
 }
 
 /// What became of one input unit after loading and fact extraction.
@@ -236,6 +239,7 @@ pub fn scan_with(config: &ScanConfig, progress: &dyn Progress) -> Result<Report,
 const STREAMED_INPUTS: usize = 16;
 
 fn scan_in_pool(config: &ScanConfig, progress: &dyn Progress) -> Report {
+    let mut stages = report::Stages::new(config.stats);
     // Discovery walks on its own thread and streams the inputs it finds to
     // the workers, so that reading starts with the first file, not after
     // the last directory.
@@ -355,7 +359,9 @@ fn scan_in_pool(config: &ScanConfig, progress: &dyn Progress) -> Report {
         found.inputs
     };
 
+    stages.end("read and extract");
     let mut model = correlate::correlate(all_facts);
+    stages.end("correlate");
     let mut findings = rules::evaluate(&model, &config.rules);
     if let Some(guard) = &config.guard {
         // A Guard failure is a note on its template, never an input error:
@@ -385,6 +391,7 @@ fn scan_in_pool(config: &ScanConfig, progress: &dyn Progress) -> Report {
         findings.extend(found);
         rules::sort(&mut findings);
     }
+    stages.end(if config.guard.is_some() { "rules and Guard" } else { "rules" });
     if !context_only.is_empty() {
         findings.retain(|f| !context_only.contains(&f.location.path));
     }
@@ -424,10 +431,13 @@ fn scan_in_pool(config: &ScanConfig, progress: &dyn Progress) -> Report {
         checked,
         relations,
         undeclared_parameters: declared.missing(&config.facts),
+        stages: Vec::new(),
     };
     if let Some(b) = &config.baseline {
         b.baseline.apply(&mut report, &b.root);
     }
+    stages.end("report");
+    report.stages = stages.into_vec();
     report
 }
 

@@ -28,5 +28,6 @@ pub mod load;
 pub mod report;
 pub mod rules;
 pub mod suppress;
+pub mod usage;
 
 pub use driver::{NoProgress, Progress, ScanConfig, ScanError, scan, scan_with};

@@ -538,3 +538,29 @@ fn a_closed_output_pipe_is_not_an_error() {
         assert_eq!(out.status.code(), Some(1), "{format}: {stderr}");
     }
 }
+
+/// `--stats` tells, on stderr, each stage's time (and peak memory on
+/// Linux) once the report is written, and changes nothing else: the
+/// report, on stdout or in a file, is the same bytes, and so is the exit
+/// code.
+#[test]
+fn stats_go_to_stderr_and_leave_the_report_alone() {
+    let samples = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples");
+    for format in ["text", "json"] {
+        let plain = eksguard().args(["scan", "--format", format]).arg(&samples).output().expect("run");
+        let stats = eksguard().args(["scan", "--stats", "--format", format]).arg(&samples).output().expect("run");
+        assert_eq!(stats.stdout, plain.stdout, "{format}");
+        assert_eq!(stats.status.code(), plain.status.code(), "{format}");
+        let stderr = String::from_utf8_lossy(&stats.stderr);
+        let lines: Vec<&str> = stderr.lines().skip_while(|l| !l.starts_with("eksguard: stats: ")).collect();
+        let inputs = lines.first().unwrap_or_else(|| panic!("{format}: no stats in {stderr}"));
+        assert!(inputs.contains(" inputs in "), "{inputs}");
+        let names: Vec<&str> = lines[1..].iter().map(|l| l.trim_start().split("  ").next().unwrap_or("")).collect();
+        assert_eq!(names, ["read and extract", "correlate", "rules", "report", "render"], "{stderr}");
+        for line in &lines[1..] {
+            assert!(line.contains(" s"), "{line}");
+            assert_eq!(line.contains("peak RSS"), cfg!(target_os = "linux"), "{line}");
+        }
+        assert!(!String::from_utf8_lossy(&plain.stderr).contains("eksguard: stats"), "{format}");
+    }
+}

@@ -39,6 +39,7 @@ pub(crate) fn documents(docs: &[load::Document]) {
         checked: Vec::new(),
         relations: report::relations(&model),
         undeclared_parameters: Vec::new(),
+        stages: Vec::new(),
     };
     let mut out = Vec::new();
     let options = report::RenderOptions { verbose: true, ..report::RenderOptions::default() };

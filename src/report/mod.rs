@@ -130,6 +130,50 @@ pub struct Report {
     /// JSON contract.
     #[serde(skip)]
     pub undeclared_parameters: Vec<String>,
+    /// How long each stage took and the peak memory after it, when
+    /// [`crate::ScanConfig::stats`] asked (`--stats`). Timings differ from
+    /// run to run: never part of a rendered report.
+    #[serde(skip)]
+    pub stages: Vec<Stage>,
+}
+
+/// One stage of a scan, as `--stats` shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Stage {
+    pub name: &'static str,
+    /// Wall-clock time the stage took.
+    pub seconds: f64,
+    /// The process's peak resident memory at the stage's end, in bytes,
+    /// where the platform tells it.
+    pub peak_rss: Option<u64>,
+}
+
+/// Times the stages of a scan, when asked: each [`Stages::end`] closes the
+/// stage that began where the previous one ended.
+#[derive(Debug)]
+pub struct Stages {
+    since: Option<std::time::Instant>,
+    done: Vec<Stage>,
+}
+
+impl Stages {
+    /// Starts timing when `on`; otherwise records nothing.
+    pub fn new(on: bool) -> Self {
+        Self { since: on.then(std::time::Instant::now), done: Vec::new() }
+    }
+
+    /// Ends the stage `name` now.
+    pub fn end(&mut self, name: &'static str) {
+        let Some(since) = self.since else { return };
+        let now = std::time::Instant::now();
+        let peak_rss = crate::usage::peak_rss();
+        self.done.push(Stage { name, seconds: now.duration_since(since).as_secs_f64(), peak_rss });
+        self.since = Some(now);
+    }
+
+    pub fn into_vec(self) -> Vec<Stage> {
+        self.done
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
