@@ -424,6 +424,7 @@ fn run_scan(args: ScanArgs) -> Result<ExitCode, String> {
         relations: outputs.iter().any(|(f, _)| matches!(f, Format::Markdown | Format::Html)),
         baseline: None,
         stats: args.stats,
+        batch_facts: None,
     };
     if args.write_baseline.is_none() {
         config.baseline = baseline_path.as_deref().map(read_baseline).transpose()?;

@@ -165,6 +165,12 @@ impl Model {
         Some((cluster, effective))
     }
 
+    /// Cluster `cluster` is known by its name (defined with one, or live),
+    /// not by where it is defined (`<stack>/<logicalId>`).
+    pub fn known_by_name(&self, cluster: usize) -> bool {
+        self.clusters[cluster].definitions.first().is_none_or(|d| self.definition(*d).name.is_some())
+    }
+
     /// The cluster index defined by `d`.
     pub fn cluster_of(&self, d: DefinitionRef) -> Option<usize> {
         self.definition_clusters.get(&d).copied()
@@ -338,6 +344,58 @@ pub fn correlate(facts: Vec<Facts>) -> Model {
     }
     model.entries = entries;
     model
+}
+
+/// Groups facts that may bear on each other, by their keys (see
+/// [`crate::facts::packed::Keys`]): facts that share a key, directly or
+/// through others, are in one group, and a group is never split. Groups
+/// are put together into batches of at least `at_least` facts (the last
+/// may hold fewer); each batch lists its facts' indices in input order, and
+/// batches come in the order of their first facts. Correlating each batch
+/// alone gives the clusters, entries and targets that correlating all of
+/// the facts at once gives.
+pub fn batches(keys: &[&[u64]], at_least: usize) -> Vec<Vec<usize>> {
+    let mut parent: Vec<usize> = (0..keys.len()).collect();
+    fn root(parent: &mut [usize], mut i: usize) -> usize {
+        while parent[i] != i {
+            parent[i] = parent[parent[i]];
+            i = parent[i];
+        }
+        i
+    }
+    let mut first: HashMap<u64, usize> = HashMap::with_capacity(keys.len());
+    for (i, ks) in keys.iter().enumerate() {
+        for &k in *ks {
+            let other = *first.entry(k).or_insert(i);
+            let (a, b) = (root(&mut parent, i), root(&mut parent, other));
+            // The group's root is its first member.
+            if a != b {
+                parent[a.max(b)] = a.min(b);
+            }
+        }
+    }
+    drop(first);
+    let mut groups: Vec<Vec<usize>> = Vec::new();
+    let mut group_of: HashMap<usize, usize> = HashMap::new();
+    for i in 0..keys.len() {
+        let r = root(&mut parent, i);
+        let g = *group_of.entry(r).or_insert_with(|| {
+            groups.push(Vec::new());
+            groups.len() - 1
+        });
+        groups[g].push(i);
+    }
+    let mut batches: Vec<Vec<usize>> = Vec::new();
+    for group in groups {
+        match batches.last_mut() {
+            Some(last) if last.len() < at_least.max(1) => last.extend(group),
+            _ => batches.push(group),
+        }
+    }
+    for b in &mut batches {
+        b.sort_unstable();
+    }
+    batches
 }
 
 /// Finds the nested stacks among `stacks` (by the template file a parent

@@ -18,6 +18,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use rayon::prelude::*;
 
+use crate::facts::packed::Packed;
 use crate::facts::{self, FactOptions, Facts};
 use crate::finding::{InputError, Skipped};
 use crate::load::{Document, LoadOptions, Outcome};
@@ -69,6 +70,10 @@ pub struct ScanConfig {
     /// Time each stage and note the peak memory after it
     /// ([`Report::stages`], `--stats`).
     pub stats: bool,
+    /// Correlate batches of related stacks of at least this many facts
+    /// (default 2048); the report is the same whatever it is, which tests
+    /// check with batches of one group each.
+    pub batch_facts: Option<usize>,
 }
 
 /// What became of one input unit after loading and fact extraction.
@@ -76,7 +81,7 @@ enum Unit {
     Analysed {
         path: std::sync::Arc<str>,
         documents: DocCounts,
-        facts: Vec<Facts>,
+        facts: Vec<Packed>,
         guard: Vec<rules::guard::Pending>,
         /// Which of the scan's `--parameter` names the unit's templates
         /// declare (see [`Declared`]).
@@ -360,16 +365,74 @@ fn scan_in_pool(config: &ScanConfig, progress: &dyn Progress) -> Report {
     };
 
     stages.end("read and extract");
-    let mut model = correlate::correlate(all_facts);
-    stages.end("correlate");
-    let mut findings = rules::evaluate(&model, &config.rules);
-    if let Some(guard) = &config.guard {
+    // Inline suppressions apply to every finding: they are kept apart and
+    // checked on their own (EKS015).
+    let mut suppressions = Vec::new();
+    all_facts.retain_mut(|f| match f {
+        Packed::Suppressions(s) => {
+            suppressions.append(s);
+            false
+        }
+        _ => true,
+    });
+    // Guard's facts beside a resource and the report's relations index the
+    // whole model: then it is built at once. Otherwise each batch of
+    // related stacks is unpacked, correlated and checked on its own, and
+    // freed before the next, so that the working form of the facts is never
+    // held for the whole sweep.
+    let whole = config.guard.is_some() || config.relations;
+    let batches = if whole {
+        vec![std::mem::take(&mut all_facts)]
+    } else {
+        let keys: Vec<std::borrow::Cow<'_, [u64]>> = all_facts.iter().map(Packed::keys).collect();
+        let keys: Vec<&[u64]> = keys.iter().map(|k| &**k).collect();
+        let batches = correlate::batches(&keys, config.batch_facts.unwrap_or(BATCH_FACTS));
+        let mut slots: Vec<Option<Packed>> = std::mem::take(&mut all_facts).into_iter().map(Some).collect();
+        batches.into_iter().map(|b| b.into_iter().filter_map(|i| slots[i].take()).collect()).collect()
+    };
+    stages.end("group");
+    let mut whole_model = None;
+    let mut checked_apart: Vec<Checked> = if whole {
+        let model = correlate::correlate(batches.into_iter().flatten().map(Packed::unpack).collect());
+        let checked = Checked::of(&model, &config.rules);
+        whole_model = Some(model);
+        vec![checked]
+    } else {
+        batches
+            .into_par_iter()
+            .map(|batch: Vec<Packed>| {
+                let model = correlate::correlate(batch.into_iter().map(Packed::unpack).collect());
+                Checked::of(&model, &config.rules)
+            })
+            .collect()
+    };
+    let suppressions = correlate::Model { suppressions, ..correlate::Model::default() };
+    checked_apart.push(Checked::of(&suppressions, &config.rules));
+    let suppressions = suppressions.suppressions;
+    let mut findings = Vec::with_capacity(checked_apart.iter().map(|c| c.findings.len()).sum());
+    let mut clusters = Vec::with_capacity(checked_apart.iter().map(|c| c.clusters.len()).sum());
+    let mut unmatched = Vec::new();
+    let mut at_deploy = std::collections::HashSet::new();
+    for c in checked_apart {
+        findings.extend(c.findings);
+        clusters.extend(c.clusters);
+        unmatched.extend(c.unmatched);
+        at_deploy.extend(c.at_deploy);
+        summary.clusters += c.cluster_count;
+        summary.access_entries += c.entry_count;
+    }
+    rules::mark_named_at_deploy_among(&at_deploy, &mut findings);
+    rules::sort(&mut findings);
+    clusters.sort_by(|a, b| a.0.cmp(&b.0));
+    let clusters: Vec<report::ClusterSummary> = clusters.into_iter().map(|(_, c)| c).collect();
+    unmatched.sort();
+    if let (Some(guard), Some(model)) = (&config.guard, &whole_model) {
         // A Guard failure is a note on its template, never an input error:
         // the template was analysed, and is counted once. Such notes stay
         // whatever Guard rules are selected.
         // One template at a time: files are read again here rather than
         // kept through the sweep, so Guard's memory does not grow with it.
-        let index = rules::guard::FactIndex::new(&model);
+        let index = rules::guard::FactIndex::new(model);
         // In path order, whatever order the workers added them in (one
         // file's templates stay in file order: the sort is stable).
         guard_inputs.sort_by(|a, b| a.path().cmp(b.path()));
@@ -391,16 +454,15 @@ fn scan_in_pool(config: &ScanConfig, progress: &dyn Progress) -> Report {
         findings.extend(found);
         rules::sort(&mut findings);
     }
-    stages.end(if config.guard.is_some() { "rules and Guard" } else { "rules" });
+    stages.end(if config.guard.is_some() { "correlate, rules and Guard" } else { "correlate and rules" });
     if !context_only.is_empty() {
         findings.retain(|f| !context_only.contains(&f.location.path));
     }
     errors.sort();
-    let applied = suppress::apply(findings, &model.suppressions);
+    let applied = suppress::apply(findings, &suppressions);
     let (mut findings, suppressed) = (applied.kept, applied.suppressed);
-    let unused = rules::unused_suppressions(&model.suppressions, &applied.used, &config.rules, &|path| {
-        context_only.contains(path)
-    });
+    let unused =
+        rules::unused_suppressions(&suppressions, &applied.used, &config.rules, &|path| context_only.contains(path));
     if !unused.is_empty() {
         findings.extend(unused);
         rules::sort(&mut findings);
@@ -412,13 +474,12 @@ fn scan_in_pool(config: &ScanConfig, progress: &dyn Progress) -> Report {
     summary.skipped = skipped.len();
     summary.errors = errors.len();
     summary.inputs = summary.analysed + summary.skipped + summary.errors;
-    summary.clusters = model.clusters.len();
-    summary.access_entries = model.entries.len();
     summary.findings = Counts::of(&findings);
-    let clusters = report::cluster_summaries(&model);
-    let relations = if config.relations { report::relations(&model) } else { Vec::new() };
-    let unmatched = std::mem::take(&mut model.unmatched);
-    free_beside((model, inputs));
+    let relations = match (&whole_model, config.relations) {
+        (Some(model), true) => report::relations(model),
+        _ => Vec::new(),
+    };
+    free_beside((whole_model, inputs));
     let mut report = Report {
         version: report::REPORT_VERSION,
         summary,
@@ -439,6 +500,36 @@ fn scan_in_pool(config: &ScanConfig, progress: &dyn Progress) -> Report {
     stages.end("report");
     report.stages = stages.into_vec();
     report
+}
+
+/// Facts unpacked and correlated together, at least: batches of related
+/// stacks are made up to this size, so that each is worth a task and the
+/// working form of a few of them is what a sweep holds at once.
+const BATCH_FACTS: usize = 2048;
+
+/// What the rules and the report take from one correlated batch.
+struct Checked {
+    findings: Vec<finding::Finding>,
+    clusters: Vec<(report::SummaryKey, report::ClusterSummary)>,
+    cluster_count: usize,
+    entry_count: usize,
+    unmatched: Vec<correlate::Unmatched>,
+    /// The names of its clusters named at deploy: findings of any batch
+    /// are marked with those of all.
+    at_deploy: Vec<String>,
+}
+
+impl Checked {
+    fn of(model: &correlate::Model, settings: &RuleSettings) -> Self {
+        Self {
+            findings: rules::evaluate(model, settings),
+            clusters: report::keyed_cluster_summaries(model),
+            cluster_count: model.clusters.len(),
+            entry_count: model.entries.len(),
+            unmatched: model.unmatched.clone(),
+            at_deploy: rules::named_at_deploy(model).into_iter().map(str::to_owned).collect(),
+        }
+    }
 }
 
 /// Frees `value` on a helper thread (inline if none can start): a sweep's
@@ -567,10 +658,10 @@ fn analyse(loaded: load::Loaded, input: &load::Input, options: &FactOptions, for
                 facts.extend(facts::extract(doc, options));
             }
             drop(docs);
-            // Copied once the document and its bytes are freed, so that what
+            // Packed once the document and its bytes are freed, so that what
             // a sweep keeps fills the space they left rather than sitting
             // between it and the next input's allocations.
-            let facts = facts.clone();
+            let facts = facts.into_iter().map(|f| Packed::pack(f, options.every_stack)).collect();
             Unit::Analysed { path, documents, facts, guard, declared }
         }
     }
@@ -595,7 +686,7 @@ fn analyse_deployed(loaded: load::Loaded, input: &load::Input, options: &FactOpt
             declared.union(&Declared::of(t, options));
         }
         match facts::extract_deployed(doc, options) {
-            Some(stack) => facts.push(Facts::Deployed(Box::new(stack))),
+            Some(stack) => facts.push(Packed::pack(Facts::Deployed(Box::new(stack)), true)),
             None if input.explicit && path == input.path => {
                 return Unit::Error(InputError {
                     path,

@@ -6,7 +6,7 @@ use std::fmt;
 use std::str::FromStr;
 
 /// An eksctl release, `major.minor.patch`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
 pub struct Version(pub u32, pub u32, pub u32);
 
 impl fmt::Display for Version {

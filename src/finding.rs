@@ -11,13 +11,21 @@
 use std::borrow::Cow;
 use std::collections::HashSet;
 use std::fmt::{self, Write as _};
+use std::hash::Hasher as _;
 use std::str::FromStr;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use serde::Serialize;
+use std::cell::RefCell;
+
+use serde::de::Error as _;
+use serde::ser::{Error as _, SerializeStruct as _};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// A place in an input: file, JSON pointer, 1-based line and column.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+///
+/// Serialised for people (JSON reports: path, pointer, line, column) or,
+/// by a binary format, in a compact form for packed facts (see [`Spots`]).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Location {
     pub path: Arc<str>,
     pub pointer: Pointer,
@@ -30,8 +38,163 @@ pub struct Location {
     /// many locations.
     /// Thin (an `Arc<String>`, not a `Box<str>`): a sweep keeps many
     /// locations, most without one; shared by the locations of one line.
-    #[serde(skip)]
     pub source_line: Option<Arc<String>>,
+}
+
+impl Serialize for Location {
+    /// For people: path, pointer, line and column (the source line is not
+    /// part of the JSON contract). For a binary format, inside
+    /// [`Spots::collect`]: indices into the spots and the line and column.
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        if serializer.is_human_readable() {
+            let mut s = serializer.serialize_struct("Location", 4)?;
+            s.serialize_field("path", &self.path)?;
+            s.serialize_field("pointer", &self.pointer)?;
+            s.serialize_field("line", &self.line)?;
+            s.serialize_field("column", &self.column)?;
+            return s.end();
+        }
+        let spot = SPOTS.with(|spots| {
+            let mut spots = spots.borrow_mut();
+            let spots = spots.as_mut()?;
+            Some((spots.path(&self.path), spots.pointer(&self.pointer), spots.line(self.source_line.as_ref())))
+        });
+        let Some((path, pointer, line)) = spot else {
+            return Err(S::Error::custom("a location is packed only while spots are collected"));
+        };
+        (path, pointer, line, self.line, self.column).serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for Location {
+    /// The compact form only, inside [`Spots::lend`]: reports are never
+    /// read back into locations.
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        if deserializer.is_human_readable() {
+            return Err(D::Error::custom("a location is read back only from packed facts"));
+        }
+        let (path, pointer, quoted, line, column) = <(u32, u32, u32, u32, u32)>::deserialize(deserializer)?;
+        SPOTS.with(|spots| {
+            let spots = spots.borrow();
+            let spots = spots.as_ref().ok_or_else(|| D::Error::custom("packed facts read without their spots"))?;
+            let missing = || D::Error::custom("a packed location names a spot its facts do not hold");
+            let source_line = match quoted.checked_sub(1) {
+                None => None,
+                Some(i) => Some(spots.lines.get(i as usize).ok_or_else(missing)?.clone()),
+            };
+            Ok(Location {
+                path: spots.paths.get(path as usize).ok_or_else(missing)?.clone(),
+                pointer: spots.pointers.get(pointer as usize).ok_or_else(missing)?.clone(),
+                line,
+                column,
+                source_line,
+            })
+        })
+    }
+}
+
+thread_local! {
+    /// The spots being collected or lent on this thread, if any.
+    static SPOTS: RefCell<Option<Spots>> = const { RefCell::new(None) };
+}
+
+/// The shared parts of the locations of one packed value: its paths,
+/// pointers and quoted lines, each held once, as the value's own tables.
+/// A binary serialiser (not human readable) writes a [`Location`] as
+/// indices into them, and a path marked `#[serde(with = "spot_path")]` as
+/// one index, while [`Spots::collect`] runs; a binary deserialiser reads
+/// them back while [`Spots::lend`] runs. Packed facts then keep their text
+/// once and their locations' shared parts as pointers, not copies.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Spots {
+    paths: Vec<Arc<str>>,
+    pointers: Vec<Pointer>,
+    lines: Vec<Arc<String>>,
+}
+
+impl Spots {
+    /// Runs `pack` with empty spots that the locations it serialises fill
+    /// in; gives its result and the spots, sized to fit.
+    pub fn collect<T>(pack: impl FnOnce() -> T) -> (T, Spots) {
+        let outer = SPOTS.with(|s| s.replace(Some(Spots::default())));
+        let packed = pack();
+        let mut spots = SPOTS.with(|s| s.replace(outer)).unwrap_or_default();
+        spots.paths.shrink_to_fit();
+        spots.pointers.shrink_to_fit();
+        spots.lines.shrink_to_fit();
+        (packed, spots)
+    }
+
+    /// Runs `unpack` with these spots, for the locations it deserialises.
+    pub fn lend<T>(self, unpack: impl FnOnce() -> T) -> T {
+        let outer = SPOTS.with(|s| s.replace(Some(self)));
+        let unpacked = unpack();
+        SPOTS.with(|s| s.replace(outer));
+        unpacked
+    }
+
+    /// The heap bytes the tables hold (their own entries, not the shared
+    /// text they point to).
+    pub fn heap_bytes(&self) -> usize {
+        self.paths.capacity() * std::mem::size_of::<Arc<str>>()
+            + self.pointers.capacity() * std::mem::size_of::<Pointer>()
+            + self.lines.capacity() * std::mem::size_of::<Arc<String>>()
+    }
+
+    fn path(&mut self, path: &Arc<str>) -> u32 {
+        index_of(&mut self.paths, path)
+    }
+
+    fn pointer(&mut self, pointer: &Pointer) -> u32 {
+        index_of(&mut self.pointers, pointer)
+    }
+
+    /// 0 for none, else the line's index plus one.
+    fn line(&mut self, line: Option<&Arc<String>>) -> u32 {
+        line.map_or(0, |l| index_of(&mut self.lines, l) + 1)
+    }
+}
+
+/// Where `item` is in `table`, added at the end when it is not there (a
+/// packed value holds a few of each: a linear search, mostly on shared
+/// pointers, is quicker than a map).
+fn index_of<T: Clone + PartialEq>(table: &mut Vec<T>, item: &T) -> u32 {
+    let at = table.iter().position(|t| t == item).unwrap_or_else(|| {
+        table.push(item.clone());
+        table.len() - 1
+    });
+    u32::try_from(at).unwrap_or(u32::MAX)
+}
+
+/// `#[serde(with = "spot_path")]` for a path (`Arc<str>`) among packed
+/// facts: one index into the [`Spots`] for a binary format, the text for
+/// people.
+pub mod spot_path {
+    use super::{Arc, Deserialize, Deserializer, SPOTS, Serialize, Serializer};
+    use serde::de::Error as _;
+    use serde::ser::Error as _;
+
+    pub fn serialize<S: Serializer>(path: &Arc<str>, serializer: S) -> Result<S::Ok, S::Error> {
+        if serializer.is_human_readable() {
+            return serializer.serialize_str(path);
+        }
+        let at = SPOTS.with(|spots| spots.borrow_mut().as_mut().map(|spots| spots.path(path)));
+        at.ok_or_else(|| S::Error::custom("a path is packed only while spots are collected"))?.serialize(serializer)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Arc<str>, D::Error> {
+        if deserializer.is_human_readable() {
+            return Ok(Arc::from(String::deserialize(deserializer)?));
+        }
+        let at = u32::deserialize(deserializer)? as usize;
+        SPOTS.with(|spots| {
+            spots
+                .borrow()
+                .as_ref()
+                .and_then(|spots| spots.paths.get(at).cloned())
+                .ok_or_else(|| D::Error::custom("a packed path names a spot its facts do not hold"))
+        })
+    }
 }
 
 impl fmt::Display for Location {
@@ -323,8 +486,10 @@ pub fn fingerprint_at(f: &Finding, path: &str) -> String {
 }
 
 /// 64-bit FNV-1a: tiny, fixed forever, and good enough to tell findings
-/// apart (this is not a security boundary).
-struct Fnv(u64);
+/// apart (this is not a security boundary). A [`std::hash::Hasher`] too,
+/// for hashes that must be the same on every run and machine.
+#[derive(Debug)]
+pub struct Fnv(u64);
 
 impl Default for Fnv {
     fn default() -> Self {
@@ -332,7 +497,11 @@ impl Default for Fnv {
     }
 }
 
-impl Fnv {
+impl std::hash::Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
     fn write(&mut self, bytes: &[u8]) {
         for b in bytes {
             self.0 ^= u64::from(*b);

@@ -556,7 +556,7 @@ fn stats_go_to_stderr_and_leave_the_report_alone() {
         let inputs = lines.first().unwrap_or_else(|| panic!("{format}: no stats in {stderr}"));
         assert!(inputs.contains(" inputs in "), "{inputs}");
         let names: Vec<&str> = lines[1..].iter().map(|l| l.trim_start().split("  ").next().unwrap_or("")).collect();
-        assert_eq!(names, ["read and extract", "correlate", "rules", "report", "render"], "{stderr}");
+        assert_eq!(names, ["read and extract", "group", "correlate and rules", "report", "render"], "{stderr}");
         for line in &lines[1..] {
             assert!(line.contains(" s"), "{line}");
             assert_eq!(line.contains("peak RSS"), cfg!(target_os = "linux"), "{line}");

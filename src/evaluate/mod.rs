@@ -108,7 +108,7 @@ impl Why {
 }
 
 /// One input a scenario fixes.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Assignment {
     /// A parameter name, or a condition name when `condition`.
     pub name: String,
@@ -127,7 +127,7 @@ impl fmt::Display for Assignment {
 }
 
 /// One scenario: the inputs it fixes (none when the inputs fix everything).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Scenario {
     pub assignments: Vec<Assignment>,
 }

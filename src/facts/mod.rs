@@ -10,6 +10,7 @@
 
 pub mod clusterconfig;
 pub mod context;
+pub mod packed;
 pub mod scenarios;
 pub mod suppress;
 pub mod template;
@@ -177,7 +178,7 @@ pub fn extract_deployed(document: &Document, options: &FactOptions) -> Option<St
 }
 
 /// An EKS authentication mode.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
 pub enum AuthMode {
     ConfigMap,
     ApiAndConfigMap,
@@ -224,7 +225,7 @@ impl fmt::Display for AuthMode {
 }
 
 /// Where a cluster's authentication mode came from.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum ModeSource {
     /// `AccessConfig.AuthenticationMode` holds a literal.
     Literal,
@@ -305,7 +306,7 @@ impl ModeSource {
 }
 
 /// A cluster's authentication mode, as far as one source says.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ModeFact {
     /// `None` when the value cannot be worked out (e.g. `Fn::If`).
     pub mode: Option<AuthMode>,
@@ -317,7 +318,7 @@ pub struct ModeFact {
 }
 
 /// How a value was worked out.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Via {
     Literal,
     Parameter {
@@ -339,7 +340,7 @@ pub enum Via {
 
 /// An `AWS::EKS::Cluster` resource, or a CDK v1 cluster
 /// (`Custom::AWSCDK-EKS-Cluster`, its settings under `Properties.Config`).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct ClusterFact {
     pub logical_id: String,
     /// The cluster name, when it can be worked out.
@@ -378,7 +379,7 @@ pub struct ClusterFact {
 }
 
 /// A cluster made by a CDK construct.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct CdkCluster {
     /// `aws-cdk-lib/aws-eks` (v1, `Custom::AWSCDK-EKS-Cluster`) rather than
     /// `@aws-cdk/aws-eks-v2-alpha` (a native `AWS::EKS::Cluster`).
@@ -431,7 +432,7 @@ impl ClusterFact {
 }
 
 /// Which cluster an access entry names.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum TargetRef {
     Name {
         name: String,
@@ -457,7 +458,7 @@ pub enum TargetRef {
 }
 
 /// An `AWS::EKS::AccessEntry` (or eksctl's custom access entry resource).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct AccessEntryFact {
     pub logical_id: String,
     pub resource_type: Known,
@@ -480,7 +481,7 @@ pub struct AccessEntryFact {
     pub access_policies_location: Option<Box<Location>>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Principal {
     pub key: String,
     /// True when `key` is a literal ARN (comparable across stacks).
@@ -489,7 +490,7 @@ pub struct Principal {
 }
 
 /// One item of an access entry's `AccessPolicies`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct AccessPolicyFact {
     pub location: Location,
     pub policy_arn: Option<(String, Location)>,
@@ -561,13 +562,13 @@ pub fn access_policies(
 }
 
 /// An export a stack offers to `Fn::ImportValue`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ExportFact {
     pub name: Box<str>,
     pub value: ExportValue,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum ExportValue {
     Text(Box<str>),
     /// `Ref` to the cluster at this index of the same stack's clusters.
@@ -577,7 +578,7 @@ pub enum ExportValue {
 }
 
 /// What eksctl made a stack for, by its name and description.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum StackRole {
     EksctlCluster {
         cluster: String,
@@ -602,8 +603,9 @@ pub enum StackRole {
 
 /// The facts of one CloudFormation stack (a template, or a stack eksctl
 /// is predicted to create).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct StackFacts {
+    #[serde(with = "crate::finding::spot_path")]
     pub path: Arc<str>,
     pub stack_name: String,
     pub role: StackRole,
@@ -627,7 +629,7 @@ pub struct StackFacts {
 }
 
 /// A place in a template that CloudFormation refuses to evaluate.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Rejection {
     pub location: Location,
     /// What is wrong, as [`crate::evaluate::Why::Invalid`] says it.
@@ -639,10 +641,11 @@ pub struct Rejection {
 /// An `AWS::CloudFormation::Stack` resource whose template is a local file
 /// (CDK's `aws:asset:path` metadata: a `*.nested.template.json` beside the
 /// parent's), with the parameters the parent passes to it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct NestedStackFact {
     pub logical_id: String,
     /// The child template's path, spelt as discovery shows its input.
+    #[serde(with = "crate::finding::spot_path")]
     pub template: Arc<str>,
     /// Parameters whose values name something facts can follow (a name, a
     /// cluster of the parent, an import); others are left out.
@@ -650,7 +653,7 @@ pub struct NestedStackFact {
 }
 
 /// The eksctl command a ClusterConfig is predicted for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum EksctlCommand {
     /// A config file or `eksctl create cluster --dry-run` output.
     CreateCluster,
@@ -669,7 +672,7 @@ impl fmt::Display for EksctlCommand {
 }
 
 /// How a stack was predicted from a ClusterConfig.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Prediction {
     pub command: EksctlCommand,
     /// The release modelled (`--eksctl-version`); current eksctl when `None`.
@@ -687,7 +690,7 @@ pub struct Prediction {
 
 /// A failure that eksctl's affected releases (0.167.0 to 0.175.x) would
 /// meet but the modelled release does not.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct AffectedPrediction {
     /// The affected releases.
     pub releases: String,

@@ -9,7 +9,7 @@ use crate::evaluate::{Mask, Scenario};
 
 use super::AuthMode;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ScenarioFacts {
     /// The scenarios, each with the inputs it fixes; bit `i` of a [`Mask`]
     /// is `scenarios[i]`.

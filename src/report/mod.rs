@@ -328,12 +328,26 @@ pub fn relations(model: &Model) -> Vec<Relation> {
 
 /// Summaries of every cluster of the model, sorted by name.
 pub fn cluster_summaries(model: &Model) -> Vec<ClusterSummary> {
+    keyed_cluster_summaries(model).into_iter().map(|(_, summary)| summary).collect()
+}
+
+/// Where a cluster summary goes in [`Report::clusters`]: by name, then by
+/// where its first definition sets its mode, then a cluster known by name
+/// before one known by where it is defined (as [`Model::clusters`] has
+/// them).
+pub type SummaryKey = (Option<String>, Option<(Arc<str>, u32)>, bool);
+
+/// [`cluster_summaries`], each with its [`SummaryKey`], in that order: the
+/// summaries of models correlated apart are sorted together by their keys.
+pub fn keyed_cluster_summaries(model: &Model) -> Vec<(SummaryKey, ClusterSummary)> {
     cluster_order(model)
         .into_iter()
         .map(|i| {
             let c = &model.clusters[i];
+            let first = c.definitions.first().map(|d| &model.definition(*d).mode.location);
+            let key = (c.name.clone(), first.map(|l| (l.path.clone(), l.line)), !model.known_by_name(i));
             let effective = model.effective(i, None);
-            ClusterSummary {
+            let summary = ClusterSummary {
                 name: c.name.clone(),
                 named_at_deploy: c.named_at_deploy,
                 mode: effective.and_then(|e| e.mode.mode.as_ref().map(ToString::to_string)),
@@ -345,7 +359,8 @@ pub fn cluster_summaries(model: &Model) -> Vec<ClusterSummary> {
                     .collect(),
                 live: c.live.map(|l| ModeSummary::of(None, &model.live[l].mode)),
                 conflict: c.conflict,
-            }
+            };
+            (key, summary)
         })
         .collect()
 }

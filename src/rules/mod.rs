@@ -268,11 +268,20 @@ pub fn evaluate(model: &Model, settings: &RuleSettings) -> Vec<Finding> {
 /// Says on each finding whether its cluster is one named at deploy (known
 /// as `<stack>/<logicalId>`).
 fn mark_named_at_deploy(model: &Model, findings: &mut [Finding]) {
-    let at_deploy: std::collections::HashSet<&str> =
-        model.clusters.iter().filter(|c| c.named_at_deploy).filter_map(|c| c.name.as_deref()).collect();
-    if at_deploy.is_empty() {
-        return;
-    }
+    mark_named_at_deploy_among(&named_at_deploy(model), findings);
+}
+
+/// The names of the model's clusters that are named at deploy.
+pub fn named_at_deploy(model: &Model) -> std::collections::HashSet<&str> {
+    model.clusters.iter().filter(|c| c.named_at_deploy).filter_map(|c| c.name.as_deref()).collect()
+}
+
+/// Says on each finding whether its cluster is among `at_deploy` (see
+/// [`named_at_deploy`]): for findings of models correlated apart.
+pub fn mark_named_at_deploy_among<S: std::borrow::Borrow<str> + Eq + std::hash::Hash>(
+    at_deploy: &std::collections::HashSet<S>,
+    findings: &mut [Finding],
+) {
     for f in findings {
         f.cluster_named_at_deploy = f.cluster.as_deref().is_some_and(|c| at_deploy.contains(c));
     }

@@ -1,0 +1,261 @@
+//! Packed facts: what a sweep keeps of each stack until correlation.
+//!
+//! Takes the [`Facts`] of one document, as extraction gives them; gives
+//! them [`Packed`]: a stack's facts written into one compact byte string
+//! (postcard) beside the [`Spots`] its locations share, and the
+//! [`Keys`] by which correlation can tell, without unpacking anything,
+//! which stacks may bear on each other (a cluster name, an export, a
+//! nested template, a stack name). Unpacking gives back exactly the facts
+//! that were packed.
+//!
+//! Facts in their working form cost about 1.3 KB per access entry and
+//! 1.5 KB per cluster (fields, vectors, boxes and allocator rounding);
+//! packed, a stack costs its text and a few bytes per field. Correlation
+//! then unpacks one group of related stacks at a time, so that a sweep's
+//! memory holds the working form of a group, not of the corpus.
+
+use std::hash::{Hash, Hasher};
+
+use super::{Facts, StackFacts, TargetRef, suppress::Suppression};
+use crate::correlate::stack_key;
+use crate::finding::{Fnv, Spots};
+
+/// One document's facts, kept to the end of a sweep.
+#[derive(Debug)]
+pub enum Packed {
+    Stack(PackedStack),
+    Deployed(PackedStack),
+    /// Few in any sweep, and small: kept as they are.
+    Live(Box<super::LiveCluster>),
+    Suppressions(Vec<Suppression>),
+}
+
+/// A stack's facts, packed, with the keys that relate it to others.
+#[derive(Debug)]
+pub struct PackedStack {
+    bytes: Box<[u8]>,
+    spots: Spots,
+    keys: Keys,
+}
+
+/// What may relate a stack (or live cluster) to others: 64-bit hashes of
+/// the names it defines or refers to, each tagged by kind. Two stacks that
+/// share no key do not bear on each other in correlation or in any rule; a
+/// hash collision only puts unrelated stacks together, which changes
+/// nothing but the size of a group.
+pub type Keys = Box<[u64]>;
+
+/// The kinds of name a key hashes; a name of one kind never meets another.
+#[derive(Hash)]
+enum Key<'a> {
+    /// A cluster's name: defined, targeted, exported as text, or live.
+    Cluster(&'a str),
+    /// An export, offered or imported.
+    Export(&'a str),
+    /// A template file: a stack's own, or a nested stack's a parent names.
+    Template(&'a str),
+    /// A stack name as `--deployed` matches it ([`stack_key`]).
+    Stack(&'a str),
+}
+
+fn hash(key: &Key<'_>) -> u64 {
+    // Fixed, not random: the grouping, and so the work, is the same on
+    // every run.
+    let mut h = Fnv::default();
+    key.hash(&mut h);
+    h.finish()
+}
+
+/// The keys of a stack's facts. `by_stack_name`: `--deployed` is in use,
+/// and stacks of one name are compared with the deployed template of that
+/// name (otherwise stack names relate nothing, and many stacks share one).
+pub fn keys(s: &StackFacts, by_stack_name: bool) -> Keys {
+    let mut keys = vec![hash(&Key::Template(&s.path))];
+    let target = |t: &TargetRef, keys: &mut Vec<u64>| match t {
+        TargetRef::Name { name, .. } => keys.push(hash(&Key::Cluster(name))),
+        TargetRef::Import { export } => keys.push(hash(&Key::Export(export))),
+        // Within the stack, or through its parent (related by the
+        // template key), or nowhere.
+        TargetRef::Local { .. } | TargetRef::Parameter { .. } | TargetRef::Unresolved { .. } => {}
+    };
+    for c in &s.clusters {
+        if let Some(name) = &c.name {
+            keys.push(hash(&Key::Cluster(name)));
+        }
+    }
+    for e in &s.entries {
+        target(&e.target, &mut keys);
+    }
+    if let Some(affected) = s.prediction.as_ref().and_then(|p| p.affected.as_deref()) {
+        target(&affected.entry.target, &mut keys);
+    }
+    for e in &s.exports {
+        keys.push(hash(&Key::Export(&e.name)));
+        if let super::ExportValue::Text(name) = &e.value {
+            keys.push(hash(&Key::Cluster(name)));
+        }
+    }
+    for n in &s.nested {
+        keys.push(hash(&Key::Template(&n.template)));
+        for (_, t) in &n.parameters {
+            target(t, &mut keys);
+        }
+    }
+    if by_stack_name {
+        keys.push(hash(&Key::Stack(stack_key(&s.stack_name))));
+    }
+    keys.sort_unstable();
+    keys.dedup();
+    keys.into_boxed_slice()
+}
+
+impl PackedStack {
+    /// Packs `stack`. Facts that do not serialise (a bug, not an input's
+    /// fault) panic here, where the stack is known, not at unpacking.
+    pub fn pack(stack: &StackFacts, by_stack_name: bool) -> Self {
+        let (bytes, spots) = Spots::collect(|| postcard::to_allocvec(stack));
+        let bytes = bytes.unwrap_or_else(|e| panic!("the facts of {} do not pack: {e}", stack.path));
+        Self { bytes: bytes.into_boxed_slice(), spots, keys: keys(stack, by_stack_name) }
+    }
+
+    /// The facts that were packed.
+    pub fn unpack(self) -> Box<StackFacts> {
+        let Self { bytes, spots, .. } = self;
+        let stack = spots.lend(|| postcard::from_bytes::<StackFacts>(&bytes));
+        // Packed by this process from facts that serialise: cannot fail
+        // unless packing and unpacking disagree, which tests check.
+        Box::new(stack.unwrap_or_else(|e| panic!("packed facts do not unpack: {e}")))
+    }
+
+    pub fn keys(&self) -> &[u64] {
+        &self.keys
+    }
+
+    /// The heap bytes it holds (not the text its spots share).
+    pub fn heap_bytes(&self) -> usize {
+        self.bytes.len() + self.spots.heap_bytes() + self.keys.len() * 8
+    }
+}
+
+impl Packed {
+    /// Packs one document's facts.
+    pub fn pack(facts: Facts, by_stack_name: bool) -> Self {
+        match facts {
+            Facts::Stack(s) => Self::Stack(PackedStack::pack(&s, by_stack_name)),
+            Facts::Deployed(s) => Self::Deployed(PackedStack::pack(&s, true)),
+            Facts::Live(l) => Self::Live(l),
+            Facts::Suppressions(s) => Self::Suppressions(s),
+        }
+    }
+
+    /// The facts that were packed.
+    pub fn unpack(self) -> Facts {
+        match self {
+            Self::Stack(s) => Facts::Stack(s.unpack()),
+            Self::Deployed(s) => Facts::Deployed(s.unpack()),
+            Self::Live(l) => Facts::Live(l),
+            Self::Suppressions(s) => Facts::Suppressions(s),
+        }
+    }
+
+    /// The keys that relate these facts to others' (see [`Keys`]); a live
+    /// cluster's is its name. Suppressions relate to nothing.
+    pub fn keys(&self) -> std::borrow::Cow<'_, [u64]> {
+        match self {
+            Self::Stack(s) | Self::Deployed(s) => s.keys().into(),
+            Self::Live(l) => vec![hash(&Key::Cluster(&l.name))].into(),
+            Self::Suppressions(_) => Vec::new().into(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::facts::{FactOptions, extract};
+    use crate::load::{Outcome, recognise};
+
+    /// Every fact of every file under `dir`, packed and unpacked, is the
+    /// fact it was (compared by its full `Debug` text: every field, every
+    /// location with its pointer and quoted line). Gives the stacks seen.
+    fn round_trip_under(dir: &Path) -> usize {
+        let mut stacks = 0;
+        for entry in walkdir::WalkDir::new(dir).sort_by_file_name().into_iter().filter_map(Result::ok) {
+            if !entry.file_type().is_file() {
+                continue;
+            }
+            let Ok(bytes) = std::fs::read(entry.path()) else { continue };
+            let path: Arc<str> = Arc::from(entry.path().to_string_lossy().as_ref());
+            let Outcome::Documents(docs) = recognise(&path, bytes, true) else { continue };
+            for doc in &docs {
+                for facts in extract(doc, &FactOptions::default()) {
+                    let before = format!("{facts:?}");
+                    stacks += usize::from(matches!(facts, Facts::Stack(_)));
+                    let after = format!("{:?}", Packed::pack(facts, true).unpack());
+                    assert_eq!(before, after, "{path}");
+                }
+            }
+        }
+        stacks
+    }
+
+    #[test]
+    fn unpacking_gives_back_what_was_packed() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        assert!(round_trip_under(&root.join("samples")) > 40);
+        let corpus = root.join("../shared/corpus/eksctl");
+        if corpus.is_dir() {
+            assert!(round_trip_under(&corpus) > 0);
+        } else {
+            eprintln!("skipped the eksctl corpus: {} is absent", corpus.display());
+        }
+    }
+
+    #[test]
+    fn a_quoted_line_survives_packing() {
+        let mut facts = extract_one(
+            "t.yaml",
+            "Resources:\n  E:\n    Type: AWS::EKS::AccessEntry\n    Properties:\n      ClusterName: c\n      PrincipalArn: arn:aws:iam::1:role/r\n",
+        );
+        let Facts::Stack(s) = &mut facts else { panic!("{facts:?}") };
+        s.entries[0].location.source_line = Some(Arc::new("    Type: AWS::EKS::AccessEntry".to_owned()));
+        let before = format!("{facts:?}");
+        assert!(before.contains("source_line: Some(\"    Type: AWS::EKS::AccessEntry"), "{before}");
+        assert_eq!(format!("{:?}", Packed::pack(facts, false).unpack()), before);
+    }
+
+    fn extract_one(path: &str, text: &str) -> Facts {
+        let Outcome::Documents(docs) = recognise(&Arc::from(path), text.as_bytes().to_vec(), true) else {
+            panic!("not read")
+        };
+        extract(&docs[0], &FactOptions::default()).remove(0)
+    }
+
+    #[test]
+    fn stacks_on_one_cluster_share_a_key_and_others_do_not() {
+        let cluster =
+            extract_one("c.yaml", "Resources:\n  C:\n    Type: AWS::EKS::Cluster\n    Properties:\n      Name: prod\n");
+        let entry = extract_one(
+            "e.yaml",
+            "Resources:\n  E:\n    Type: AWS::EKS::AccessEntry\n    Properties:\n      ClusterName: prod\n      PrincipalArn: arn:aws:iam::1:role/r\n",
+        );
+        let other = extract_one(
+            "o.yaml",
+            "Resources:\n  E:\n    Type: AWS::EKS::AccessEntry\n    Properties:\n      ClusterName: dev\n      PrincipalArn: arn:aws:iam::1:role/r\n",
+        );
+        let keys = |f: Facts| Packed::pack(f, false).keys().into_owned();
+        let (c, e, o) = (keys(cluster), keys(entry), keys(other));
+        assert!(c.iter().any(|k| e.contains(k)));
+        assert!(!o.iter().any(|k| c.contains(k) || e.contains(k)));
+    }
+
+    #[test]
+    fn kinds_of_name_never_meet() {
+        assert_ne!(hash(&Key::Cluster("a")), hash(&Key::Export("a")));
+        assert_ne!(hash(&Key::Template("a")), hash(&Key::Stack("a")));
+        assert_eq!(hash(&Key::Cluster("prod")), hash(&Key::Cluster("prod")));
+    }
+}
