@@ -355,47 +355,55 @@ pub fn correlate(facts: Vec<Facts>) -> Model {
 /// alone gives the clusters, entries and targets that correlating all of
 /// the facts at once gives.
 pub fn batches(keys: &[&[u64]], at_least: usize) -> Vec<Vec<usize>> {
-    let mut parent: Vec<usize> = (0..keys.len()).collect();
-    fn root(parent: &mut [usize], mut i: usize) -> usize {
-        while parent[i] != i {
-            parent[i] = parent[parent[i]];
-            i = parent[i];
+    fn root(parent: &mut [u32], mut i: usize) -> usize {
+        while parent[i] as usize != i {
+            parent[i] = parent[parent[i] as usize];
+            i = parent[i] as usize;
         }
         i
     }
-    let mut first: HashMap<u64, usize> = HashMap::with_capacity(keys.len());
+    // Facts are counted in u32s: a sweep holds far fewer than 4 billion.
+    let mut parent: Vec<u32> = (0..keys.len()).map(index32).collect();
+    // Every (key, fact) pair, sorted: facts with one key are neighbours.
+    // Sorting pairs takes less memory than a map from key to fact.
+    let mut pairs: Vec<(u64, u32)> = Vec::with_capacity(keys.iter().map(|k| k.len()).sum());
     for (i, ks) in keys.iter().enumerate() {
-        for &k in *ks {
-            let other = *first.entry(k).or_insert(i);
-            let (a, b) = (root(&mut parent, i), root(&mut parent, other));
-            // The group's root is its first member.
+        pairs.extend(ks.iter().map(|&k| (k, index32(i))));
+    }
+    pairs.sort_unstable();
+    for w in pairs.windows(2) {
+        if w[0].0 == w[1].0 {
+            let (a, b) = (root(&mut parent, w[0].1 as usize), root(&mut parent, w[1].1 as usize));
+            // A group's root is its first fact.
             if a != b {
-                parent[a.max(b)] = a.min(b);
+                parent[a.max(b)] = index32(a.min(b));
             }
         }
     }
-    drop(first);
-    let mut groups: Vec<Vec<usize>> = Vec::new();
-    let mut group_of: HashMap<usize, usize> = HashMap::new();
-    for i in 0..keys.len() {
-        let r = root(&mut parent, i);
-        let g = *group_of.entry(r).or_insert_with(|| {
-            groups.push(Vec::new());
-            groups.len() - 1
-        });
-        groups[g].push(i);
-    }
+    drop(pairs);
+    // Facts in the order of their group's first fact, then input order;
+    // cut into batches between groups.
+    let mut order: Vec<(u32, u32)> = (0..keys.len()).map(|i| (index32(root(&mut parent, i)), index32(i))).collect();
+    drop(parent);
+    order.sort_unstable();
     let mut batches: Vec<Vec<usize>> = Vec::new();
-    for group in groups {
-        match batches.last_mut() {
-            Some(last) if last.len() < at_least.max(1) => last.extend(group),
-            _ => batches.push(group),
+    let mut at = 0;
+    while at < order.len() {
+        let mut end = at;
+        while end < order.len() && (end - at < at_least.max(1) || order[end].0 == order[end - 1].0) {
+            end += 1;
         }
-    }
-    for b in &mut batches {
-        b.sort_unstable();
+        let mut batch: Vec<usize> = order[at..end].iter().map(|&(_, i)| i as usize).collect();
+        batch.sort_unstable();
+        batches.push(batch);
+        at = end;
     }
     batches
+}
+
+/// A fact's index as a u32 (see [`batches`]).
+fn index32(i: usize) -> u32 {
+    u32::try_from(i).unwrap_or(u32::MAX)
 }
 
 /// Finds the nested stacks among `stacks` (by the template file a parent
@@ -494,6 +502,19 @@ fn match_deployed(model: &mut Model) {
 #[cfg(test)]
 mod tests {
     use std::sync::Arc;
+
+    #[test]
+    fn batches_keep_groups_whole_and_facts_in_input_order() {
+        // 0-3 and 1-4 through shared keys, 2 and 5 alone (5 has none).
+        let keys: [&[u64]; 6] = [&[7], &[9, 1], &[3], &[7, 8], &[1], &[]];
+        assert_eq!(super::batches(&keys, 1), vec![vec![0, 3], vec![1, 4], vec![2], vec![5]]);
+        assert_eq!(super::batches(&keys, 3), vec![vec![0, 1, 3, 4], vec![2, 5]]);
+        assert_eq!(super::batches(&keys, usize::MAX), vec![vec![0, 1, 2, 3, 4, 5]]);
+        // A chain joins its ends.
+        let chain: [&[u64]; 4] = [&[1], &[2], &[1, 3], &[3, 2]];
+        assert_eq!(super::batches(&chain, 1), vec![vec![0, 1, 2, 3]]);
+        assert!(super::batches(&[], 5).is_empty());
+    }
 
     use super::*;
     use crate::facts::{AuthMode, ExportFact, ModeSource, StackRole, Via};

@@ -108,22 +108,21 @@ struct Folded {
     templates: AtomicUsize,
     cluster_configs: AtomicUsize,
     contexts: AtomicUsize,
+    deployed: AtomicUsize,
     declared: std::sync::Mutex<Declared>,
     guard: std::sync::Mutex<Vec<rules::guard::Pending>>,
 }
 
 impl Folded {
-    /// `unit`, unless it was analysed and gave no facts: then it is counted
-    /// (and its templates kept for Guard) rather than kept whole.
+    /// `unit`, unless it was analysed (its facts already taken): then it is
+    /// counted (and its templates kept for Guard) rather than kept whole.
     fn keep(&self, unit: Unit) -> Option<Unit> {
-        let Unit::Analysed { documents, facts, guard, declared, .. } = &unit else { return Some(unit) };
-        if !facts.is_empty() || documents.deployed > 0 {
-            return Some(unit);
-        }
+        let Unit::Analysed { documents, guard, declared, .. } = &unit else { return Some(unit) };
         self.analysed.fetch_add(1, Ordering::Relaxed);
         self.templates.fetch_add(documents.templates, Ordering::Relaxed);
         self.cluster_configs.fetch_add(documents.cluster_configs, Ordering::Relaxed);
         self.contexts.fetch_add(documents.contexts, Ordering::Relaxed);
+        self.deployed.fetch_add(documents.deployed, Ordering::Relaxed);
         if !declared.0.is_empty() {
             self.declared.lock().unwrap_or_else(std::sync::PoisonError::into_inner).union(declared);
         }
@@ -257,7 +256,7 @@ fn scan_in_pool(config: &ScanConfig, progress: &dyn Progress) -> Report {
     // tell background inputs apart; a sweep needing neither streams them.
     let unlisted = config.skip_source_lines && config.context_roots.is_empty();
     let folded = Folded::default();
-    let (found, mut units) = std::thread::scope(|scope| {
+    let (found, mut chunks) = std::thread::scope(|scope| {
         let discovery = scope.spawn(move || {
             let mut found = discover::Discovery::streaming(stream);
             if unlisted {
@@ -280,37 +279,50 @@ fn scan_in_pool(config: &ScanConfig, progress: &dyn Progress) -> Report {
             progress.start(found.count());
             (found, background)
         });
-        // Tagged with the input's index and the unit's place in it (an
-        // archive holds many). A unit that leaves later stages nothing is
-        // counted where it is read and not kept, so that a sweep's memory
-        // does not grow with the templates that hold no EKS resource.
-        let units: Vec<((usize, usize), Unit)> = found_inputs
-            .into_iter()
-            .par_bridge()
-            .flat_map_iter(|batch: Vec<(usize, load::Input)>| {
-                let folded = &folded;
-                batch.into_iter().flat_map(move |(index, input)| {
-                    load_input(&input, config, progress)
-                        .into_iter()
-                        .enumerate()
-                        .filter_map(move |(k, u)| if fold { folded.keep(u) } else { Some(u) }.map(|u| ((index, k), u)))
-                })
-            })
-            .collect();
+        // Each batch of inputs the walk sends gives a chunk: its units,
+        // tagged with the input's index (background inputs are told apart
+        // by it), and their facts, taken out of the units in input order.
+        // Chunks are collected as they are, not copied into one vector: a
+        // sweep's facts are held once. A unit that leaves later stages
+        // nothing but counts is counted where it is read and not kept, so
+        // that a sweep's memory holds facts, not one record per input.
+        let chunks = std::sync::Mutex::new(Vec::new());
+        found_inputs.into_iter().par_bridge().for_each(|batch: Vec<(usize, load::Input)>| {
+            let Some(first) = batch.first().map(|(index, _)| *index) else { return };
+            let (mut units, mut facts) = (Vec::new(), Vec::new());
+            for (index, input) in batch {
+                for mut unit in load_input(&input, config, progress) {
+                    if let Unit::Analysed { facts: f, .. } = &mut unit {
+                        facts.append(&mut std::mem::take(f));
+                    }
+                    if let Some(unit) = if fold { folded.keep(unit) } else { Some(unit) } {
+                        units.push((index, unit));
+                    }
+                }
+            }
+            if !units.is_empty() || !facts.is_empty() {
+                units.shrink_to_fit();
+                facts.shrink_to_fit();
+                chunks.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push((first, units, facts));
+            }
+        });
         let found = discovery.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        (found, units)
+        (found, chunks.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner))
     });
     let (found, background) = found;
-    // Back in input order, whatever order the workers took them in.
-    units.sort_unstable_by_key(|(at, _)| *at);
+    // Back in input order, whatever order the workers took them in: the
+    // walk sends inputs in order, in batches of consecutive indices.
+    chunks.sort_unstable_by_key(|(first, _, _)| *first);
+    let mut all_facts: Vec<Packed> = Vec::with_capacity(chunks.iter().map(|(_, _, f)| f.len()).sum());
+    let mut units = Vec::with_capacity(chunks.iter().map(|(_, u, _)| u.len()).sum());
+    for (_, u, f) in chunks {
+        all_facts.extend(f);
+        units.extend(u);
+    }
     let mut errors: Vec<InputError> =
         found.errors.into_iter().map(|(path, e)| InputError { path, message: e.to_string() }).collect();
     let mut skipped: Vec<Skipped> = found.skipped.into_iter().map(|(path, reason)| Skipped { path, reason }).collect();
     let mut summary = Summary::default();
-    // Sized to fit: at the end of a sweep facts are most of the memory.
-    let mut all_facts = Vec::with_capacity(
-        units.iter().map(|(_, u)| if let Unit::Analysed { facts, .. } = u { facts.len() } else { 0 }).sum(),
-    );
     let mut checked = Vec::new();
     let mut guard_inputs = Vec::new();
     // Units read under `--context-root` only: facts, nothing reported.
@@ -319,23 +331,23 @@ fn scan_in_pool(config: &ScanConfig, progress: &dyn Progress) -> Report {
     summary.templates += folded.templates.into_inner();
     summary.cluster_configs += folded.cluster_configs.into_inner();
     summary.contexts += folded.contexts.into_inner();
+    summary.deployed += folded.deployed.into_inner();
     let mut declared = folded.declared.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
     guard_inputs.extend(folded.guard.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner));
-    for ((index, _), unit) in units {
+    for (index, unit) in units {
         if let Unit::Analysed { declared: d, .. } = &unit {
             declared.union(d);
         }
         if index >= background {
             summary.context_only += 1;
-            if let Unit::Analysed { path, facts, guard, .. } = unit {
+            if let Unit::Analysed { path, guard, .. } = unit {
                 guard_inputs.extend(guard);
-                all_facts.extend(facts);
                 context_only.insert(path);
             }
             continue;
         }
         match unit {
-            Unit::Analysed { path, documents, facts, guard, .. } => {
+            Unit::Analysed { path, documents, guard, .. } => {
                 // Deployed templates are compared, not checked by the rules.
                 if !config.skip_checked_list && documents.deployed == 0 {
                     checked.push(path);
@@ -346,7 +358,6 @@ fn scan_in_pool(config: &ScanConfig, progress: &dyn Progress) -> Report {
                 summary.cluster_configs += documents.cluster_configs;
                 summary.contexts += documents.contexts;
                 summary.deployed += documents.deployed;
-                all_facts.extend(facts);
             }
             Unit::Skipped(s) => skipped.push(s),
             Unit::Error(e) => errors.push(e),
@@ -382,30 +393,30 @@ fn scan_in_pool(config: &ScanConfig, progress: &dyn Progress) -> Report {
     // held for the whole sweep.
     let whole = config.guard.is_some() || config.relations;
     let batches = if whole {
-        vec![std::mem::take(&mut all_facts)]
+        vec![(0..all_facts.len()).collect()]
     } else {
         let keys: Vec<std::borrow::Cow<'_, [u64]>> = all_facts.iter().map(Packed::keys).collect();
         let keys: Vec<&[u64]> = keys.iter().map(|k| &**k).collect();
-        let batches = correlate::batches(&keys, config.batch_facts.unwrap_or(BATCH_FACTS));
-        let mut slots: Vec<Option<Packed>> = std::mem::take(&mut all_facts).into_iter().map(Some).collect();
-        batches.into_iter().map(|b| b.into_iter().filter_map(|i| slots[i].take()).collect()).collect()
+        correlate::batches(&keys, config.batch_facts.unwrap_or(BATCH_FACTS))
     };
     stages.end("group");
-    let mut whole_model = None;
-    let mut checked_apart: Vec<Checked> = if whole {
-        let model = correlate::correlate(batches.into_iter().flatten().map(Packed::unpack).collect());
-        let checked = Checked::of(&model, &config.rules);
-        whole_model = Some(model);
-        vec![checked]
-    } else {
-        batches
-            .into_par_iter()
-            .map(|batch: Vec<Packed>| {
-                let model = correlate::correlate(batch.into_iter().map(Packed::unpack).collect());
-                Checked::of(&model, &config.rules)
-            })
-            .collect()
+    // One batch after another, each unpacked and checked in parallel; its
+    // packed facts are freed as it is unpacked.
+    let mut slots: Vec<Option<Packed>> = all_facts.into_iter().map(Some).collect();
+    let unpack = |batch: &[usize], slots: &mut [Option<Packed>]| -> Vec<Facts> {
+        let packed: Vec<Packed> = batch.iter().filter_map(|&i| slots[i].take()).collect();
+        packed.into_par_iter().map(Packed::unpack).collect()
     };
+    let mut whole_model = None;
+    let mut checked_apart: Vec<Checked> = Vec::with_capacity(batches.len() + 1);
+    for batch in &batches {
+        let model = correlate::correlate(unpack(batch, &mut slots));
+        checked_apart.push(Checked::of(&model, &config.rules));
+        if whole {
+            whole_model = Some(model);
+        }
+    }
+    drop(slots);
     let suppressions = correlate::Model { suppressions, ..correlate::Model::default() };
     checked_apart.push(Checked::of(&suppressions, &config.rules));
     let suppressions = suppressions.suppressions;

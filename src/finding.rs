@@ -54,10 +54,8 @@ impl Serialize for Location {
             s.serialize_field("column", &self.column)?;
             return s.end();
         }
-        let spot = SPOTS.with(|spots| {
-            let mut spots = spots.borrow_mut();
-            let spots = spots.as_mut()?;
-            Some((spots.path(&self.path), spots.pointer(&self.pointer), spots.line(self.source_line.as_ref())))
+        let spot = collecting(|spots| {
+            (spots.path(&self.path), spots.pointer(&self.pointer), spots.line(self.source_line.as_ref()))
         });
         let Some((path, pointer, line)) = spot else {
             return Err(S::Error::custom("a location is packed only while spots are collected"));
@@ -74,28 +72,26 @@ impl<'de> Deserialize<'de> for Location {
             return Err(D::Error::custom("a location is read back only from packed facts"));
         }
         let (path, pointer, quoted, line, column) = <(u32, u32, u32, u32, u32)>::deserialize(deserializer)?;
-        SPOTS.with(|spots| {
-            let spots = spots.borrow();
-            let spots = spots.as_ref().ok_or_else(|| D::Error::custom("packed facts read without their spots"))?;
-            let missing = || D::Error::custom("a packed location names a spot its facts do not hold");
+        let location = lent(|spots| {
             let source_line = match quoted.checked_sub(1) {
                 None => None,
-                Some(i) => Some(spots.lines.get(i as usize).ok_or_else(missing)?.clone()),
+                Some(i) => Some(spots.lines.get(i as usize)?.clone()),
             };
-            Ok(Location {
-                path: spots.paths.get(path as usize).ok_or_else(missing)?.clone(),
-                pointer: spots.pointers.get(pointer as usize).ok_or_else(missing)?.clone(),
+            Some(Location {
+                path: spots.paths.get(path as usize)?.clone(),
+                pointer: spots.pointers.get(pointer as usize)?.clone(),
                 line,
                 column,
                 source_line,
             })
-        })
+        });
+        location.ok_or_else(|| D::Error::custom("a packed location names no spot its facts hold, or none are lent"))
     }
 }
 
 thread_local! {
     /// The spots being collected or lent on this thread, if any.
-    static SPOTS: RefCell<Option<Spots>> = const { RefCell::new(None) };
+    static SPOTS: RefCell<Option<InUse>> = const { RefCell::new(None) };
 }
 
 /// The shared parts of the locations of one packed value: its paths,
@@ -107,40 +103,20 @@ thread_local! {
 /// once and their locations' shared parts as pointers, not copies.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Spots {
+    paths: Box<[Arc<str>]>,
+    pointers: Box<[Pointer]>,
+    lines: Box<[Arc<String>]>,
+}
+
+/// [`Spots`] being filled in.
+#[derive(Default)]
+struct Collecting {
     paths: Vec<Arc<str>>,
     pointers: Vec<Pointer>,
     lines: Vec<Arc<String>>,
 }
 
-impl Spots {
-    /// Runs `pack` with empty spots that the locations it serialises fill
-    /// in; gives its result and the spots, sized to fit.
-    pub fn collect<T>(pack: impl FnOnce() -> T) -> (T, Spots) {
-        let outer = SPOTS.with(|s| s.replace(Some(Spots::default())));
-        let packed = pack();
-        let mut spots = SPOTS.with(|s| s.replace(outer)).unwrap_or_default();
-        spots.paths.shrink_to_fit();
-        spots.pointers.shrink_to_fit();
-        spots.lines.shrink_to_fit();
-        (packed, spots)
-    }
-
-    /// Runs `unpack` with these spots, for the locations it deserialises.
-    pub fn lend<T>(self, unpack: impl FnOnce() -> T) -> T {
-        let outer = SPOTS.with(|s| s.replace(Some(self)));
-        let unpacked = unpack();
-        SPOTS.with(|s| s.replace(outer));
-        unpacked
-    }
-
-    /// The heap bytes the tables hold (their own entries, not the shared
-    /// text they point to).
-    pub fn heap_bytes(&self) -> usize {
-        self.paths.capacity() * std::mem::size_of::<Arc<str>>()
-            + self.pointers.capacity() * std::mem::size_of::<Pointer>()
-            + self.lines.capacity() * std::mem::size_of::<Arc<String>>()
-    }
-
+impl Collecting {
     fn path(&mut self, path: &Arc<str>) -> u32 {
         index_of(&mut self.paths, path)
     }
@@ -153,6 +129,62 @@ impl Spots {
     fn line(&mut self, line: Option<&Arc<String>>) -> u32 {
         line.map_or(0, |l| index_of(&mut self.lines, l) + 1)
     }
+}
+
+/// What this thread's serialisers and deserialisers of locations use.
+enum InUse {
+    Collecting(Collecting),
+    Lent(Spots),
+}
+
+impl Spots {
+    /// Runs `pack` with empty spots that the locations it serialises fill
+    /// in; gives its result and the spots.
+    pub fn collect<T>(pack: impl FnOnce() -> T) -> (T, Spots) {
+        let outer = SPOTS.with(|s| s.replace(Some(InUse::Collecting(Collecting::default()))));
+        let packed = pack();
+        let spots = match SPOTS.with(|s| s.replace(outer)) {
+            Some(InUse::Collecting(c)) => Spots {
+                paths: c.paths.into_boxed_slice(),
+                pointers: c.pointers.into_boxed_slice(),
+                lines: c.lines.into_boxed_slice(),
+            },
+            _ => Spots::default(),
+        };
+        (packed, spots)
+    }
+
+    /// Runs `unpack` with these spots, for the locations it deserialises.
+    pub fn lend<T>(self, unpack: impl FnOnce() -> T) -> T {
+        let outer = SPOTS.with(|s| s.replace(Some(InUse::Lent(self))));
+        let unpacked = unpack();
+        SPOTS.with(|s| s.replace(outer));
+        unpacked
+    }
+
+    /// The heap bytes the tables hold (their own entries, not the shared
+    /// text they point to).
+    pub fn heap_bytes(&self) -> usize {
+        std::mem::size_of_val(&*self.paths)
+            + std::mem::size_of_val(&*self.pointers)
+            + std::mem::size_of_val(&*self.lines)
+    }
+}
+
+/// The spots being collected on this thread, if any.
+fn collecting<T>(f: impl FnOnce(&mut Collecting) -> T) -> Option<T> {
+    SPOTS.with(|s| match &mut *s.borrow_mut() {
+        Some(InUse::Collecting(c)) => Some(f(c)),
+        _ => None,
+    })
+}
+
+/// The spots lent to this thread, if any.
+fn lent<T>(f: impl FnOnce(&Spots) -> Option<T>) -> Option<T> {
+    SPOTS.with(|s| match &*s.borrow() {
+        Some(InUse::Lent(spots)) => f(spots),
+        _ => None,
+    })
 }
 
 /// Where `item` is in `table`, added at the end when it is not there (a
@@ -170,7 +202,7 @@ fn index_of<T: Clone + PartialEq>(table: &mut Vec<T>, item: &T) -> u32 {
 /// facts: one index into the [`Spots`] for a binary format, the text for
 /// people.
 pub mod spot_path {
-    use super::{Arc, Deserialize, Deserializer, SPOTS, Serialize, Serializer};
+    use super::{Arc, Deserialize, Deserializer, Serialize, Serializer, collecting, lent};
     use serde::de::Error as _;
     use serde::ser::Error as _;
 
@@ -178,7 +210,7 @@ pub mod spot_path {
         if serializer.is_human_readable() {
             return serializer.serialize_str(path);
         }
-        let at = SPOTS.with(|spots| spots.borrow_mut().as_mut().map(|spots| spots.path(path)));
+        let at = collecting(|spots| spots.path(path));
         at.ok_or_else(|| S::Error::custom("a path is packed only while spots are collected"))?.serialize(serializer)
     }
 
@@ -187,13 +219,8 @@ pub mod spot_path {
             return Ok(Arc::from(String::deserialize(deserializer)?));
         }
         let at = u32::deserialize(deserializer)? as usize;
-        SPOTS.with(|spots| {
-            spots
-                .borrow()
-                .as_ref()
-                .and_then(|spots| spots.paths.get(at).cloned())
-                .ok_or_else(|| D::Error::custom("a packed path names a spot its facts do not hold"))
-        })
+        lent(|spots| spots.paths.get(at).cloned())
+            .ok_or_else(|| D::Error::custom("a packed path names no spot its facts hold, or none are lent"))
     }
 }
 
