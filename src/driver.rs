@@ -81,7 +81,7 @@ enum Unit {
     Analysed {
         path: std::sync::Arc<str>,
         documents: DocCounts,
-        facts: Vec<Packed>,
+        facts: Vec<Facts>,
         guard: Vec<rules::guard::Pending>,
         /// Which of the scan's `--parameter` names the unit's templates
         /// declare (see [`Declared`]).
@@ -302,7 +302,10 @@ fn scan_in_pool(config: &ScanConfig, progress: &dyn Progress) -> Report {
             }
             if !units.is_empty() || !facts.is_empty() {
                 units.shrink_to_fit();
-                facts.shrink_to_fit();
+                // Packed together once the batch's documents are freed, so
+                // that what a sweep keeps is made in one place rather than
+                // between the pages of the next inputs' allocations.
+                let facts = Packed::pack_all(facts, config.facts.every_stack);
                 chunks.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push((first, units, facts));
             }
         });
@@ -668,11 +671,6 @@ fn analyse(loaded: load::Loaded, input: &load::Input, options: &FactOptions, for
                 }
                 facts.extend(facts::extract(doc, options));
             }
-            drop(docs);
-            // Packed once the document and its bytes are freed, so that what
-            // a sweep keeps fills the space they left rather than sitting
-            // between it and the next input's allocations.
-            let facts = facts.into_iter().map(|f| Packed::pack(f, options.every_stack)).collect();
             Unit::Analysed { path, documents, facts, guard, declared }
         }
     }
@@ -697,7 +695,7 @@ fn analyse_deployed(loaded: load::Loaded, input: &load::Input, options: &FactOpt
             declared.union(&Declared::of(t, options));
         }
         match facts::extract_deployed(doc, options) {
-            Some(stack) => facts.push(Packed::pack(Facts::Deployed(Box::new(stack)), true)),
+            Some(stack) => facts.push(Facts::Deployed(Box::new(stack))),
             None if input.explicit && path == input.path => {
                 return Unit::Error(InputError {
                     path,

@@ -134,12 +134,13 @@ impl Collecting {
 /// What this thread's serialisers and deserialisers of locations use.
 enum InUse {
     Collecting(Collecting),
-    Lent(Spots),
+    Lent(Arc<Spots>),
 }
 
 impl Spots {
     /// Runs `pack` with empty spots that the locations it serialises fill
-    /// in; gives its result and the spots.
+    /// in (one value or many: many share one set of spots); gives its
+    /// result and the spots.
     pub fn collect<T>(pack: impl FnOnce() -> T) -> (T, Spots) {
         let outer = SPOTS.with(|s| s.replace(Some(InUse::Collecting(Collecting::default()))));
         let packed = pack();
@@ -155,8 +156,8 @@ impl Spots {
     }
 
     /// Runs `unpack` with these spots, for the locations it deserialises.
-    pub fn lend<T>(self, unpack: impl FnOnce() -> T) -> T {
-        let outer = SPOTS.with(|s| s.replace(Some(InUse::Lent(self))));
+    pub fn lend<T>(self: &Arc<Self>, unpack: impl FnOnce() -> T) -> T {
+        let outer = SPOTS.with(|s| s.replace(Some(InUse::Lent(Arc::clone(self)))));
         let unpacked = unpack();
         SPOTS.with(|s| s.replace(outer));
         unpacked

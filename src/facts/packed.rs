@@ -1,20 +1,25 @@
 //! Packed facts: what a sweep keeps of each stack until correlation.
 //!
-//! Takes the [`Facts`] of one document, as extraction gives them; gives
-//! them [`Packed`]: a stack's facts written into one compact byte string
-//! (postcard) beside the [`Spots`] its locations share, and the
-//! [`Keys`] by which correlation can tell, without unpacking anything,
-//! which stacks may bear on each other (a cluster name, an export, a
-//! nested template, a stack name). Unpacking gives back exactly the facts
-//! that were packed.
+//! Takes the [`Facts`] of a batch of documents, as extraction gives them;
+//! gives them [`Packed`], one per fact, in order. The stacks' facts are
+//! written together into one compact byte string (postcard) beside the
+//! [`Spots`] their locations share (paths, pointers, quoted lines), and
+//! each stack has the [`Keys`] by which correlation can tell, without
+//! unpacking anything, which stacks may bear on each other (a cluster
+//! name, an export, a template file, a stack name). Unpacking gives back
+//! exactly the facts that were packed.
 //!
 //! Facts in their working form cost about 1.3 KB per access entry and
 //! 1.5 KB per cluster (fields, vectors, boxes and allocator rounding);
-//! packed, a stack costs its text and a few bytes per field. Correlation
-//! then unpacks one group of related stacks at a time, so that a sweep's
-//! memory holds the working form of a group, not of the corpus.
+//! packed, a stack costs its text and a few bytes per field, and a batch of
+//! stacks a handful of allocations made together once its documents are
+//! freed, so that what a sweep keeps is dense rather than scattered among
+//! the pages its transient allocations used. Correlation then unpacks one
+//! group of related stacks at a time: a sweep holds the working form of a
+//! group, not of the corpus.
 
 use std::hash::{Hash, Hasher};
+use std::sync::Arc;
 
 use super::{Facts, StackFacts, TargetRef, suppress::Suppression};
 use crate::correlate::stack_key;
@@ -30,12 +35,21 @@ pub enum Packed {
     Suppressions(Vec<Suppression>),
 }
 
-/// A stack's facts, packed, with the keys that relate it to others.
+/// A stack's facts, packed: its place in the [`Chunk`] it was packed in.
 #[derive(Debug)]
 pub struct PackedStack {
+    chunk: Arc<Chunk>,
+    bytes: (u32, u32),
+    keys: (u32, u32),
+}
+
+/// The packed stacks of one batch of documents, together: their bytes one
+/// after another, their keys, and the spots their locations share.
+#[derive(Debug)]
+pub struct Chunk {
     bytes: Box<[u8]>,
-    spots: Spots,
-    keys: Keys,
+    keys: Box<[u64]>,
+    spots: Arc<Spots>,
 }
 
 /// What may relate a stack (or live cluster) to others: 64-bit hashes of
@@ -69,7 +83,7 @@ fn hash(key: &Key<'_>) -> u64 {
 /// The keys of a stack's facts. `by_stack_name`: `--deployed` is in use,
 /// and stacks of one name are compared with the deployed template of that
 /// name (otherwise stack names relate nothing, and many stacks share one).
-pub fn keys(s: &StackFacts, by_stack_name: bool) -> Keys {
+pub fn stack_keys(s: &StackFacts, by_stack_name: bool) -> Keys {
     let mut keys = vec![hash(&Key::Template(&s.path))];
     let target = |t: &TargetRef, keys: &mut Vec<u64>| match t {
         TargetRef::Name { name, .. } => keys.push(hash(&Key::Cluster(name))),
@@ -110,41 +124,70 @@ pub fn keys(s: &StackFacts, by_stack_name: bool) -> Keys {
 }
 
 impl PackedStack {
-    /// Packs `stack`. Facts that do not serialise (a bug, not an input's
-    /// fault) panic here, where the stack is known, not at unpacking.
-    pub fn pack(stack: &StackFacts, by_stack_name: bool) -> Self {
-        let (bytes, spots) = Spots::collect(|| postcard::to_allocvec(stack));
-        let bytes = bytes.unwrap_or_else(|e| panic!("the facts of {} do not pack: {e}", stack.path));
-        Self { bytes: bytes.into_boxed_slice(), spots, keys: keys(stack, by_stack_name) }
-    }
-
     /// The facts that were packed.
     pub fn unpack(self) -> Box<StackFacts> {
-        let Self { bytes, spots, .. } = self;
-        let stack = spots.lend(|| postcard::from_bytes::<StackFacts>(&bytes));
+        let (from, to) = (self.bytes.0 as usize, self.bytes.1 as usize);
+        let stack = self.chunk.spots.lend(|| postcard::from_bytes::<StackFacts>(&self.chunk.bytes[from..to]));
         // Packed by this process from facts that serialise: cannot fail
         // unless packing and unpacking disagree, which tests check.
         Box::new(stack.unwrap_or_else(|e| panic!("packed facts do not unpack: {e}")))
     }
 
     pub fn keys(&self) -> &[u64] {
-        &self.keys
-    }
-
-    /// The heap bytes it holds (not the text its spots share).
-    pub fn heap_bytes(&self) -> usize {
-        self.bytes.len() + self.spots.heap_bytes() + self.keys.len() * 8
+        &self.chunk.keys[self.keys.0 as usize..self.keys.1 as usize]
     }
 }
 
 impl Packed {
-    /// Packs one document's facts.
-    pub fn pack(facts: Facts, by_stack_name: bool) -> Self {
+    /// Packs the facts of a batch of documents, in order, into one chunk.
+    /// Facts that do not serialise (a bug, not an input's fault) panic
+    /// here, where the stack is known, not at unpacking.
+    pub fn pack_all(facts: Vec<Facts>, by_stack_name: bool) -> Vec<Packed> {
+        if !facts.iter().any(|f| matches!(f, Facts::Stack(_) | Facts::Deployed(_))) {
+            return facts.into_iter().map(Packed::small).collect();
+        }
+        let span = |from: usize, to: usize| (index32(from), index32(to));
+        let mut spans = Vec::with_capacity(facts.len());
+        let mut keys = Vec::new();
+        let (bytes, spots) = Spots::collect(|| {
+            let mut bytes = Vec::new();
+            for f in &facts {
+                let (Facts::Stack(stack) | Facts::Deployed(stack)) = f else { continue };
+                let (from, from_keys) = (bytes.len(), keys.len());
+                bytes = postcard::to_extend(&**stack, bytes)
+                    .unwrap_or_else(|e| panic!("the facts of {} do not pack: {e}", stack.path));
+                keys.extend_from_slice(&stack_keys(stack, by_stack_name || matches!(f, Facts::Deployed(_))));
+                spans.push((span(from, bytes.len()), span(from_keys, keys.len())));
+            }
+            bytes
+        });
+        // Made once the facts are packed, sized to fit, one after another.
+        let chunk =
+            Arc::new(Chunk { bytes: bytes.into_boxed_slice(), keys: keys.into_boxed_slice(), spots: Arc::new(spots) });
+        let mut spans = spans.into_iter();
+        facts
+            .into_iter()
+            .map(|f| {
+                let mut stack = || {
+                    let (bytes, keys) = spans.next().unwrap_or_default();
+                    PackedStack { chunk: Arc::clone(&chunk), bytes, keys }
+                };
+                match f {
+                    Facts::Stack(_) => Packed::Stack(stack()),
+                    Facts::Deployed(_) => Packed::Deployed(stack()),
+                    other => Packed::small(other),
+                }
+            })
+            .collect()
+    }
+
+    /// Facts kept as they are.
+    fn small(facts: Facts) -> Self {
         match facts {
-            Facts::Stack(s) => Self::Stack(PackedStack::pack(&s, by_stack_name)),
-            Facts::Deployed(s) => Self::Deployed(PackedStack::pack(&s, true)),
             Facts::Live(l) => Self::Live(l),
             Facts::Suppressions(s) => Self::Suppressions(s),
+            // Packed by [`Packed::pack_all`].
+            Facts::Stack(s) | Facts::Deployed(s) => panic!("{} was not packed", s.path),
         }
     }
 
@@ -169,6 +212,12 @@ impl Packed {
     }
 }
 
+/// A place in a chunk as a u32: a batch of documents packs far fewer than
+/// 4 GiB of facts.
+fn index32(i: usize) -> u32 {
+    u32::try_from(i).unwrap_or(u32::MAX)
+}
+
 #[cfg(test)]
 mod tests {
     use std::path::Path;
@@ -180,23 +229,33 @@ mod tests {
 
     /// Every fact of every file under `dir`, packed and unpacked, is the
     /// fact it was (compared by its full `Debug` text: every field, every
-    /// location with its pointer and quoted line). Gives the stacks seen.
-    fn round_trip_under(dir: &Path) -> usize {
+    /// location with its pointer and quoted line). Facts are packed in
+    /// chunks of `per_chunk` files, as a sweep packs a batch of inputs.
+    /// Gives the stacks seen.
+    fn round_trip_under(dir: &Path, per_chunk: usize) -> usize {
         let mut stacks = 0;
-        for entry in walkdir::WalkDir::new(dir).sort_by_file_name().into_iter().filter_map(Result::ok) {
-            if !entry.file_type().is_file() {
-                continue;
-            }
-            let Ok(bytes) = std::fs::read(entry.path()) else { continue };
-            let path: Arc<str> = Arc::from(entry.path().to_string_lossy().as_ref());
-            let Outcome::Documents(docs) = recognise(&path, bytes, true) else { continue };
-            for doc in &docs {
-                for facts in extract(doc, &FactOptions::default()) {
-                    let before = format!("{facts:?}");
-                    stacks += usize::from(matches!(facts, Facts::Stack(_)));
-                    let after = format!("{:?}", Packed::pack(facts, true).unpack());
-                    assert_eq!(before, after, "{path}");
+        let files: Vec<_> = walkdir::WalkDir::new(dir)
+            .sort_by_file_name()
+            .into_iter()
+            .filter_map(Result::ok)
+            .filter(|e| e.file_type().is_file())
+            .collect();
+        for files in files.chunks(per_chunk) {
+            let mut facts = Vec::new();
+            for entry in files {
+                let Ok(bytes) = std::fs::read(entry.path()) else { continue };
+                let path: Arc<str> = Arc::from(entry.path().to_string_lossy().as_ref());
+                let Outcome::Documents(docs) = recognise(&path, bytes, true) else { continue };
+                for doc in &docs {
+                    facts.extend(extract(doc, &FactOptions::default()));
                 }
+            }
+            stacks += facts.iter().filter(|f| matches!(f, Facts::Stack(_))).count();
+            let before: Vec<String> = facts.iter().map(|f| format!("{f:?}")).collect();
+            let packed = Packed::pack_all(facts, true);
+            assert_eq!(packed.len(), before.len());
+            for (p, before) in packed.into_iter().zip(before) {
+                assert_eq!(before, format!("{:?}", p.unpack()));
             }
         }
         stacks
@@ -205,10 +264,12 @@ mod tests {
     #[test]
     fn unpacking_gives_back_what_was_packed() {
         let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-        assert!(round_trip_under(&root.join("samples")) > 40);
+        for per_chunk in [1, 64, usize::MAX] {
+            assert!(round_trip_under(&root.join("samples"), per_chunk) > 40);
+        }
         let corpus = root.join("../shared/corpus/eksctl");
         if corpus.is_dir() {
-            assert!(round_trip_under(&corpus) > 0);
+            assert!(round_trip_under(&corpus, 64) > 0);
         } else {
             eprintln!("skipped the eksctl corpus: {} is absent", corpus.display());
         }
@@ -224,7 +285,11 @@ mod tests {
         s.entries[0].location.source_line = Some(Arc::new("    Type: AWS::EKS::AccessEntry".to_owned()));
         let before = format!("{facts:?}");
         assert!(before.contains("source_line: Some(\"    Type: AWS::EKS::AccessEntry"), "{before}");
-        assert_eq!(format!("{:?}", Packed::pack(facts, false).unpack()), before);
+        assert_eq!(format!("{:?}", pack_one(facts).unpack()), before);
+    }
+
+    fn pack_one(facts: Facts) -> Packed {
+        Packed::pack_all(vec![facts], false).remove(0)
     }
 
     fn extract_one(path: &str, text: &str) -> Facts {
@@ -246,7 +311,7 @@ mod tests {
             "o.yaml",
             "Resources:\n  E:\n    Type: AWS::EKS::AccessEntry\n    Properties:\n      ClusterName: dev\n      PrincipalArn: arn:aws:iam::1:role/r\n",
         );
-        let keys = |f: Facts| Packed::pack(f, false).keys().into_owned();
+        let keys = |f: Facts| pack_one(f).keys().into_owned();
         let (c, e, o) = (keys(cluster), keys(entry), keys(other));
         assert!(c.iter().any(|k| e.contains(k)));
         assert!(!o.iter().any(|k| c.contains(k) || e.contains(k)));
