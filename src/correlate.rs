@@ -346,15 +346,15 @@ pub fn correlate(facts: Vec<Facts>) -> Model {
     model
 }
 
-/// Groups facts that may bear on each other, by their keys (see
-/// [`crate::facts::packed::Keys`]): facts that share a key, directly or
+/// Groups `count` facts that may bear on each other, by their keys
+/// (`keys(i)`: see [`crate::facts::packed::Keys`]): facts that share a key, directly or
 /// through others, are in one group, and a group is never split. Groups
 /// are put together into batches of at least `at_least` facts (the last
 /// may hold fewer); each batch lists its facts' indices in input order, and
 /// batches come in the order of their first facts. Correlating each batch
 /// alone gives the clusters, entries and targets that correlating all of
 /// the facts at once gives.
-pub fn batches(keys: &[&[u64]], at_least: usize) -> Vec<Vec<usize>> {
+pub fn batches<K: AsRef<[u64]>>(count: usize, keys: impl Fn(usize) -> K, at_least: usize) -> Vec<Vec<usize>> {
     fn root(parent: &mut [u32], mut i: usize) -> usize {
         while parent[i] as usize != i {
             parent[i] = parent[parent[i] as usize];
@@ -363,12 +363,12 @@ pub fn batches(keys: &[&[u64]], at_least: usize) -> Vec<Vec<usize>> {
         i
     }
     // Facts are counted in u32s: a sweep holds far fewer than 4 billion.
-    let mut parent: Vec<u32> = (0..keys.len()).map(index32).collect();
+    let mut parent: Vec<u32> = (0..count).map(index32).collect();
     // Every (key, fact) pair, sorted: facts with one key are neighbours.
     // Sorting pairs takes less memory than a map from key to fact.
-    let mut pairs: Vec<(u64, u32)> = Vec::with_capacity(keys.iter().map(|k| k.len()).sum());
-    for (i, ks) in keys.iter().enumerate() {
-        pairs.extend(ks.iter().map(|&k| (k, index32(i))));
+    let mut pairs: Vec<(u64, u32)> = Vec::with_capacity((0..count).map(|i| keys(i).as_ref().len()).sum());
+    for i in 0..count {
+        pairs.extend(keys(i).as_ref().iter().map(|&k| (k, index32(i))));
     }
     pairs.sort_unstable();
     for w in pairs.windows(2) {
@@ -383,7 +383,7 @@ pub fn batches(keys: &[&[u64]], at_least: usize) -> Vec<Vec<usize>> {
     drop(pairs);
     // Facts in the order of their group's first fact, then input order;
     // cut into batches between groups.
-    let mut order: Vec<(u32, u32)> = (0..keys.len()).map(|i| (index32(root(&mut parent, i)), index32(i))).collect();
+    let mut order: Vec<(u32, u32)> = (0..count).map(|i| (index32(root(&mut parent, i)), index32(i))).collect();
     drop(parent);
     order.sort_unstable();
     let mut batches: Vec<Vec<usize>> = Vec::new();
@@ -507,13 +507,14 @@ mod tests {
     fn batches_keep_groups_whole_and_facts_in_input_order() {
         // 0-3 and 1-4 through shared keys, 2 and 5 alone (5 has none).
         let keys: [&[u64]; 6] = [&[7], &[9, 1], &[3], &[7, 8], &[1], &[]];
-        assert_eq!(super::batches(&keys, 1), vec![vec![0, 3], vec![1, 4], vec![2], vec![5]]);
-        assert_eq!(super::batches(&keys, 3), vec![vec![0, 1, 3, 4], vec![2, 5]]);
-        assert_eq!(super::batches(&keys, usize::MAX), vec![vec![0, 1, 2, 3, 4, 5]]);
+        let batches = |keys: &[&[u64]], at_least| super::batches(keys.len(), |i| keys[i], at_least);
+        assert_eq!(batches(&keys, 1), vec![vec![0, 3], vec![1, 4], vec![2], vec![5]]);
+        assert_eq!(batches(&keys, 3), vec![vec![0, 1, 3, 4], vec![2, 5]]);
+        assert_eq!(batches(&keys, usize::MAX), vec![vec![0, 1, 2, 3, 4, 5]]);
         // A chain joins its ends.
         let chain: [&[u64]; 4] = [&[1], &[2], &[1, 3], &[3, 2]];
-        assert_eq!(super::batches(&chain, 1), vec![vec![0, 1, 2, 3]]);
-        assert!(super::batches(&[], 5).is_empty());
+        assert_eq!(batches(&chain, 1), vec![vec![0, 1, 2, 3]]);
+        assert!(batches(&[], 5).is_empty());
     }
 
     use super::*;

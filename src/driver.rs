@@ -398,9 +398,7 @@ fn scan_in_pool(config: &ScanConfig, progress: &dyn Progress) -> Report {
     let batches = if whole {
         vec![(0..all_facts.len()).collect()]
     } else {
-        let keys: Vec<std::borrow::Cow<'_, [u64]>> = all_facts.iter().map(Packed::keys).collect();
-        let keys: Vec<&[u64]> = keys.iter().map(|k| &**k).collect();
-        correlate::batches(&keys, config.batch_facts.unwrap_or(BATCH_FACTS))
+        correlate::batches(all_facts.len(), |i| all_facts[i].keys(), config.batch_facts.unwrap_or(BATCH_FACTS))
     };
     stages.end("group");
     // One batch after another, each unpacked and checked in parallel; its
