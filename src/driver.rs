@@ -327,7 +327,6 @@ fn scan_in_pool(config: &ScanConfig, progress: &dyn Progress) -> Report {
     let mut skipped: Vec<Skipped> = found.skipped.into_iter().map(|(path, reason)| Skipped { path, reason }).collect();
     let mut summary = Summary::default();
     let mut checked = Vec::new();
-    let mut guard_inputs = Vec::new();
     // Units read under `--context-root` only: facts, nothing reported.
     let mut context_only = std::collections::HashSet::new();
     summary.analysed += folded.analysed.into_inner();
@@ -336,7 +335,8 @@ fn scan_in_pool(config: &ScanConfig, progress: &dyn Progress) -> Report {
     summary.contexts += folded.contexts.into_inner();
     summary.deployed += folded.deployed.into_inner();
     let mut declared = folded.declared.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
-    guard_inputs.extend(folded.guard.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner));
+    // Moved, not copied: in a sweep every template waiting for Guard is here.
+    let mut guard_inputs = folded.guard.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
     for (index, unit) in units {
         if let Unit::Analysed { declared: d, .. } = &unit {
             declared.union(d);

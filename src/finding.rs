@@ -477,8 +477,120 @@ pub struct Finding {
     pub cluster_named_at_deploy: bool,
     pub resource: Option<String>,
     pub related: Vec<Related>,
-    /// Shared: a sweep repeats one remediation for many findings.
-    pub remediation: std::sync::Arc<str>,
+    /// Shared: a sweep repeats one remediation for many findings, and
+    /// one remediation with other clusters' names for many more.
+    pub remediation: Remedy,
+}
+
+/// A finding's remediation. Held as the text's pieces between the places
+/// where its cluster's name stands, and the name, so that findings whose
+/// fixes differ only by their cluster share the pieces (a sweep finds the
+/// same failure on many clusters; a fix runs about a kilobyte). Compares,
+/// orders, hashes, prints and serialises as the whole text.
+#[derive(Clone)]
+pub struct Remedy {
+    /// The pieces: the text is them joined by `name`.
+    parts: Arc<[Box<str>]>,
+    /// Empty when there is one piece.
+    name: Box<str>,
+}
+
+impl Remedy {
+    /// `text`, cut where `name` stands in it (not when the name is too
+    /// short to be worth it: a cut is two pieces more to hold).
+    pub fn new(text: &str, name: Option<&str>) -> Self {
+        match name.filter(|n| n.len() >= 4 && text.contains(*n)) {
+            Some(name) => Self { parts: text.split(name).map(Box::from).collect(), name: name.into() },
+            None => Self { parts: Arc::new([text.into()]), name: Box::default() },
+        }
+    }
+
+    /// The same text, with pieces shared with `shared` when they are equal.
+    pub fn sharing(mut self, shared: &mut HashSet<Arc<[Box<str>]>>) -> Self {
+        match shared.get(&self.parts) {
+            Some(same) => self.parts = Arc::clone(same),
+            None => {
+                shared.insert(Arc::clone(&self.parts));
+            }
+        }
+        self
+    }
+
+    /// The text, in the pieces it is held in.
+    pub fn pieces(&self) -> impl Iterator<Item = &str> {
+        let name: &str = &self.name;
+        self.parts.iter().enumerate().flat_map(move |(i, p)| [if i == 0 { "" } else { name }, &**p])
+    }
+
+    /// The whole text.
+    pub fn text(&self) -> Cow<'_, str> {
+        match &*self.parts {
+            [one] => Cow::Borrowed(one),
+            _ => Cow::Owned(self.pieces().collect()),
+        }
+    }
+
+    fn bytes(&self) -> impl Iterator<Item = u8> + '_ {
+        self.pieces().flat_map(str::bytes)
+    }
+}
+
+impl From<&str> for Remedy {
+    fn from(text: &str) -> Self {
+        Self::new(text, None)
+    }
+}
+
+impl From<String> for Remedy {
+    fn from(text: String) -> Self {
+        Self::new(&text, None)
+    }
+}
+
+impl fmt::Display for Remedy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.pieces().try_for_each(|p| f.write_str(p))
+    }
+}
+
+impl fmt::Debug for Remedy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&*self.text(), f)
+    }
+}
+
+impl PartialEq for Remedy {
+    fn eq(&self, other: &Self) -> bool {
+        (Arc::ptr_eq(&self.parts, &other.parts) && self.name == other.name) || self.bytes().eq(other.bytes())
+    }
+}
+
+impl Eq for Remedy {}
+
+/// As the whole text's: byte by byte, like `str`.
+impl Ord for Remedy {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.bytes().cmp(other.bytes())
+    }
+}
+
+impl PartialOrd for Remedy {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// As the whole text's `str` hash: the same whatever pieces hold it.
+impl std::hash::Hash for Remedy {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.text().hash(state);
+    }
+}
+
+impl Serialize for Remedy {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
 }
 
 impl Finding {

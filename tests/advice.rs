@@ -46,7 +46,7 @@ fn create_nodegroup_on_a_live_config_map_cluster_predicts_no_entry() {
         run(&["nodegroup-dry-run-shared-role.yaml"], &["tests/fixtures/advice/fx-live-api.json"], Some("0.175.0"));
     assert_eq!(report.summary.access_entries, 2);
     assert_eq!(rules(&report.findings), vec!["EKS006"]);
-    let fix = &report.findings[0].remediation;
+    let fix = report.findings[0].remediation.text();
     assert!(fix.contains("0.177.0") && !fix.contains("merge the"), "{fix}");
 }
 
@@ -55,7 +55,7 @@ fn entries_eksctl_writes_twice_are_not_for_the_user_to_merge() {
     for version in ["0.167.0", "0.176.0"] {
         let report = run(&["shared-role.yaml"], &[], Some(version));
         assert_eq!(rules(&report.findings), vec!["EKS006"], "{version}");
-        let fix = &report.findings[0].remediation;
+        let fix = report.findings[0].remediation.text();
         assert!(fix.contains("eksctl 0.177.0 or later") && fix.contains("own instance role"), "{fix}");
         assert!(!fix.contains("merge the"), "{fix}");
     }
@@ -68,14 +68,14 @@ fn outposts_fixes_never_change_the_mode_and_say_who_refuses() {
     let report = run(&["outposts-config-map.yaml"], &[], Some("0.175.0"));
     assert_eq!(rules(&report.findings), vec!["EKS001", "EKS001"]);
     for f in &report.findings {
-        let fix = &f.remediation;
+        let fix = f.remediation.text();
         assert!(fix.contains("EKS refuses"), "{fix}");
         assert!(fix.split('`').skip(1).step_by(2).all(|s| !s.contains("API_AND_CONFIG_MAP")), "{fix}");
     }
     // From 0.176.0 eksctl refuses other modes itself.
     let report = run(&["outposts-config-map.yaml"], &[], Some("0.200.0"));
     assert_eq!(rules(&report.findings), vec!["EKS001"]);
-    assert!(report.findings[0].remediation.contains("eksctl 0.200.0 refuses any other mode"));
+    assert!(report.findings[0].remediation.text().contains("eksctl 0.200.0 refuses any other mode"));
 }
 
 #[test]
@@ -90,25 +90,25 @@ fn outposts_without_a_mode_fails_the_cluster_on_the_affected_releases_only() {
     assert_eq!(rules(&report.findings), vec!["EKS014"]);
     let f = &report.findings[0];
     assert!(f.message.contains("0.167.0 to 0.175.x") && f.message.contains("is fine"), "{}", f.message);
-    assert!(f.remediation.starts_with("Set `accessConfig.authenticationMode: CONFIG_MAP`"), "{}", f.remediation);
-    assert!(f.remediation.contains("EKS001"), "{}", f.remediation);
+    assert!(f.remediation.text().starts_with("Set `accessConfig.authenticationMode: CONFIG_MAP`"), "{}", f.remediation);
+    assert!(f.remediation.text().contains("EKS001"), "{}", f.remediation);
 }
 
 #[test]
 fn an_unknown_mode_of_a_scanned_cluster_asks_for_that_value_not_another_stack() {
     let report = run(&["parameter-mode.yaml"], &[], None);
     assert_eq!(rules(&report.findings), vec!["EKS002"]);
-    let fix = &report.findings[0].remediation;
+    let fix = report.findings[0].remediation.text();
     assert!(fix.contains("defined in the scanned inputs") && fix.contains("--parameter NAME=VALUE"), "{fix}");
     assert!(!fix.contains("get-template") && !fix.contains("eksctl-fx-param-cluster"), "{fix}");
-    assert!(commands(fix).iter().any(|c| c.contains("--name fx-param")), "{fix}");
+    assert!(commands(&fix).iter().any(|c| c.contains("--name fx-param")), "{fix}");
 }
 
 #[test]
 fn access_config_without_a_mode_is_said_as_it_is() {
     let report = run(&["access-config-without-mode.yaml"], &[], None);
     assert_eq!(rules(&report.findings), vec!["EKS001"]);
-    let fix = &report.findings[0].remediation;
+    let fix = report.findings[0].remediation.text();
     assert!(fix.contains("AccessConfig has no AuthenticationMode"), "{fix}");
     assert!(!fix.contains("Add `AccessConfig"), "{fix}");
 }

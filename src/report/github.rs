@@ -35,7 +35,7 @@ pub fn render(report: &Report, options: &RenderOptions, out: &mut dyn Write) -> 
             l.line,
             l.column,
             property(&visible(&format!("{} {}", f.rule, f.name))),
-            data(&format!("{}\nFix: {}", visible(&f.message), visible(&f.remediation))),
+            data(&format!("{}\nFix: {}", visible(&f.message), visible(&f.remediation.text()))),
         )?;
     }
     for e in &report.errors {

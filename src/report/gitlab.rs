@@ -27,7 +27,7 @@ pub fn render(report: &Report, options: &RenderOptions, out: &mut dyn Write) -> 
         .map(|f| {
             let path = host_path(&f.location.path, options.base.as_deref());
             json!({
-                "description": format!("{}{} Fix: {}", visible(&f.message), stop(&f.message), visible(&f.remediation)),
+                "description": format!("{}{} Fix: {}", visible(&f.message), stop(&f.message), visible(&f.remediation.text())),
                 "check_name": f.rule,
                 "fingerprint": fingerprint(f),
                 "severity": severity(f.severity),

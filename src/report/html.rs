@@ -250,25 +250,25 @@ fn findings(report: &Report, page: &mut String) {
         let _ = writeln!(page, " <small>{}</small></h3>", plural(fs.len(), "finding", "findings"));
         // A fix that several findings of the group share is written once,
         // above them: a sweep's many EKS001 findings on one cluster have one.
-        let mut uses: BTreeMap<&str, usize> = BTreeMap::new();
+        let mut uses: BTreeMap<&crate::finding::Remedy, usize> = BTreeMap::new();
         for f in &fs {
             *uses.entry(&f.remediation).or_default() += 1;
         }
-        let mut shared: BTreeMap<&str, usize> = BTreeMap::new();
+        let mut shared: BTreeMap<&crate::finding::Remedy, usize> = BTreeMap::new();
         for f in &fs {
-            let n = uses[&*f.remediation];
-            if n > 1 && !shared.contains_key(&*f.remediation) {
+            let n = uses[&f.remediation];
+            if n > 1 && !shared.contains_key(&f.remediation) {
                 let id = shared.len();
                 shared.insert(&f.remediation, id);
                 let _ = writeln!(
                     page,
                     "<div class=\"fix shared\" id=\"fix-k{k}-{id}\"><b>Fix for {n} of these findings</b><pre>{}</pre></div>",
-                    esc(&f.remediation)
+                    esc(&f.remediation.text())
                 );
             }
         }
         for f in fs {
-            let fix = shared.get(&*f.remediation).map(|id| format!("fix-k{k}-{id}"));
+            let fix = shared.get(&f.remediation).map(|id| format!("fix-k{k}-{id}"));
             finding(f, k, fix.as_deref(), page);
         }
         page.push_str("</section>\n");
@@ -324,7 +324,11 @@ fn finding(f: &Finding, cluster: usize, shared_fix: Option<&str>, page: &mut Str
             let _ = writeln!(page, "<p class=\"fix\"><b>Fix</b> <a href=\"#{id}\">as above</a></p>\n</article>");
         }
         None => {
-            let _ = writeln!(page, "<div class=\"fix\"><b>Fix</b><pre>{}</pre></div>\n</article>", esc(&f.remediation));
+            let _ = writeln!(
+                page,
+                "<div class=\"fix\"><b>Fix</b><pre>{}</pre></div>\n</article>",
+                esc(&f.remediation.text())
+            );
         }
     }
 }

@@ -102,7 +102,7 @@ fn describe(findings: &[&Finding]) -> String {
         for r in &f.related {
             text.push_str(&format!("  related: {}: {}\n", r.location, Visible(&r.message)));
         }
-        text.push_str(&format!("  fix: {}\n", Visible(&f.remediation)));
+        text.push_str(&format!("  fix: {}\n", Visible(&f.remediation.text())));
     }
     text
 }

@@ -65,7 +65,7 @@ pub fn document(report: &Report, base: Option<&str>) -> Value {
                 "message": { "text": visible(&f.message) },
                 "locations": [location(&f.location, None, base)],
                 "partialFingerprints": { FINGERPRINT_KEY: fingerprint(f) },
-                "properties": { "remediation": visible(&f.remediation) },
+                "properties": { "remediation": visible(&f.remediation.text()) },
             });
             if let Some(index) = index {
                 result["ruleIndex"] = json!(index);
@@ -159,7 +159,7 @@ fn guard_rule(f: &Finding) -> Value {
         "id": f.rule,
         "name": f.rule,
         "shortDescription": { "text": format!("AWS CloudFormation Guard rule `{}`", f.rule) },
-        "help": { "text": visible(&f.remediation) },
+        "help": { "text": visible(&f.remediation.text()) },
         "defaultConfiguration": { "level": level(f.severity) },
         "properties": { "tags": ["guard"] },
     })

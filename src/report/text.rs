@@ -44,7 +44,7 @@ pub fn render(report: &Report, options: &RenderOptions, out: &mut dyn Write) -> 
         for r in &f.related {
             writeln!(out, "  {BLUE}= related:{BLUE:#} {}: {}", r.location, Visible(&r.message))?;
         }
-        writeln!(out, "  {CYAN}= fix:{CYAN:#} {}", Visible(&f.remediation))?;
+        writeln!(out, "  {CYAN}= fix:{CYAN:#} {}", Visible(&f.remediation.text()))?;
         writeln!(out)?;
     }
     for e in &report.errors {

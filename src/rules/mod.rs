@@ -32,7 +32,7 @@ pub use eks016::unused_suppressions;
 pub use scenarios::rejected;
 
 use crate::correlate::Model;
-use crate::finding::{Finding, Related, Severity};
+use crate::finding::{Finding, Related, Remedy, Severity};
 use std::collections::BTreeMap;
 
 /// The live cluster of definition `d` (cluster fact `c`) when `c`'s mode is
@@ -71,7 +71,7 @@ pub struct Sink<'r> {
     found: Vec<Finding>,
     /// Remediations given so far: findings with the same fix (every entry
     /// of one cluster) share one copy of its text to the end of the scan.
-    remediations: std::collections::HashSet<std::sync::Arc<str>>,
+    remediations: std::collections::HashSet<std::sync::Arc<[Box<str>]>>,
 }
 
 impl<'r> Sink<'r> {
@@ -91,13 +91,9 @@ impl<'r> Sink<'r> {
         for r in &mut v.related {
             r.message.shrink_to_fit();
         }
-        let remediation = match self.remediations.get(&v.remediation) {
-            Some(same) => same.clone(),
-            None => {
-                self.remediations.insert(v.remediation.clone());
-                v.remediation
-            }
-        };
+        // Cut where the cluster's name stands, so that the same fix for
+        // other clusters shares its text.
+        let remediation = Remedy::new(&v.remediation, v.cluster.as_deref()).sharing(&mut self.remediations);
         self.found.push(Finding {
             rule: self.rule.id,
             name: self.rule.name,
