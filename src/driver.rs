@@ -405,8 +405,7 @@ fn scan_in_pool(config: &ScanConfig, progress: &dyn Progress) -> Report {
     // packed facts are freed as it is unpacked.
     let mut slots: Vec<Option<Packed>> = all_facts.into_iter().map(Some).collect();
     let unpack = |batch: &[usize], slots: &mut [Option<Packed>]| -> Vec<Facts> {
-        let packed: Vec<Packed> = batch.iter().filter_map(|&i| slots[i].take()).collect();
-        packed.into_par_iter().map(Packed::unpack).collect()
+        Packed::unpack_all(batch.iter().filter_map(|&i| slots[i].take()).collect())
     };
     let mut whole_model = None;
     let mut checked_apart: Vec<Checked> = Vec::with_capacity(batches.len() + 1);

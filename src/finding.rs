@@ -163,6 +163,16 @@ impl Spots {
         unpacked
     }
 
+    /// Takes the paths out, to be kept as text apart from the rest.
+    pub fn take_paths(&mut self) -> Box<[Arc<str>]> {
+        std::mem::take(&mut self.paths)
+    }
+
+    /// These spots with `paths` (see [`Spots::take_paths`]).
+    pub fn with_paths(&self, paths: Box<[Arc<str>]>) -> Self {
+        Self { paths, pointers: self.pointers.clone(), lines: self.lines.clone() }
+    }
+
     /// The heap bytes the tables hold (their own entries, not the shared
     /// text they point to).
     pub fn heap_bytes(&self) -> usize {

@@ -44,12 +44,35 @@ pub struct PackedStack {
 }
 
 /// The packed stacks of one batch of documents, together: their bytes one
-/// after another, their keys, and the spots their locations share.
+/// after another and then their paths, compressed (deflate: stacks of one
+/// batch repeat names, ARNs, types and directories, and shrink to about a
+/// third), their keys, and the other spots their locations share.
 #[derive(Debug)]
 pub struct Chunk {
-    bytes: Box<[u8]>,
+    compressed: Box<[u8]>,
+    /// The size of the bytes once decompressed, and where the paths start.
+    size: u32,
+    paths_at: u32,
     keys: Box<[u64]>,
-    spots: Arc<Spots>,
+    /// Without the paths, which are among the compressed bytes.
+    spots: Spots,
+}
+
+impl Chunk {
+    /// Decompresses the chunk and runs `read` on its stacks' bytes with its
+    /// spots lent.
+    fn open<T>(&self, read: impl FnOnce(&[u8]) -> T) -> T {
+        use std::io::Read as _;
+        let mut bytes = Vec::with_capacity(self.size as usize);
+        let read_all = flate2::read::DeflateDecoder::new(&*self.compressed).read_to_end(&mut bytes);
+        // Compressed by this process in memory: cannot fail unless packing
+        // and unpacking disagree, which tests check.
+        read_all.unwrap_or_else(|e| panic!("packed facts do not decompress: {e}"));
+        let paths: Vec<&str> = postcard::from_bytes(&bytes[self.paths_at as usize..])
+            .unwrap_or_else(|e| panic!("packed paths do not unpack: {e}"));
+        let spots = Arc::new(self.spots.with_paths(paths.into_iter().map(Arc::from).collect()));
+        spots.lend(|| read(&bytes))
+    }
 }
 
 /// What may relate a stack (or live cluster) to others: 64-bit hashes of
@@ -123,14 +146,19 @@ pub fn stack_keys(s: &StackFacts, by_stack_name: bool) -> Keys {
     keys.into_boxed_slice()
 }
 
+/// One stack's facts from its chunk's decompressed bytes.
+fn read_stack(bytes: &[u8], (from, to): (u32, u32)) -> Box<StackFacts> {
+    let stack = postcard::from_bytes::<StackFacts>(&bytes[from as usize..to as usize]);
+    // Packed by this process from facts that serialise: cannot fail unless
+    // packing and unpacking disagree, which tests check.
+    Box::new(stack.unwrap_or_else(|e| panic!("packed facts do not unpack: {e}")))
+}
+
 impl PackedStack {
-    /// The facts that were packed.
+    /// The facts that were packed (its whole chunk decompressed for them:
+    /// [`Packed::unpack_all`] opens a chunk once for all its stacks).
     pub fn unpack(self) -> Box<StackFacts> {
-        let (from, to) = (self.bytes.0 as usize, self.bytes.1 as usize);
-        let stack = self.chunk.spots.lend(|| postcard::from_bytes::<StackFacts>(&self.chunk.bytes[from..to]));
-        // Packed by this process from facts that serialise: cannot fail
-        // unless packing and unpacking disagree, which tests check.
-        Box::new(stack.unwrap_or_else(|e| panic!("packed facts do not unpack: {e}")))
+        self.chunk.open(|bytes| read_stack(bytes, self.bytes))
     }
 
     pub fn keys(&self) -> &[u64] {
@@ -149,7 +177,7 @@ impl Packed {
         let span = |from: usize, to: usize| (index32(from), index32(to));
         let mut spans = Vec::with_capacity(facts.len());
         let mut keys = Vec::new();
-        let (bytes, spots) = Spots::collect(|| {
+        let (mut bytes, mut spots) = Spots::collect(|| {
             let mut bytes = Vec::new();
             for f in &facts {
                 let (Facts::Stack(stack) | Facts::Deployed(stack)) = f else { continue };
@@ -161,9 +189,21 @@ impl Packed {
             }
             bytes
         });
+        let paths_at = index32(bytes.len());
+        // The paths go with the bytes, as text that compresses well: most
+        // of a batch's paths share their directories.
+        let paths = spots.take_paths();
+        let texts: Vec<&str> = paths.iter().map(|p| &**p).collect();
+        bytes = postcard::to_extend(&texts, bytes).unwrap_or_else(|e| panic!("paths do not pack: {e}"));
+        drop(texts);
         // Made once the facts are packed, sized to fit, one after another.
-        let chunk =
-            Arc::new(Chunk { bytes: bytes.into_boxed_slice(), keys: keys.into_boxed_slice(), spots: Arc::new(spots) });
+        let chunk = Arc::new(Chunk {
+            compressed: compress(&bytes),
+            size: index32(bytes.len()),
+            paths_at,
+            keys: keys.into_boxed_slice(),
+            spots,
+        });
         let mut spans = spans.into_iter();
         facts
             .into_iter()
@@ -191,6 +231,49 @@ impl Packed {
         }
     }
 
+    /// The facts that were packed, in order; each chunk is opened once,
+    /// the chunks in parallel.
+    pub fn unpack_all(packed: Vec<Packed>) -> Vec<Facts> {
+        use rayon::prelude::*;
+        let mut out: Vec<Option<Facts>> = Vec::with_capacity(packed.len());
+        // The stacks of each chunk, with their place in `out`.
+        let mut chunks: Vec<(Arc<Chunk>, Vec<InChunk>)> = Vec::new();
+        let mut chunk_at: std::collections::HashMap<*const Chunk, usize> = std::collections::HashMap::new();
+        for (i, p) in packed.into_iter().enumerate() {
+            let (s, deployed) = match p {
+                Self::Stack(s) => (s, false),
+                Self::Deployed(s) => (s, true),
+                small => {
+                    out.push(Some(small.unpack()));
+                    continue;
+                }
+            };
+            out.push(None);
+            let at = *chunk_at.entry(Arc::as_ptr(&s.chunk)).or_insert_with(|| {
+                chunks.push((Arc::clone(&s.chunk), Vec::new()));
+                chunks.len() - 1
+            });
+            chunks[at].1.push((i, s.bytes, deployed));
+        }
+        drop(chunk_at);
+        let unpacked: Vec<Vec<(usize, Facts)>> = chunks
+            .into_par_iter()
+            .map(|(chunk, stacks)| {
+                chunk.open(|bytes| {
+                    let facts = |(i, span, deployed): InChunk| {
+                        let stack = read_stack(bytes, span);
+                        (i, if deployed { Facts::Deployed(stack) } else { Facts::Stack(stack) })
+                    };
+                    stacks.into_iter().map(facts).collect()
+                })
+            })
+            .collect();
+        for (i, facts) in unpacked.into_iter().flatten() {
+            out[i] = Some(facts);
+        }
+        out.into_iter().flatten().collect()
+    }
+
     /// The facts that were packed.
     pub fn unpack(self) -> Facts {
         match self {
@@ -210,6 +293,20 @@ impl Packed {
             Self::Suppressions(_) => Vec::new().into(),
         }
     }
+}
+
+/// A stack to unpack from a chunk: its place among the facts unpacked,
+/// its bytes, and whether it is a deployed template.
+type InChunk = (usize, (u32, u32), bool);
+
+/// `bytes`, deflated at the fastest level: a sweep compresses all it
+/// keeps, and the rest of its work is many times longer.
+fn compress(bytes: &[u8]) -> Box<[u8]> {
+    use std::io::Write as _;
+    let mut out = flate2::write::DeflateEncoder::new(Vec::with_capacity(bytes.len() / 3), flate2::Compression::fast());
+    // Writing to a vector cannot fail.
+    out.write_all(bytes).unwrap_or_else(|e| panic!("cannot compress in memory: {e}"));
+    out.finish().unwrap_or_else(|e| panic!("cannot compress in memory: {e}")).into_boxed_slice()
 }
 
 /// A place in a chunk as a u32: a batch of documents packs far fewer than
