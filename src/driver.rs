@@ -389,12 +389,11 @@ fn scan_in_pool(config: &ScanConfig, progress: &dyn Progress) -> Report {
         }
         _ => true,
     });
-    // Guard's facts beside a resource and the report's relations index the
-    // whole model: then it is built at once. Otherwise each batch of
-    // related stacks is unpacked, correlated and checked on its own, and
-    // freed before the next, so that the working form of the facts is never
-    // held for the whole sweep.
-    let whole = config.guard.is_some() || config.relations;
+    // The report's relations index the whole model: then it is built at
+    // once. Otherwise each batch of related stacks is unpacked, correlated
+    // and checked (by Guard too) on its own, and freed before the next, so
+    // that the working form of the facts is never held for the whole sweep.
+    let whole = config.relations;
     let batches = if whole {
         vec![(0..all_facts.len()).collect()]
     } else {
@@ -409,14 +408,31 @@ fn scan_in_pool(config: &ScanConfig, progress: &dyn Progress) -> Report {
     };
     let mut whole_model = None;
     let mut checked_apart: Vec<Checked> = Vec::with_capacity(batches.len() + 1);
+    // In path order, whatever order the workers added them in (one file's
+    // templates stay in file order: the sort is stable).
+    guard_inputs.sort_by(|a, b| a.path().cmp(b.path()));
+    let mut guard_found = Vec::new();
     for batch in &batches {
         let model = correlate::correlate(unpack(batch, &mut slots));
         checked_apart.push(Checked::of(&model, &config.rules));
+        if let Some(guard) = &config.guard {
+            // The templates whose stacks are in this batch: all the facts
+            // Guard sees beside their resources are (a file's stacks share
+            // a key, and so a batch).
+            let paths: std::collections::HashSet<&str> = model.stacks.iter().map(|s| &*s.path).collect();
+            let (here, rest) = std::mem::take(&mut guard_inputs).into_iter().partition(|p| paths.contains(p.path()));
+            guard_inputs = rest;
+            guard_found.extend(run_guard(guard, here, &model, config));
+        }
         if whole {
             whole_model = Some(model);
         }
     }
     drop(slots);
+    if let Some(guard) = &config.guard {
+        // Templates without facts: nothing is seen beside their resources.
+        guard_found.extend(run_guard(guard, std::mem::take(&mut guard_inputs), &correlate::Model::default(), config));
+    }
     let suppressions = correlate::Model { suppressions, ..correlate::Model::default() };
     checked_apart.push(Checked::of(&suppressions, &config.rules));
     let suppressions = suppressions.suppressions;
@@ -437,32 +453,19 @@ fn scan_in_pool(config: &ScanConfig, progress: &dyn Progress) -> Report {
     clusters.sort_by(|a, b| a.0.cmp(&b.0));
     let clusters: Vec<report::ClusterSummary> = clusters.into_iter().map(|(_, c)| c).collect();
     unmatched.sort();
-    if let (Some(guard), Some(model)) = (&config.guard, &whole_model) {
+    if let Some(guard) = &config.guard {
+        let names = guard.names();
+        let names: Vec<&str> = names.iter().map(|(n, _)| n.as_str()).collect();
         // A Guard failure is a note on its template, never an input error:
         // the template was analysed, and is counted once. Such notes stay
         // whatever Guard rules are selected.
-        // One template at a time: files are read again here rather than
-        // kept through the sweep, so Guard's memory does not grow with it.
-        let index = rules::guard::FactIndex::new(model);
-        // In path order, whatever order the workers added them in (one
-        // file's templates stay in file order: the sort is stable).
-        guard_inputs.sort_by(|a, b| a.path().cmp(b.path()));
-        let mut found: Vec<finding::Finding> = std::mem::take(&mut guard_inputs)
-            .into_par_iter()
-            .flat_map_iter(|p| {
-                let text = p.to_reread().and_then(|input| load::reread(input, &config.load));
-                rules::guard::check(guard, &rules::guard::prepare(&p, text), &index)
-            })
-            .collect();
-        let names = guard.names();
-        let names: Vec<&str> = names.iter().map(|(n, _)| n.as_str()).collect();
-        found.retain(|f| f.rule == rules::guard::NOT_CHECKED || config.rules.guard_enabled(f.rule, &names));
-        for f in &mut found {
+        guard_found.retain(|f| f.rule == rules::guard::NOT_CHECKED || config.rules.guard_enabled(f.rule, &names));
+        for f in &mut guard_found {
             if let Some(severity) = config.rules.guard_severity(f.rule) {
                 f.severity = severity;
             }
         }
-        findings.extend(found);
+        findings.extend(guard_found);
         rules::sort(&mut findings);
     }
     stages.end(if config.guard.is_some() { "correlate, rules and Guard" } else { "correlate and rules" });
@@ -511,6 +514,28 @@ fn scan_in_pool(config: &ScanConfig, progress: &dyn Progress) -> Report {
     stages.end("report");
     report.stages = stages.into_vec();
     report
+}
+
+/// Guard's findings on `templates`, whose facts are all in `model`. One
+/// template at a time: files are read again here rather than kept through
+/// the sweep, so Guard's memory does not grow with it.
+fn run_guard(
+    guard: &rules::guard::GuardRules,
+    templates: Vec<rules::guard::Pending>,
+    model: &correlate::Model,
+    config: &ScanConfig,
+) -> Vec<finding::Finding> {
+    if templates.is_empty() {
+        return Vec::new();
+    }
+    let index = rules::guard::FactIndex::new(model);
+    templates
+        .into_par_iter()
+        .flat_map_iter(|p| {
+            let text = p.to_reread().and_then(|input| load::reread(input, &config.load));
+            rules::guard::check(guard, &rules::guard::prepare(&p, text), &index)
+        })
+        .collect()
 }
 
 /// Facts unpacked and correlated together, at least: batches of related

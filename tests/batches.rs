@@ -19,12 +19,22 @@ fn root() -> &'static Path {
 /// The report of `paths` (with `deployed`) as JSON, and the findings'
 /// `Debug` text (which shows what JSON leaves out, as quoted lines).
 fn report(paths: &[PathBuf], deployed: &[PathBuf], batch_facts: usize) -> String {
+    report_with(paths, deployed, batch_facts, None)
+}
+
+fn report_with(
+    paths: &[PathBuf],
+    deployed: &[PathBuf],
+    batch_facts: usize,
+    guard: Option<std::sync::Arc<eksguard::rules::guard::GuardRules>>,
+) -> String {
     let text = |p: &[PathBuf]| p.iter().map(|p| p.to_string_lossy().into_owned()).collect();
     let mut config = ScanConfig {
         paths: text(paths),
         deployed: text(deployed),
         jobs: Some(2),
         batch_facts: Some(batch_facts),
+        guard,
         ..ScanConfig::default()
     };
     config.rules.unused_suppressions = true;
@@ -81,4 +91,23 @@ fn the_shared_corpora_give_the_same_report_in_batches() {
             eprintln!("skipped: {} is absent", dir.display());
         }
     }
+}
+
+#[test]
+fn guard_gives_the_same_findings_in_batches() {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(root().join("rules/guard")).expect("rules/guard").filter_map(Result::ok) {
+        let path = entry.path();
+        if path.extension().is_some_and(|e| e == "guard") {
+            files.push((path.to_string_lossy().into_owned(), std::fs::read_to_string(&path).expect("read")));
+        }
+    }
+    assert!(!files.is_empty(), "no Guard rules in rules/guard");
+    let guard = std::sync::Arc::new(eksguard::rules::guard::GuardRules::parse(files).expect("Guard rules"));
+    let samples = [root().join("samples")];
+    let apart = report_with(&samples, &[], 1, Some(guard.clone()));
+    let together = report_with(&samples, &[], usize::MAX, Some(guard));
+    // Guard findings that need facts from other stacks.
+    assert!(apart.contains("\"rule\": \"access_entry_cluster_accepts_entries\""), "no cross-stack Guard findings");
+    assert!(apart == together, "Guard in batches changes the report:\n{}", first_difference(&apart, &together));
 }
