@@ -1,6 +1,9 @@
 //! Stage 4: correlate.
 //!
-//! Takes the facts of every input; gives the [`Model`]: clusters by name
+//! First, [`batches`]: takes the keys of every input's packed facts and
+//! gives batches of stacks that may bear on each other, never splitting a
+//! group of stacks that share a key. Then [`correlate`]: takes the facts of
+//! one batch (or of every input) and gives the [`Model`]: clusters by name
 //! with every template definition and any live state, each access entry's
 //! target resolved across stacks (by name, by `Ref` in its own stack, or
 //! through an export of another scanned stack), and the mode that applies

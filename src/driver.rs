@@ -2,9 +2,12 @@
 //!
 //! Takes a [`ScanConfig`]; gives the [`Report`]. Discovery streams inputs
 //! from its own thread to a worker pool that loads each one and extracts
-//! its facts (and, with Guard rules, notes what Guard will need); the
-//! driver then correlates every input's facts, runs the rules (Guard's on
-//! each template read again, one at a time), takes suppressed findings out
+//! its facts (and, with Guard rules, notes what Guard will need), packing
+//! the facts of each batch of inputs together; the driver then groups the
+//! stacks that may bear on each other and, one batch of groups at a time,
+//! unpacks, correlates and runs the rules (Guard's on each template read
+//! again, one at a time), sorts all batches' findings and cluster summaries
+//! together, takes suppressed findings out
 //! (reporting unused suppressions when asked), takes baselined findings
 //! out, re-reads the files that have findings to quote their lines, and
 //! counts every input once in the summary.

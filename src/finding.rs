@@ -1,8 +1,9 @@
 //! The shared vocabulary, at the bottom of the pipeline.
 //!
 //! Takes nothing from any stage; gives the plain data every stage speaks:
-//! [`Location`]s (with their shared [`Pointer`]s), [`Finding`]s with their
-//! [`Severity`] and [`Related`] locations, a finding's [`fingerprint`],
+//! [`Location`]s (with their shared [`Pointer`]s, and the [`Spots`] that
+//! packed values keep them in), [`Finding`]s with their [`Severity`],
+//! [`Related`] locations and [`Remedy`], a finding's [`fingerprint`],
 //! and the account of inputs that were not read ([`InputError`]) or not
 //! analysed ([`Skipped`]), and [`visible`], the one way renderers print
 //! untrusted text. Every stage imports from here; this module imports from
@@ -171,14 +172,6 @@ impl Spots {
     /// These spots with `paths` (see [`Spots::take_paths`]).
     pub fn with_paths(&self, paths: Box<[Arc<str>]>) -> Self {
         Self { paths, pointers: self.pointers.clone(), lines: self.lines.clone() }
-    }
-
-    /// The heap bytes the tables hold (their own entries, not the shared
-    /// text they point to).
-    pub fn heap_bytes(&self) -> usize {
-        std::mem::size_of_val(&*self.paths)
-            + std::mem::size_of_val(&*self.pointers)
-            + std::mem::size_of_val(&*self.lines)
     }
 }
 
@@ -404,7 +397,7 @@ impl Serialize for Pointer {
 const MAX_SOURCE_LINE: usize = 240;
 
 /// A source line as text output shows it: without trailing blanks, cut
-/// at [`MAX_SOURCE_LINE`] bytes.
+/// at `MAX_SOURCE_LINE` (240) bytes.
 pub fn quote_line(line: &str) -> Arc<String> {
     let mut l = line.trim_end().to_owned();
     if l.len() > MAX_SOURCE_LINE {

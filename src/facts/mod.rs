@@ -261,7 +261,7 @@ pub enum ModeSource {
 }
 
 impl ModeSource {
-    /// Words for messages: "set to X <provenance>".
+    /// Words for messages: "set to X `<provenance>`".
     pub fn describe(&self) -> String {
         match self {
             Self::Literal => "set in AccessConfig.AuthenticationMode".to_owned(),

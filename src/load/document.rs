@@ -34,7 +34,7 @@ pub enum Document {
 pub struct SourceText {
     pub path: Arc<str>,
     pub bytes: Arc<Vec<u8>>,
-    /// The input is a file that [`quote_lines`] can read again, so that
+    /// The input is a file that the driver can read again, so that
     /// locations need not copy their source line now.
     pub rereadable: bool,
 }

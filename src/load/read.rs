@@ -174,7 +174,7 @@ pub fn reread(input: &Input, options: &LoadOptions) -> Option<super::SourceText>
 /// locations after the rules ran; the text of each line without its line
 /// break, `None` when the input is not a file, cannot be read, or the line
 /// is missing or not UTF-8. Only files whose locations were not quoted at
-/// load time (see [`SourceText::rereadable`]) are asked for.
+/// load time (see [`crate::load::SourceText::rereadable`]) are asked for.
 pub fn quote_lines(input: &Input, options: &LoadOptions, lines: &[u32]) -> Vec<Option<String>> {
     let bytes = match &input.source {
         Source::File(_) => read_input(input, options).ok(),

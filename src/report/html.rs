@@ -11,7 +11,7 @@
 //! cluster's stacks beyond [`DIAGRAM_STACKS`] into one node. The markup is
 //! also well-formed XML (void elements closed, script and style in CDATA
 //! sections), so a test can check it with an XML parser; every piece of
-//! untrusted text goes through [`super::escape::html`].
+//! untrusted text goes through `escape::html`.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;

@@ -11,7 +11,7 @@
 //! entries, and folds the rest of a cluster's stacks into one node. Cells
 //! and labels are cut to a fixed length, so the output stays valid
 //! Markdown and valid Mermaid whatever the size of the sweep. Untrusted
-//! text is escaped for both ([`super::escape`]); node ids are generated.
+//! text is escaped for both (`escape`); node ids are generated.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
