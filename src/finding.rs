@@ -112,29 +112,56 @@ pub struct Spots {
 /// [`Spots`] being filled in.
 #[derive(Default)]
 struct Collecting {
-    paths: Vec<Arc<str>>,
-    pointers: Vec<Pointer>,
-    lines: Vec<Arc<String>>,
+    paths: Table<Arc<str>>,
+    pointers: Table<Pointer>,
+    lines: Table<Arc<String>>,
 }
 
 impl Collecting {
     fn path(&mut self, path: &Arc<str>) -> u32 {
-        index_of(&mut self.paths, path)
+        self.paths.index_of(path)
     }
 
     fn pointer(&mut self, pointer: &Pointer) -> u32 {
-        index_of(&mut self.pointers, pointer)
+        self.pointers.index_of(pointer)
     }
 
     /// 0 for none, else the line's index plus one.
     fn line(&mut self, line: Option<&Arc<String>>) -> u32 {
-        line.map_or(0, |l| index_of(&mut self.lines, l) + 1)
+        line.map_or(0, |l| self.lines.index_of(l) + 1)
+    }
+}
+
+/// Items in the order first met, each with its index: a batch of inputs
+/// may hold a template with thousands of EKS resources, so the lookup is
+/// a map, not a search.
+struct Table<T> {
+    items: Vec<T>,
+    at: std::collections::HashMap<T, u32>,
+}
+
+impl<T> Default for Table<T> {
+    fn default() -> Self {
+        Self { items: Vec::new(), at: std::collections::HashMap::new() }
+    }
+}
+
+impl<T: Clone + Eq + std::hash::Hash> Table<T> {
+    /// Where `item` is, added at the end when it is not there.
+    fn index_of(&mut self, item: &T) -> u32 {
+        if let Some(&at) = self.at.get(item) {
+            return at;
+        }
+        let at = u32::try_from(self.items.len()).unwrap_or(u32::MAX);
+        self.items.push(item.clone());
+        self.at.insert(item.clone(), at);
+        at
     }
 }
 
 /// What this thread's serialisers and deserialisers of locations use.
 enum InUse {
-    Collecting(Collecting),
+    Collecting(Box<Collecting>),
     Lent(Arc<Spots>),
 }
 
@@ -143,13 +170,13 @@ impl Spots {
     /// in (one value or many: many share one set of spots); gives its
     /// result and the spots.
     pub fn collect<T>(pack: impl FnOnce() -> T) -> (T, Spots) {
-        let outer = SPOTS.with(|s| s.replace(Some(InUse::Collecting(Collecting::default()))));
+        let outer = SPOTS.with(|s| s.replace(Some(InUse::Collecting(Box::default()))));
         let packed = pack();
         let spots = match SPOTS.with(|s| s.replace(outer)) {
             Some(InUse::Collecting(c)) => Spots {
-                paths: c.paths.into_boxed_slice(),
-                pointers: c.pointers.into_boxed_slice(),
-                lines: c.lines.into_boxed_slice(),
+                paths: c.paths.items.into_boxed_slice(),
+                pointers: c.pointers.items.into_boxed_slice(),
+                lines: c.lines.items.into_boxed_slice(),
             },
             _ => Spots::default(),
         };
@@ -189,17 +216,6 @@ fn lent<T>(f: impl FnOnce(&Spots) -> Option<T>) -> Option<T> {
         Some(InUse::Lent(spots)) => f(spots),
         _ => None,
     })
-}
-
-/// Where `item` is in `table`, added at the end when it is not there (a
-/// packed value holds a few of each: a linear search, mostly on shared
-/// pointers, is quicker than a map).
-fn index_of<T: Clone + PartialEq>(table: &mut Vec<T>, item: &T) -> u32 {
-    let at = table.iter().position(|t| t == item).unwrap_or_else(|| {
-        table.push(item.clone());
-        table.len() - 1
-    });
-    u32::try_from(at).unwrap_or(u32::MAX)
 }
 
 /// `#[serde(with = "spot_path")]` for a path (`Arc<str>`) among packed
