@@ -134,10 +134,13 @@ impl Collecting {
 
 /// Items in the order first met, each with its index: a batch of inputs
 /// may hold a template with thousands of EKS resources, so the lookup is
-/// a map, not a search.
+/// a map, not a search. Items are told apart by the allocations they
+/// share (paths and pointers are shared among a sweep's locations), which
+/// is quick to hash; two equal items in different allocations take two
+/// entries, which changes nothing but the table's size.
 struct Table<T> {
     items: Vec<T>,
-    at: std::collections::HashMap<T, u32>,
+    at: std::collections::HashMap<(usize, usize), u32>,
 }
 
 impl<T> Default for Table<T> {
@@ -146,15 +149,37 @@ impl<T> Default for Table<T> {
     }
 }
 
-impl<T: Clone + Eq + std::hash::Hash> Table<T> {
+/// The allocations an item's text is in.
+trait Shared: Clone {
+    fn identity(&self) -> (usize, usize);
+}
+
+impl Shared for Arc<str> {
+    fn identity(&self) -> (usize, usize) {
+        (Arc::as_ptr(self).cast::<u8>() as usize, 0)
+    }
+}
+
+impl Shared for Arc<String> {
+    fn identity(&self) -> (usize, usize) {
+        (Arc::as_ptr(self) as usize, 0)
+    }
+}
+
+impl Shared for Pointer {
+    fn identity(&self) -> (usize, usize) {
+        (Arc::as_ptr(&self.head) as usize, Arc::as_ptr(&self.tail) as usize)
+    }
+}
+
+impl<T: Shared> Table<T> {
     /// Where `item` is, added at the end when it is not there.
     fn index_of(&mut self, item: &T) -> u32 {
-        if let Some(&at) = self.at.get(item) {
-            return at;
+        let next = u32::try_from(self.items.len()).unwrap_or(u32::MAX);
+        let at = *self.at.entry(item.identity()).or_insert(next);
+        if at == next {
+            self.items.push(item.clone());
         }
-        let at = u32::try_from(self.items.len()).unwrap_or(u32::MAX);
-        self.items.push(item.clone());
-        self.at.insert(item.clone(), at);
         at
     }
 }
