@@ -73,12 +73,25 @@ fn every_sample_gives_the_same_report_in_batches() {
     same_either_way(&[samples], &[]);
 }
 
-#[test]
-fn a_generated_sweep_gives_the_same_report_in_batches() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let spec = corpus::Spec { templates: 600, seed: 11, malformed: 3 };
-    corpus::generate(dir.path(), &spec).expect("generate");
-    same_either_way(&[dir.path().to_owned()], &[]);
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 8, ..proptest::prelude::ProptestConfig::default() })]
+
+    /// Generated sweeps (the benchmark's generator: clusters in every mode,
+    /// nodegroup and access entry stacks targeting them by name, by import
+    /// and across files, malformed files), any seed, any batch size.
+    #[test]
+    fn a_generated_sweep_gives_the_same_report_in_batches(
+        seed in proptest::prelude::any::<u64>(),
+        templates in 60usize..300,
+        batch in 1usize..200,
+    ) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        corpus::generate(dir.path(), &corpus::Spec { templates, seed, malformed: 2 }).expect("generate");
+        let paths = [dir.path().to_owned()];
+        let apart = report(&paths, &[], batch);
+        let together = report(&paths, &[], usize::MAX);
+        proptest::prop_assert!(apart == together, "seed {seed}, batch {batch}:\n{}", first_difference(&apart, &together));
+    }
 }
 
 #[test]
