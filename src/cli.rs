@@ -500,7 +500,8 @@ fn stats(report: &eksguard::report::Report) -> String {
     for stage in &report.stages {
         let peak =
             stage.peak_rss.map_or_else(String::new, |b| format!("   peak RSS {:>8.1} MiB", b as f64 / 1048576.0));
-        out.push_str(&format!("  {:<18} {:>8.3} s{peak}\n", stage.name, stage.seconds));
+        // As wide as the longest stage name ("correlate, rules and Guard").
+        out.push_str(&format!("  {:<26} {:>8.3} s{peak}\n", stage.name, stage.seconds));
     }
     out
 }
