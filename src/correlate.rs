@@ -404,8 +404,9 @@ pub fn batches<K: AsRef<[u64]>>(count: usize, keys: impl Fn(usize) -> K, at_leas
     batches
 }
 
-/// A fact's index as a u32 (see [`batches`]).
-fn index32(i: usize) -> u32 {
+/// An index or offset as a u32: a sweep holds far fewer than 4 billion
+/// facts, and a batch of inputs packs far fewer than 4 GiB of them.
+pub(crate) fn index32(i: usize) -> u32 {
     u32::try_from(i).unwrap_or(u32::MAX)
 }
 

@@ -453,7 +453,7 @@ fn scan_in_pool(config: &ScanConfig, progress: &dyn Progress) -> Report {
     }
     rules::mark_named_at_deploy_among(&at_deploy, &mut findings);
     rules::sort(&mut findings);
-    clusters.sort_by(|a, b| a.0.cmp(&b.0));
+    clusters.sort_by(report::summary_order);
     let clusters: Vec<report::ClusterSummary> = clusters.into_iter().map(|(_, c)| c).collect();
     unmatched.sort();
     if let Some(guard) = &config.guard {

@@ -23,7 +23,7 @@ use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
 use super::{Facts, StackFacts, TargetRef, suppress::Suppression};
-use crate::correlate::stack_key;
+use crate::correlate::{index32, stack_key};
 use crate::finding::{Fnv, Spots};
 
 /// One document's facts, kept to the end of a sweep.
@@ -79,7 +79,7 @@ impl Chunk {
 /// share no key do not bear on each other in correlation or in any rule; a
 /// hash collision only puts unrelated stacks together, which changes
 /// nothing but the size of a group.
-pub type Keys = Box<[u64]>;
+pub type Keys = [u64];
 
 /// The kinds of name a key hashes; a name of one kind never meets another.
 #[derive(Hash)]
@@ -102,11 +102,13 @@ fn hash(key: &Key<'_>) -> u64 {
     h.finish()
 }
 
-/// The keys of a stack's facts. `by_stack_name`: `--deployed` is in use,
-/// and stacks of one name are compared with the deployed template of that
-/// name (otherwise stack names relate nothing, and many stacks share one).
-pub fn stack_keys(s: &StackFacts, by_stack_name: bool) -> Keys {
-    let mut keys = vec![hash(&Key::Template(&s.path))];
+/// The keys of a stack's facts, in `keys` (cleared first: one vector serves
+/// a whole chunk's stacks), sorted and without repeats. `by_stack_name`: `--deployed` is in use, and stacks of
+/// one name are compared with the deployed template of that name
+/// (otherwise stack names relate nothing, and many stacks share one).
+fn stack_keys(s: &StackFacts, by_stack_name: bool, keys: &mut Vec<u64>) {
+    keys.clear();
+    keys.push(hash(&Key::Template(&s.path)));
     let target = |t: &TargetRef, keys: &mut Vec<u64>| match t {
         TargetRef::Name { name, .. } => keys.push(hash(&Key::Cluster(name))),
         TargetRef::Import { export } => keys.push(hash(&Key::Export(export))),
@@ -120,10 +122,10 @@ pub fn stack_keys(s: &StackFacts, by_stack_name: bool) -> Keys {
         }
     }
     for e in &s.entries {
-        target(&e.target, &mut keys);
+        target(&e.target, keys);
     }
     if let Some(affected) = s.prediction.as_ref().and_then(|p| p.affected.as_deref()) {
-        target(&affected.entry.target, &mut keys);
+        target(&affected.entry.target, keys);
     }
     for e in &s.exports {
         keys.push(hash(&Key::Export(&e.name)));
@@ -134,7 +136,7 @@ pub fn stack_keys(s: &StackFacts, by_stack_name: bool) -> Keys {
     for n in &s.nested {
         keys.push(hash(&Key::Template(&n.template)));
         for (_, t) in &n.parameters {
-            target(t, &mut keys);
+            target(t, keys);
         }
     }
     if by_stack_name {
@@ -142,7 +144,6 @@ pub fn stack_keys(s: &StackFacts, by_stack_name: bool) -> Keys {
     }
     keys.sort_unstable();
     keys.dedup();
-    keys.into_boxed_slice()
 }
 
 /// One stack's facts from its chunk's decompressed bytes.
@@ -160,7 +161,7 @@ impl PackedStack {
         self.chunk.open(|bytes| read_stack(bytes, self.bytes))
     }
 
-    pub fn keys(&self) -> &[u64] {
+    pub fn keys(&self) -> &Keys {
         &self.chunk.keys[self.keys.0 as usize..self.keys.1 as usize]
     }
 }
@@ -175,7 +176,7 @@ impl Packed {
         }
         let span = |from: usize, to: usize| (index32(from), index32(to));
         let mut spans = Vec::with_capacity(facts.len());
-        let mut keys = Vec::new();
+        let (mut keys, mut stack_keys_of) = (Vec::new(), Vec::new());
         let (mut bytes, mut spots) = Spots::collect(|| {
             let mut bytes = Vec::new();
             for f in &facts {
@@ -183,7 +184,8 @@ impl Packed {
                 let (from, from_keys) = (bytes.len(), keys.len());
                 bytes = postcard::to_extend(&**stack, bytes)
                     .unwrap_or_else(|e| panic!("the facts of {} do not pack: {e}", stack.path));
-                keys.extend_from_slice(&stack_keys(stack, by_stack_name || matches!(f, Facts::Deployed(_))));
+                stack_keys(stack, by_stack_name || matches!(f, Facts::Deployed(_)), &mut stack_keys_of);
+                keys.extend_from_slice(&stack_keys_of);
                 spans.push((span(from, bytes.len()), span(from_keys, keys.len())));
             }
             bytes
@@ -302,12 +304,6 @@ type InChunk = (usize, (u32, u32), bool);
 /// sweep's CPU for 4.1 times smaller chunks; LZ4's cost does not show).
 fn compress(bytes: &[u8]) -> Box<[u8]> {
     lz4_flex::block::compress(bytes).into_boxed_slice()
-}
-
-/// A place in a chunk as a u32: a batch of documents packs far fewer than
-/// 4 GiB of facts.
-fn index32(i: usize) -> u32 {
-    u32::try_from(i).unwrap_or(u32::MAX)
 }
 
 #[cfg(test)]

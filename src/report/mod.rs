@@ -331,11 +331,16 @@ pub fn cluster_summaries(model: &Model) -> Vec<ClusterSummary> {
     keyed_cluster_summaries(model).into_iter().map(|(_, summary)| summary).collect()
 }
 
-/// Where a cluster summary goes in [`Report::clusters`]: by name, then by
-/// where its first definition sets its mode, then a cluster known by name
-/// before one known by where it is defined (as [`Model::clusters`] has
-/// them).
-pub type SummaryKey = (Option<String>, Option<(Arc<str>, u32)>, bool);
+/// Where a cluster summary goes in [`Report::clusters`], after its name:
+/// by where its first definition sets its mode, then a cluster known by
+/// name before one known by where it is defined (as [`Model::clusters`]
+/// has them). See [`summary_order`].
+pub type SummaryKey = (Option<(Arc<str>, u32)>, bool);
+
+/// The order of [`keyed_cluster_summaries`]: by name, then by key.
+pub fn summary_order(a: &(SummaryKey, ClusterSummary), b: &(SummaryKey, ClusterSummary)) -> std::cmp::Ordering {
+    (&a.1.name, &a.0).cmp(&(&b.1.name, &b.0))
+}
 
 /// [`cluster_summaries`], each with its [`SummaryKey`], in that order: the
 /// summaries of models correlated apart are sorted together by their keys.
@@ -345,7 +350,7 @@ pub fn keyed_cluster_summaries(model: &Model) -> Vec<(SummaryKey, ClusterSummary
         .map(|i| {
             let c = &model.clusters[i];
             let first = c.definitions.first().map(|d| &model.definition(*d).mode.location);
-            let key = (c.name.clone(), first.map(|l| (l.path.clone(), l.line)), !model.known_by_name(i));
+            let key = (first.map(|l| (l.path.clone(), l.line)), !model.known_by_name(i));
             let effective = model.effective(i, None);
             let summary = ClusterSummary {
                 name: c.name.clone(),
