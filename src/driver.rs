@@ -74,7 +74,7 @@ pub struct ScanConfig {
     /// ([`Report::stages`], `--stats`).
     pub stats: bool,
     /// Correlate batches of related stacks of at least this many facts
-    /// (default 2048); the report is the same whatever it is, which tests
+    /// (default 512); the report is the same whatever it is, which tests
     /// check with batches of one group each.
     pub batch_facts: Option<usize>,
 }
@@ -86,6 +86,9 @@ enum Unit {
         documents: DocCounts,
         facts: Vec<Facts>,
         guard: Vec<rules::guard::Pending>,
+        /// Guard's findings on templates checked as they were read (those
+        /// of an input with no facts: nothing to see beside them).
+        guard_found: Vec<finding::Finding>,
         /// Which of the scan's `--parameter` names the unit's templates
         /// declare (see [`Declared`]).
         declared: Declared,
@@ -114,13 +117,14 @@ struct Folded {
     deployed: AtomicUsize,
     declared: std::sync::Mutex<Declared>,
     guard: std::sync::Mutex<Vec<rules::guard::Pending>>,
+    guard_found: std::sync::Mutex<Vec<finding::Finding>>,
 }
 
 impl Folded {
     /// `unit`, unless it was analysed (its facts already taken): then it is
     /// counted (and its templates kept for Guard) rather than kept whole.
     fn keep(&self, unit: Unit) -> Option<Unit> {
-        let Unit::Analysed { documents, guard, declared, .. } = &unit else { return Some(unit) };
+        let Unit::Analysed { documents, guard, guard_found, declared, .. } = &unit else { return Some(unit) };
         self.analysed.fetch_add(1, Ordering::Relaxed);
         self.templates.fetch_add(documents.templates, Ordering::Relaxed);
         self.cluster_configs.fetch_add(documents.cluster_configs, Ordering::Relaxed);
@@ -129,11 +133,12 @@ impl Folded {
         if !declared.0.is_empty() {
             self.declared.lock().unwrap_or_else(std::sync::PoisonError::into_inner).union(declared);
         }
-        if !guard.is_empty() {
-            let Unit::Analysed { guard, .. } = unit else { return None };
+        if !guard.is_empty() || !guard_found.is_empty() {
+            let Unit::Analysed { guard, guard_found, .. } = unit else { return None };
             // Guard's findings are sorted with the rest: the order in which
             // workers add templates here does not show.
             self.guard.lock().unwrap_or_else(std::sync::PoisonError::into_inner).extend(guard);
+            self.guard_found.lock().unwrap_or_else(std::sync::PoisonError::into_inner).extend(guard_found);
         }
         None
     }
@@ -309,6 +314,8 @@ fn scan_in_pool(config: &ScanConfig, progress: &dyn Progress) -> Report {
                 // that what a sweep keeps is made in one place rather than
                 // between the pages of the next inputs' allocations.
                 let facts = Packed::pack_all(facts, config.facts.every_stack);
+                // Packed with their text: the halves only they held go.
+                config.facts.pointers.forget_unused();
                 chunks.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push((first, units, facts));
             }
         });
@@ -340,20 +347,23 @@ fn scan_in_pool(config: &ScanConfig, progress: &dyn Progress) -> Report {
     let mut declared = folded.declared.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
     // Moved, not copied: in a sweep every template waiting for Guard is here.
     let mut guard_inputs = folded.guard.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut guard_found = folded.guard_found.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
     for (index, unit) in units {
         if let Unit::Analysed { declared: d, .. } = &unit {
             declared.union(d);
         }
         if index >= background {
             summary.context_only += 1;
-            if let Unit::Analysed { path, guard, .. } = unit {
+            if let Unit::Analysed { path, guard, guard_found: found, .. } = unit {
                 guard_inputs.extend(guard);
+                guard_found.extend(found);
                 context_only.insert(path);
             }
             continue;
         }
         match unit {
-            Unit::Analysed { path, documents, guard, .. } => {
+            Unit::Analysed { path, documents, guard, guard_found: found, .. } => {
+                guard_found.extend(found);
                 // Deployed templates are compared, not checked by the rules.
                 if !config.skip_checked_list && documents.deployed == 0 {
                     checked.push(path);
@@ -410,14 +420,26 @@ fn scan_in_pool(config: &ScanConfig, progress: &dyn Progress) -> Report {
         Packed::unpack_all(batch.iter().filter_map(|&i| slots[i].take()).collect())
     };
     let mut whole_model = None;
-    let mut checked_apart: Vec<Checked> = Vec::with_capacity(batches.len() + 1);
+    // Each batch's findings and summaries join the report's as the batch
+    // is checked, so that a sweep never holds them twice.
+    let (mut findings, mut clusters, mut unmatched) = (Vec::new(), Vec::new(), Vec::new());
+    let mut at_deploy = std::collections::HashSet::new();
+    let mut take = |c: Checked, summary: &mut Summary| {
+        let Checked { findings: mut f, clusters: mut k, unmatched: mut u, at_deploy: a, cluster_count, entry_count } =
+            c;
+        findings.append(&mut f);
+        clusters.append(&mut k);
+        unmatched.append(&mut u);
+        at_deploy.extend(a);
+        summary.clusters += cluster_count;
+        summary.access_entries += entry_count;
+    };
     // In path order, whatever order the workers added them in (one file's
     // templates stay in file order: the sort is stable).
     guard_inputs.sort_by(|a, b| a.path().cmp(b.path()));
-    let mut guard_found = Vec::new();
     for batch in &batches {
         let model = correlate::correlate(unpack(batch, &mut slots));
-        checked_apart.push(Checked::of(&model, &config.rules));
+        take(Checked::of(&model, &config.rules), &mut summary);
         if let Some(guard) = &config.guard {
             // The templates whose stacks are in this batch: all the facts
             // Guard sees beside their resources are (a file's stacks share
@@ -437,24 +459,11 @@ fn scan_in_pool(config: &ScanConfig, progress: &dyn Progress) -> Report {
         guard_found.extend(run_guard(guard, std::mem::take(&mut guard_inputs), &correlate::Model::default(), config));
     }
     let suppressions = correlate::Model { suppressions, ..correlate::Model::default() };
-    checked_apart.push(Checked::of(&suppressions, &config.rules));
+    take(Checked::of(&suppressions, &config.rules), &mut summary);
     let suppressions = suppressions.suppressions;
-    let mut findings = Vec::with_capacity(checked_apart.iter().map(|c| c.findings.len()).sum());
-    let mut clusters = Vec::with_capacity(checked_apart.iter().map(|c| c.clusters.len()).sum());
-    let mut unmatched = Vec::new();
-    let mut at_deploy = std::collections::HashSet::new();
-    for c in checked_apart {
-        findings.extend(c.findings);
-        clusters.extend(c.clusters);
-        unmatched.extend(c.unmatched);
-        at_deploy.extend(c.at_deploy);
-        summary.clusters += c.cluster_count;
-        summary.access_entries += c.entry_count;
-    }
     rules::mark_named_at_deploy_among(&at_deploy, &mut findings);
     rules::sort(&mut findings);
     clusters.sort_by(report::summary_order);
-    let clusters: Vec<report::ClusterSummary> = clusters.into_iter().map(|(_, c)| c).collect();
     unmatched.sort();
     if let Some(guard) = &config.guard {
         let names = guard.names();
@@ -544,12 +553,12 @@ fn run_guard(
 /// Facts unpacked and correlated together, at least: batches of related
 /// stacks are made up to this size, so that each is worth a task and the
 /// working form of a few of them is what a sweep holds at once.
-const BATCH_FACTS: usize = 2048;
+const BATCH_FACTS: usize = 512;
 
 /// What the rules and the report take from one correlated batch.
 struct Checked {
     findings: Vec<finding::Finding>,
-    clusters: Vec<(report::SummaryKey, report::ClusterSummary)>,
+    clusters: Vec<report::ClusterSummary>,
     cluster_count: usize,
     entry_count: usize,
     unmatched: Vec<correlate::Unmatched>,
@@ -562,7 +571,7 @@ impl Checked {
     fn of(model: &correlate::Model, settings: &RuleSettings) -> Self {
         Self {
             findings: rules::evaluate(model, settings),
-            clusters: report::keyed_cluster_summaries(model),
+            clusters: report::cluster_summaries(model),
             cluster_count: model.clusters.len(),
             entry_count: model.entries.len(),
             unmatched: model.unmatched.clone(),
@@ -626,7 +635,7 @@ fn quote_findings(findings: &mut [finding::Finding], inputs: &[load::Input], opt
 fn load_input(input: &load::Input, config: &ScanConfig, progress: &dyn Progress) -> Vec<Unit> {
     let units: Vec<Unit> = load::load(input, &config.load)
         .into_iter()
-        .map(|loaded| analyse(loaded, input, &config.facts, config.guard.is_some()))
+        .map(|loaded| analyse(loaded, input, &config.facts, config.guard.as_deref()))
         .collect();
     // Piped input that holds nothing to read is most often a command that
     // failed upstream (`eksctl create cluster --dry-run | eksguard scan -`).
@@ -656,7 +665,13 @@ fn load_input(input: &load::Input, config: &ScanConfig, progress: &dyn Progress)
     units
 }
 
-fn analyse(loaded: load::Loaded, input: &load::Input, options: &FactOptions, for_guard: bool) -> Unit {
+fn analyse(
+    loaded: load::Loaded,
+    input: &load::Input,
+    options: &FactOptions,
+    guard_rules: Option<&rules::guard::GuardRules>,
+) -> Unit {
+    let for_guard = guard_rules.is_some();
     let context_only = input.role == load::Role::Context;
     if input.role == load::Role::Deployed {
         return analyse_deployed(loaded, input, options);
@@ -696,7 +711,20 @@ fn analyse(loaded: load::Loaded, input: &load::Input, options: &FactOptions, for
                 }
                 facts.extend(facts::extract(doc, options));
             }
-            Unit::Analysed { path, documents, facts, guard, declared }
+            // With no stack facts, Guard would see nothing beside the
+            // templates' resources: they are checked now, from the text in
+            // hand, rather than read again after the sweep.
+            let mut guard_found = Vec::new();
+            let stacks = facts.iter().any(|f| matches!(f, Facts::Stack(_) | Facts::Deployed(_)));
+            if let (Some(rules), false) = (guard_rules, stacks) {
+                for doc in &docs {
+                    if let Document::Template(t) = doc {
+                        guard_found.extend(rules::guard::check_now(rules, t));
+                    }
+                }
+                guard = Vec::new();
+            }
+            Unit::Analysed { path, documents, facts, guard, guard_found, declared }
         }
     }
 }
@@ -736,5 +764,5 @@ fn analyse_deployed(loaded: load::Loaded, input: &load::Input, options: &FactOpt
         return Unit::Skipped(Skipped { path, reason });
     }
     let documents = DocCounts { deployed: facts.len(), ..DocCounts::default() };
-    Unit::Analysed { path, documents, facts, guard: Vec::new(), declared }
+    Unit::Analysed { path, documents, facts, guard: Vec::new(), guard_found: Vec::new(), declared }
 }

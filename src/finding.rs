@@ -216,14 +216,46 @@ impl Spots {
         unpacked
     }
 
-    /// Takes the paths out, to be kept as text apart from the rest.
-    pub fn take_paths(&mut self) -> Box<[Arc<str>]> {
-        std::mem::take(&mut self.paths)
+    /// Takes the paths and pointers out, to be kept as text with what
+    /// uses them (compressed together) rather than as allocations of
+    /// their own; [`Spots::with_texts`] puts them back.
+    pub fn take_texts(&mut self) -> SpotTexts {
+        SpotTexts { paths: std::mem::take(&mut self.paths), pointers: std::mem::take(&mut self.pointers) }
     }
 
-    /// These spots with `paths` (see [`Spots::take_paths`]).
-    pub fn with_paths(&self, paths: Box<[Arc<str>]>) -> Self {
-        Self { paths, pointers: self.pointers.clone(), lines: self.lines.clone() }
+    /// These spots with the texts [`Spots::take_texts`] took, as
+    /// [`SpotTexts`] serialised them: each path and pointer made once,
+    /// shared by every location that names it.
+    /// The pointers' halves are shared through `shared`, with those of the
+    /// other spots unpacked beside them.
+    pub fn with_texts(&self, (paths, pointers): (Vec<&str>, Vec<(&str, &str)>), shared: &Pointers) -> Self {
+        Self {
+            paths: paths.into_iter().map(Arc::from).collect(),
+            pointers: {
+                let mut set = shared.0.lock().unwrap_or_else(PoisonError::into_inner);
+                pointers
+                    .into_iter()
+                    .map(|(head, tail)| Pointer { head: intern(&mut set, head), tail: intern(&mut set, tail) })
+                    .collect()
+            },
+            lines: self.lines.clone(),
+        }
+    }
+}
+
+/// The paths and pointers of [`Spots`], taken out to be serialised as
+/// text: `(paths, pointers as their two halves)`.
+#[derive(Debug)]
+pub struct SpotTexts {
+    paths: Box<[Arc<str>]>,
+    pointers: Box<[Pointer]>,
+}
+
+impl Serialize for SpotTexts {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let paths: Vec<&str> = self.paths.iter().map(|p| &**p).collect();
+        let pointers: Vec<(&str, &str)> = self.pointers.iter().map(|p| (&**p.head, &**p.tail)).collect();
+        (paths, pointers).serialize(serializer)
     }
 }
 
@@ -342,6 +374,17 @@ impl Pointers {
         // One lock for both halves: every location of a sweep comes here.
         let mut set = self.0.lock().unwrap_or_else(PoisonError::into_inner);
         Pointer { head: intern(&mut set, head), tail: intern(&mut set, tail) }
+    }
+
+    /// Forgets the halves no location holds any more: a sweep's facts keep
+    /// their pointers' text packed, so what is shared is the working
+    /// form of the documents being read, and the set stays that size
+    /// rather than growing with every resource the sweep has seen.
+    pub fn forget_unused(&self) {
+        let mut set = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        // Only the set holds a half counted once, and a clone is made only
+        // under this lock or from a location's copy: none can appear now.
+        set.retain(|h| Arc::strong_count(&h.0) > 1);
     }
 }
 

@@ -24,7 +24,7 @@ use std::sync::Arc;
 
 use super::{Facts, StackFacts, TargetRef, suppress::Suppression};
 use crate::correlate::{index32, stack_key};
-use crate::finding::{Fnv, Spots};
+use crate::finding::{Fnv, Pointers, Spots};
 
 /// One document's facts, kept to the end of a sweep.
 #[derive(Debug)]
@@ -55,21 +55,22 @@ pub struct Chunk {
     size: u32,
     paths_at: u32,
     keys: Box<[u64]>,
-    /// Without the paths, which are among the compressed bytes.
+    /// Without the paths and pointers, which are among the compressed
+    /// bytes: the quoted lines (of standard input and archive entries).
     spots: Spots,
 }
 
 impl Chunk {
     /// Decompresses the chunk and runs `read` on its stacks' bytes with its
-    /// spots lent.
-    fn open<T>(&self, read: impl FnOnce(&[u8]) -> T) -> T {
+    /// spots lent, their pointers shared through `pointers`.
+    fn open<T>(&self, pointers: &Pointers, read: impl FnOnce(&[u8]) -> T) -> T {
         // Compressed by this process in memory: cannot fail unless packing
         // and unpacking disagree, which tests check.
         let bytes = lz4_flex::block::decompress(&self.compressed, self.size as usize)
             .unwrap_or_else(|e| panic!("packed facts do not decompress: {e}"));
-        let paths: Vec<&str> = postcard::from_bytes(&bytes[self.paths_at as usize..])
+        let texts = postcard::from_bytes(&bytes[self.paths_at as usize..])
             .unwrap_or_else(|e| panic!("packed paths do not unpack: {e}"));
-        let spots = Arc::new(self.spots.with_paths(paths.into_iter().map(Arc::from).collect()));
+        let spots = Arc::new(self.spots.with_texts(texts, pointers));
         spots.lend(|| read(&bytes))
     }
 }
@@ -158,7 +159,7 @@ impl PackedStack {
     /// The facts that were packed (its whole chunk decompressed for them:
     /// [`Packed::unpack_all`] opens a chunk once for all its stacks).
     pub fn unpack(self) -> Box<StackFacts> {
-        self.chunk.open(|bytes| read_stack(bytes, self.bytes))
+        self.chunk.open(&Pointers::default(), |bytes| read_stack(bytes, self.bytes))
     }
 
     pub fn keys(&self) -> &Keys {
@@ -191,12 +192,10 @@ impl Packed {
             bytes
         });
         let paths_at = index32(bytes.len());
-        // The paths go with the bytes, as text that compresses well: most
-        // of a batch's paths share their directories.
-        let paths = spots.take_paths();
-        let texts: Vec<&str> = paths.iter().map(|p| &**p).collect();
-        bytes = postcard::to_extend(&texts, bytes).unwrap_or_else(|e| panic!("paths do not pack: {e}"));
-        drop(texts);
+        // The paths and pointers go with the bytes, as text that compresses
+        // well: most of a batch's paths share their directories, and its
+        // pointers their resources' names.
+        bytes = postcard::to_extend(&spots.take_texts(), bytes).unwrap_or_else(|e| panic!("paths do not pack: {e}"));
         // Made once the facts are packed, sized to fit, one after another.
         let chunk = Arc::new(Chunk {
             compressed: compress(&bytes),
@@ -257,10 +256,14 @@ impl Packed {
             chunks[at].1.push((i, s.bytes, deployed));
         }
         drop(chunk_at);
+        // The stacks' pointers, shared among all the chunks: a batch of
+        // related stacks comes from many chunks and names the same
+        // resources and properties.
+        let pointers = Pointers::default();
         let unpacked: Vec<Vec<(usize, Facts)>> = chunks
             .into_par_iter()
             .map(|(chunk, stacks)| {
-                chunk.open(|bytes| {
+                chunk.open(&pointers, |bytes| {
                     let facts = |(i, span, deployed): InChunk| {
                         let stack = read_stack(bytes, span);
                         (i, if deployed { Facts::Deployed(stack) } else { Facts::Stack(stack) })

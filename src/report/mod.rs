@@ -244,6 +244,10 @@ pub struct ClusterSummary {
     pub definitions: Vec<ModeSummary>,
     pub live: Option<ModeSummary>,
     pub conflict: bool,
+    /// Known by where it is defined, not by a name (see
+    /// [`summary_order`]); not part of the JSON contract.
+    #[serde(skip)]
+    pub known_by_place: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -326,33 +330,25 @@ pub fn relations(model: &Model) -> Vec<Relation> {
     relations
 }
 
-/// Summaries of every cluster of the model, sorted by name.
+/// The order of [`Report::clusters`], whatever batches the summaries were
+/// made in: by name, then by where its first definition sets its mode,
+/// then a cluster known by name before one known by where it is defined
+/// (as [`Model::clusters`] has them).
+pub fn summary_order(a: &ClusterSummary, b: &ClusterSummary) -> std::cmp::Ordering {
+    fn key(s: &ClusterSummary) -> (Option<(&str, u32)>, bool) {
+        (s.definitions.first().map(|d| (&*d.path, d.line)), s.known_by_place)
+    }
+    a.name.cmp(&b.name).then_with(|| key(a).cmp(&key(b)))
+}
+
+/// Summaries of every cluster of the model, sorted by [`summary_order`].
 pub fn cluster_summaries(model: &Model) -> Vec<ClusterSummary> {
-    keyed_cluster_summaries(model).into_iter().map(|(_, summary)| summary).collect()
-}
-
-/// Where a cluster summary goes in [`Report::clusters`], after its name:
-/// by where its first definition sets its mode, then a cluster known by
-/// name before one known by where it is defined (as [`Model::clusters`]
-/// has them). See [`summary_order`].
-pub type SummaryKey = (Option<(Arc<str>, u32)>, bool);
-
-/// The order of [`keyed_cluster_summaries`]: by name, then by key.
-pub fn summary_order(a: &(SummaryKey, ClusterSummary), b: &(SummaryKey, ClusterSummary)) -> std::cmp::Ordering {
-    (&a.1.name, &a.0).cmp(&(&b.1.name, &b.0))
-}
-
-/// [`cluster_summaries`], each with its [`SummaryKey`], in that order: the
-/// summaries of models correlated apart are sorted together by their keys.
-pub fn keyed_cluster_summaries(model: &Model) -> Vec<(SummaryKey, ClusterSummary)> {
     cluster_order(model)
         .into_iter()
         .map(|i| {
             let c = &model.clusters[i];
-            let first = c.definitions.first().map(|d| &model.definition(*d).mode.location);
-            let key = (first.map(|l| (l.path.clone(), l.line)), !model.known_by_name(i));
             let effective = model.effective(i, None);
-            let summary = ClusterSummary {
+            ClusterSummary {
                 name: c.name.clone(),
                 named_at_deploy: c.named_at_deploy,
                 mode: effective.and_then(|e| e.mode.mode.as_ref().map(ToString::to_string)),
@@ -364,8 +360,8 @@ pub fn keyed_cluster_summaries(model: &Model) -> Vec<(SummaryKey, ClusterSummary
                     .collect(),
                 live: c.live.map(|l| ModeSummary::of(None, &model.live[l].mode)),
                 conflict: c.conflict,
-            };
-            (key, summary)
+                known_by_place: !model.known_by_name(i),
+            }
         })
         .collect()
 }

@@ -242,6 +242,22 @@ pub fn pending(t: &Template, input: &crate::load::Input) -> Pending {
     }
 }
 
+/// Guard's findings on `t` now, from the text in hand, with no facts beside
+/// its resources: for a template whose input has none, which would be
+/// checked with an empty model anyway. Nothing is kept for later, so a
+/// sweep's Guard memory holds only the templates that have facts.
+pub fn check_now(rules: &GuardRules, t: &Template) -> Vec<Finding> {
+    let pending = Pending {
+        path: t.source.path.clone(),
+        stack_name: t.stack_name.clone(),
+        fragment: t.fragment,
+        wrapper: t.wrapper,
+        text: PendingText::Kept(t.source.clone()),
+        stamp: stamp(&t.source.bytes),
+    };
+    check(rules, &prepare(&pending, None), &FactIndex::new(&Model::default()))
+}
+
 impl Pending {
     /// The template's file (or archive entry), as given.
     pub fn path(&self) -> &str {
