@@ -27,6 +27,7 @@ use crate::finding::{InputError, Skipped};
 use crate::load::{Document, LoadOptions, Outcome};
 use crate::report::{Counts, Report, Summary};
 use crate::rules::RuleSettings;
+use crate::rules::packed::PackedFindings;
 use crate::{correlate, discover, finding, load, report, rules, suppress};
 
 /// Everything a scan needs to know.
@@ -422,12 +423,16 @@ fn scan_in_pool(config: &ScanConfig, progress: &dyn Progress) -> Report {
     let mut whole_model = None;
     // Each batch's findings and summaries join the report's as the batch
     // is checked, so that a sweep never holds them twice.
-    let (mut findings, mut clusters, mut unmatched) = (Vec::new(), Vec::new(), Vec::new());
+    // Findings are held packed until every batch is checked: in their
+    // working form they are most of what a sweep holds by then.
+    let (mut held, mut clusters, mut unmatched) = (Vec::new(), Vec::new(), Vec::new());
+    let mut held_guard = Vec::new();
     let mut at_deploy = std::collections::HashSet::new();
     let mut take = |c: Checked, summary: &mut Summary| {
-        let Checked { findings: mut f, clusters: mut k, unmatched: mut u, at_deploy: a, cluster_count, entry_count } =
-            c;
-        findings.append(&mut f);
+        let Checked { findings: f, clusters: mut k, unmatched: mut u, at_deploy: a, cluster_count, entry_count } = c;
+        if !f.is_empty() {
+            held.push(PackedFindings::pack(&f));
+        }
         clusters.append(&mut k);
         unmatched.append(&mut u);
         at_deploy.extend(a);
@@ -447,7 +452,7 @@ fn scan_in_pool(config: &ScanConfig, progress: &dyn Progress) -> Report {
             let paths: std::collections::HashSet<&str> = model.stacks.iter().map(|s| &*s.path).collect();
             let (here, rest) = std::mem::take(&mut guard_inputs).into_iter().partition(|p| paths.contains(p.path()));
             guard_inputs = rest;
-            guard_found.extend(run_guard(guard, here, &model, config));
+            held_guard.push(PackedFindings::pack(&run_guard(guard, here, &model, config)));
         }
         if whole {
             whole_model = Some(model);
@@ -461,9 +466,11 @@ fn scan_in_pool(config: &ScanConfig, progress: &dyn Progress) -> Report {
     let suppressions = correlate::Model { suppressions, ..correlate::Model::default() };
     take(Checked::of(&suppressions, &config.rules), &mut summary);
     let suppressions = suppressions.suppressions;
+    let mut findings = PackedFindings::unpack_all(held);
+    guard_found.extend(PackedFindings::unpack_all(held_guard));
     rules::mark_named_at_deploy_among(&at_deploy, &mut findings);
     rules::sort(&mut findings);
-    clusters.sort_by(report::summary_order);
+    rules::sort_by_index(&mut clusters, report::summary_order);
     unmatched.sort();
     if let Some(guard) = &config.guard {
         let names = guard.names();

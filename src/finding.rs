@@ -502,7 +502,7 @@ pub fn shown(name: Option<&str>) -> &str {
 }
 
 /// How bad a finding is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Note,
@@ -601,6 +601,23 @@ impl Remedy {
             }
         }
         self
+    }
+
+    /// The pieces between the places the name stands, and the name (empty
+    /// when there is one piece): what [`Remedy::from_parts`] takes.
+    pub fn parts(&self) -> (Vec<&str>, &str) {
+        (self.parts.iter().map(|p| &**p).collect(), &self.name)
+    }
+
+    /// The remedy [`Remedy::parts`] gave.
+    pub fn from_parts(parts: &[&str], name: &str) -> Self {
+        Self { parts: parts.iter().map(|&p| Box::from(p)).collect(), name: name.into() }
+    }
+
+    /// Holds its pieces in the same allocation as `other`'s.
+    #[cfg(test)]
+    pub fn shares_parts_with(&self, other: &Remedy) -> bool {
+        Arc::ptr_eq(&self.parts, &other.parts)
     }
 
     /// The text, in the pieces it is held in.

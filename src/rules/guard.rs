@@ -407,7 +407,7 @@ fn take(node: Node, key: &str) -> Option<Node> {
 
 /// Interned Guard rule names: `Finding::rule` is `&'static str`, and a run
 /// sees only the few names its rule files declare.
-fn intern(name: &str) -> &'static str {
+pub(crate) fn intern(name: &str) -> &'static str {
     static NAMES: OnceLock<Mutex<BTreeMap<String, &'static str>>> = OnceLock::new();
     let mut names = NAMES.get_or_init(Default::default).lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     if let Some(s) = names.get(name) {

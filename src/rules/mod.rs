@@ -27,6 +27,7 @@ mod eks018;
 mod eks019;
 mod eks020;
 pub mod guard;
+pub mod packed;
 mod scenarios;
 pub use eks016::unused_suppressions;
 pub use scenarios::rejected;
@@ -180,6 +181,17 @@ fn target_name(model: &Model, e: &crate::correlate::EntryRef) -> Option<String> 
 }
 
 /// Looks a rule up by id (case-insensitive) or slug.
+/// `name` as the `'static` text a finding holds: a built-in rule's id or
+/// name, or a Guard rule's (see [`guard`]).
+pub fn static_name(name: &str) -> &'static str {
+    REGISTRY
+        .iter()
+        .flat_map(|r| [r.id, r.name])
+        .chain([guard::NOT_CHECKED, guard::FINDING_NAME])
+        .find(|n| *n == name)
+        .unwrap_or_else(|| guard::intern(name))
+}
+
 pub fn find(id_or_name: &str) -> Option<&'static Rule> {
     REGISTRY.iter().find(|r| r.id.eq_ignore_ascii_case(id_or_name) || r.name == id_or_name)
 }
@@ -285,6 +297,48 @@ pub fn mark_named_at_deploy_among<S: std::borrow::Borrow<str> + Eq + std::hash::
 
 /// Sorts findings into report order and drops exact duplicates.
 pub fn sort(findings: &mut Vec<Finding>) {
-    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    sort_by_index(findings, |a, b| a.sort_key().cmp(&b.sort_key()));
     findings.dedup();
+}
+
+/// Sorts `items` as a stable sort by `order` does, with scratch space for
+/// their indices rather than for the items: a stable sort of a sweep's
+/// findings or cluster summaries (a few hundred bytes each) would take a
+/// copy of most of them.
+pub fn sort_by_index<T>(items: &mut [T], order: impl Fn(&T, &T) -> std::cmp::Ordering) {
+    // `from[i]`: the place of the item that goes to place `i`.
+    let mut from: Vec<usize> = (0..items.len()).collect();
+    from.sort_by(|&a, &b| order(&items[a], &items[b]));
+    // Each cycle of the permutation in turn, by swaps; a place done is
+    // marked with usize::MAX.
+    for start in 0..from.len() {
+        let mut at = start;
+        while from[at] != usize::MAX {
+            let next = from[at];
+            from[at] = usize::MAX;
+            if next == start {
+                break;
+            }
+            items.swap(at, next);
+            at = next;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Sorting by index gives what a stable sort gives: the same order,
+        /// ties in the order they came.
+        #[test]
+        fn sorting_by_index_is_a_stable_sort(items in proptest::collection::vec((0u8..8, any::<u16>()), 0..200)) {
+            let mut stable = items.clone();
+            stable.sort_by_key(|&(key, _)| key);
+            let mut by_index = items;
+            super::sort_by_index(&mut by_index, |a, b| a.0.cmp(&b.0));
+            prop_assert_eq!(by_index, stable);
+        }
+    }
 }
