@@ -25,9 +25,9 @@ use crate::facts::packed::Packed;
 use crate::facts::{self, FactOptions, Facts};
 use crate::finding::{InputError, Skipped};
 use crate::load::{Document, LoadOptions, Outcome};
+use crate::report::held::Held;
 use crate::report::{Counts, Report, Summary};
 use crate::rules::RuleSettings;
-use crate::rules::packed::PackedFindings;
 use crate::{correlate, discover, finding, load, report, rules, suppress};
 
 /// Everything a scan needs to know.
@@ -423,17 +423,20 @@ fn scan_in_pool(config: &ScanConfig, progress: &dyn Progress) -> Report {
     let mut whole_model = None;
     // Each batch's findings and summaries join the report's as the batch
     // is checked, so that a sweep never holds them twice.
-    // Findings are held packed until every batch is checked: in their
-    // working form they are most of what a sweep holds by then.
-    let (mut held, mut clusters, mut unmatched) = (Vec::new(), Vec::new(), Vec::new());
+    // Findings and cluster summaries are held packed until every batch is
+    // checked: in their working form they are most of what a sweep holds
+    // by then.
+    let (mut held, mut held_clusters, mut unmatched) = (Vec::new(), Vec::new(), Vec::new());
     let mut held_guard = Vec::new();
     let mut at_deploy = std::collections::HashSet::new();
     let mut take = |c: Checked, summary: &mut Summary| {
-        let Checked { findings: f, clusters: mut k, unmatched: mut u, at_deploy: a, cluster_count, entry_count } = c;
+        let Checked { findings: f, clusters: k, unmatched: mut u, at_deploy: a, cluster_count, entry_count } = c;
         if !f.is_empty() {
-            held.push(PackedFindings::pack(&f));
+            held.push(Held::pack(&f));
         }
-        clusters.append(&mut k);
+        if !k.is_empty() {
+            held_clusters.push(Held::pack(&k));
+        }
         unmatched.append(&mut u);
         at_deploy.extend(a);
         summary.clusters += cluster_count;
@@ -452,7 +455,7 @@ fn scan_in_pool(config: &ScanConfig, progress: &dyn Progress) -> Report {
             let paths: std::collections::HashSet<&str> = model.stacks.iter().map(|s| &*s.path).collect();
             let (here, rest) = std::mem::take(&mut guard_inputs).into_iter().partition(|p| paths.contains(p.path()));
             guard_inputs = rest;
-            held_guard.push(PackedFindings::pack(&run_guard(guard, here, &model, config)));
+            held_guard.push(Held::pack(&run_guard(guard, here, &model, config)));
         }
         if whole {
             whole_model = Some(model);
@@ -466,8 +469,9 @@ fn scan_in_pool(config: &ScanConfig, progress: &dyn Progress) -> Report {
     let suppressions = correlate::Model { suppressions, ..correlate::Model::default() };
     take(Checked::of(&suppressions, &config.rules), &mut summary);
     let suppressions = suppressions.suppressions;
-    let mut findings = PackedFindings::unpack_all(held);
-    guard_found.extend(PackedFindings::unpack_all(held_guard));
+    let mut findings = Held::unpack_all(held);
+    let mut clusters = Held::unpack_all(held_clusters);
+    guard_found.extend(Held::unpack_all(held_guard));
     rules::mark_named_at_deploy_among(&at_deploy, &mut findings);
     rules::sort(&mut findings);
     rules::sort_by_index(&mut clusters, report::summary_order);

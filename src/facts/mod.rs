@@ -289,19 +289,31 @@ impl ModeSource {
         }
     }
 
+    /// Every slug [`ModeSource::slug`] gives, once each.
+    pub const SLUGS: [&'static str; 8] = [
+        "template",
+        "parameter-default",
+        "parameter-override",
+        "cloudformation-default",
+        "eks-api-default",
+        "live",
+        "clusterconfig",
+        "eksctl-default",
+    ];
+
+    /// Where the mode came from, in a word, as reports give it.
     pub fn slug(&self) -> &'static str {
-        match self {
-            Self::Literal | Self::Evaluated { .. } | Self::CdkConfig => "template",
-            Self::Parameter { overridden: false, .. } => "parameter-default",
-            Self::Parameter { overridden: true, .. } => "parameter-override",
-            Self::NoAccessConfig | Self::NoAuthenticationMode | Self::EksctlWithoutAccessConfig => {
-                "cloudformation-default"
-            }
-            Self::EksApiDefault => "eks-api-default",
-            Self::Live => "live",
-            Self::ClusterConfig => "clusterconfig",
-            Self::EksctlDefault { .. } => "eksctl-default",
-        }
+        let at = match self {
+            Self::Literal | Self::Evaluated { .. } | Self::CdkConfig => 0,
+            Self::Parameter { overridden: false, .. } => 1,
+            Self::Parameter { overridden: true, .. } => 2,
+            Self::NoAccessConfig | Self::NoAuthenticationMode | Self::EksctlWithoutAccessConfig => 3,
+            Self::EksApiDefault => 4,
+            Self::Live => 5,
+            Self::ClusterConfig => 6,
+            Self::EksctlDefault { .. } => 7,
+        };
+        Self::SLUGS[at]
     }
 }
 

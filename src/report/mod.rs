@@ -11,6 +11,7 @@
 mod escape;
 pub mod github;
 pub mod gitlab;
+pub mod held;
 pub mod html;
 pub mod json;
 pub mod junit;

@@ -27,7 +27,6 @@ mod eks018;
 mod eks019;
 mod eks020;
 pub mod guard;
-pub mod packed;
 mod scenarios;
 pub use eks016::unused_suppressions;
 pub use scenarios::rejected;
