@@ -442,9 +442,13 @@ fn scan_in_pool(config: &ScanConfig, progress: &dyn Progress) -> Report {
         summary.clusters += cluster_count;
         summary.access_entries += entry_count;
     };
-    // In path order, whatever order the workers added them in (one file's
-    // templates stay in file order: the sort is stable).
-    guard_inputs.sort_by(|a, b| a.path().cmp(b.path()));
+    // Each file's templates waiting for Guard, in file order, by path: a
+    // batch takes those of its stacks' files, and the rest run last.
+    let mut waiting: std::collections::BTreeMap<std::sync::Arc<str>, Vec<rules::guard::Pending>> =
+        std::collections::BTreeMap::new();
+    for p in guard_inputs {
+        waiting.entry(p.shared_path().clone()).or_default().push(p);
+    }
     for batch in &batches {
         let model = correlate::correlate(unpack(batch, &mut slots));
         take(Checked::of(&model, &config.rules), &mut summary);
@@ -452,9 +456,7 @@ fn scan_in_pool(config: &ScanConfig, progress: &dyn Progress) -> Report {
             // The templates whose stacks are in this batch: all the facts
             // Guard sees beside their resources are (a file's stacks share
             // a key, and so a batch).
-            let paths: std::collections::HashSet<&str> = model.stacks.iter().map(|s| &*s.path).collect();
-            let (here, rest) = std::mem::take(&mut guard_inputs).into_iter().partition(|p| paths.contains(p.path()));
-            guard_inputs = rest;
+            let here: Vec<_> = model.stacks.iter().filter_map(|s| waiting.remove(&*s.path)).flatten().collect();
             held_guard.push(Held::pack(&run_guard(guard, here, &model, config)));
         }
         if whole {
@@ -464,7 +466,8 @@ fn scan_in_pool(config: &ScanConfig, progress: &dyn Progress) -> Report {
     drop(slots);
     if let Some(guard) = &config.guard {
         // Templates without facts: nothing is seen beside their resources.
-        guard_found.extend(run_guard(guard, std::mem::take(&mut guard_inputs), &correlate::Model::default(), config));
+        let rest = std::mem::take(&mut waiting).into_values().flatten().collect();
+        guard_found.extend(run_guard(guard, rest, &correlate::Model::default(), config));
     }
     let suppressions = correlate::Model { suppressions, ..correlate::Model::default() };
     take(Checked::of(&suppressions, &config.rules), &mut summary);

@@ -264,6 +264,11 @@ impl Pending {
         &self.path
     }
 
+    /// The template's path, shared.
+    pub fn shared_path(&self) -> &Arc<str> {
+        &self.path
+    }
+
     /// The input to read again before [`prepare`], if its text was not kept.
     pub fn to_reread(&self) -> Option<&crate::load::Input> {
         match &self.text {
