@@ -298,27 +298,26 @@ fn scan_in_pool(config: &ScanConfig, progress: &dyn Progress) -> Report {
         let chunks = std::sync::Mutex::new(Vec::new());
         found_inputs.into_iter().par_bridge().for_each(|batch: Vec<(usize, load::Input)>| {
             let Some(first) = batch.first().map(|(index, _)| *index) else { return };
-            let (mut units, mut facts) = (Vec::new(), Vec::new());
+            let mut gathered = Gathered::new(first, fold.then_some(&folded), &chunks);
             for (index, input) in batch {
-                for mut unit in load_input(&input, config, progress) {
-                    if let Unit::Analysed { facts: f, .. } = &mut unit {
-                        facts.append(&mut std::mem::take(f));
+                match load::start(&input, &config.load) {
+                    // Standard input is quoted whole and checked for
+                    // holding anything at all: read at once.
+                    load::Loading::Archive(archive) if !matches!(input.source, load::Source::Stdin) => {
+                        stream_archive(&archive, index, &input, config, progress, &mut gathered);
                     }
-                    if let Some(unit) = if fold { folded.keep(unit) } else { Some(unit) } {
-                        units.push((index, unit));
+                    loading => {
+                        let loaded = match loading {
+                            load::Loading::Units(units) => units,
+                            load::Loading::Archive(archive) => archive.units(),
+                        };
+                        for unit in units_of(loaded, &input, config, progress) {
+                            gathered.take(index, unit);
+                        }
                     }
                 }
             }
-            if !units.is_empty() || !facts.is_empty() {
-                units.shrink_to_fit();
-                // Packed together once the batch's documents are freed, so
-                // that what a sweep keeps is made in one place rather than
-                // between the pages of the next inputs' allocations.
-                let facts = Packed::pack_all(facts, config.facts.every_stack);
-                // Packed with their text: the halves only they held go.
-                config.facts.pointers.forget_unused();
-                chunks.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push((first, units, facts));
-            }
+            gathered.pack(config);
         });
         let found = discovery.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
         (found, chunks.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner))
@@ -326,7 +325,7 @@ fn scan_in_pool(config: &ScanConfig, progress: &dyn Progress) -> Report {
     let (found, background) = found;
     // Back in input order, whatever order the workers took them in: the
     // walk sends inputs in order, in batches of consecutive indices.
-    chunks.sort_unstable_by_key(|(first, _, _)| *first);
+    chunks.sort_unstable_by_key(|(at, _, _)| *at);
     let mut all_facts: Vec<Packed> = Vec::with_capacity(chunks.iter().map(|(_, _, f)| f.len()).sum());
     let mut units = Vec::with_capacity(chunks.iter().map(|(_, u, _)| u.len()).sum());
     for (_, u, f) in chunks {
@@ -645,12 +644,96 @@ fn quote_findings(findings: &mut [finding::Finding], inputs: &[load::Input], opt
     }
 }
 
-/// Loads one input and extracts the facts of what it holds.
-fn load_input(input: &load::Input, config: &ScanConfig, progress: &dyn Progress) -> Vec<Unit> {
-    let units: Vec<Unit> = load::load(input, &config.load)
-        .into_iter()
-        .map(|loaded| analyse(loaded, input, &config.facts, config.guard.as_deref()))
-        .collect();
+/// Inputs' units and facts on their way to a chunk, gathered by one worker.
+struct Gathered<'a> {
+    /// The index of the walk batch's first input, and how many chunks it
+    /// has given so far: the chunk's place in input order.
+    first: usize,
+    given: usize,
+    units: Vec<(usize, Unit)>,
+    facts: Vec<Facts>,
+    /// Where units that leave nothing but counts are counted, if they are.
+    folded: Option<&'a Folded>,
+    chunks: &'a Chunks,
+}
+
+/// Chunks of units and packed facts, each at its place in input order.
+type Chunks = std::sync::Mutex<Vec<((usize, usize), Vec<(usize, Unit)>, Vec<Packed>)>>;
+
+impl<'a> Gathered<'a> {
+    fn new(first: usize, folded: Option<&'a Folded>, chunks: &'a Chunks) -> Self {
+        Self { first, given: 0, units: Vec::new(), facts: Vec::new(), folded, chunks }
+    }
+
+    /// Takes a unit of input `index`: its facts, and the unit unless it is
+    /// folded into counts.
+    fn take(&mut self, index: usize, mut unit: Unit) {
+        if let Unit::Analysed { facts: f, .. } = &mut unit {
+            self.facts.append(&mut std::mem::take(f));
+        }
+        if let Some(unit) = match self.folded {
+            Some(folded) => folded.keep(unit),
+            None => Some(unit),
+        } {
+            self.units.push((index, unit));
+        }
+    }
+
+    /// Packs what was gathered into the next chunk.
+    fn pack(&mut self, config: &ScanConfig) {
+        if self.units.is_empty() && self.facts.is_empty() {
+            return;
+        }
+        let mut units = std::mem::take(&mut self.units);
+        units.shrink_to_fit();
+        // Packed together once the documents are freed, so that what a
+        // sweep keeps is made in one place rather than between the pages
+        // of the next inputs' allocations.
+        let facts = Packed::pack_all(std::mem::take(&mut self.facts), config.facts.every_stack);
+        // Packed with their text: the halves only they held go.
+        config.facts.pointers.forget_unused();
+        let at = (self.first, self.given);
+        self.given += 1;
+        self.chunks.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push((at, units, facts));
+    }
+}
+
+/// Units of one archive packed together, at most: a walk batch holds 64
+/// inputs, and an archive may hold thousands of templates.
+const ARCHIVE_UNITS: usize = 64;
+
+/// Analyses an archive's entries as a helper thread reads them, packing
+/// what they give every [`ARCHIVE_UNITS`] units: an archive's documents
+/// are never held all at once.
+fn stream_archive(
+    archive: &load::ArchiveInput,
+    index: usize,
+    input: &load::Input,
+    config: &ScanConfig,
+    progress: &dyn Progress,
+    gathered: &mut Gathered<'_>,
+) {
+    let mut documents = 0;
+    std::thread::scope(|scope| {
+        // A few entries ahead: the reader recognises, this worker analyses.
+        let (out, entries) = std::sync::mpsc::sync_channel(4);
+        scope.spawn(move || archive.stream(&out));
+        for (n, loaded) in entries.into_iter().enumerate() {
+            let unit = analyse(loaded, input, &config.facts, config.guard.as_deref());
+            documents += unit.documents();
+            gathered.take(index, unit);
+            if (n + 1) % ARCHIVE_UNITS == 0 {
+                gathered.pack(config);
+            }
+        }
+    });
+    progress.input_done(documents);
+}
+
+/// The units of one input's loaded units: each analysed.
+fn units_of(loaded: Vec<load::Loaded>, input: &load::Input, config: &ScanConfig, progress: &dyn Progress) -> Vec<Unit> {
+    let units: Vec<Unit> =
+        loaded.into_iter().map(|loaded| analyse(loaded, input, &config.facts, config.guard.as_deref())).collect();
     // Piped input that holds nothing to read is most often a command that
     // failed upstream (`eksctl create cluster --dry-run | eksguard scan -`).
     let units = match (&input.source, units.as_slice()) {
@@ -665,18 +748,18 @@ fn load_input(input: &load::Input, config: &ScanConfig, progress: &dyn Progress)
         }
         _ => units,
     };
-    let documents = units
-        .iter()
-        .map(|u| {
-            if let Unit::Analysed { documents: d, .. } = u {
-                d.templates + d.cluster_configs + d.contexts + d.deployed
-            } else {
-                0
-            }
-        })
-        .sum();
-    progress.input_done(documents);
+    progress.input_done(units.iter().map(Unit::documents).sum());
     units
+}
+
+impl Unit {
+    /// The documents analysed in the unit.
+    fn documents(&self) -> usize {
+        match self {
+            Unit::Analysed { documents: d, .. } => d.templates + d.cluster_configs + d.contexts + d.deployed,
+            _ => 0,
+        }
+    }
 }
 
 fn analyse(

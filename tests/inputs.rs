@@ -233,3 +233,47 @@ fn text_output_quotes_the_line_from_files_stdin_and_archives() {
     let from_archive = scan_text(dir.path(), &["stacks.tgz"], "");
     assert!(from_archive.contains(quoted), "{from_archive}");
 }
+
+/// A sweep reads an archive's entries as they come and packs what they
+/// give every few dozen entries, where standard input is read whole: the
+/// same archive, with hundreds of entries of every kind, gives the same
+/// report both ways, entry for entry.
+#[test]
+fn an_archive_read_entry_by_entry_gives_the_report_it_gives_read_whole() {
+    let mut entries: Vec<(String, Vec<u8>)> = Vec::new();
+    for i in 0..120 {
+        let access = if i % 2 == 0 { r#", "AccessConfig": {"AuthenticationMode": "API"}"# } else { "" };
+        let cluster = format!(
+            r#"{{"Resources": {{"ControlPlane": {{"Type": "AWS::EKS::Cluster", "Properties": {{"Name": "arc-{i}"{access}}}}}}}}}"#
+        );
+        entries.push((format!("stacks/{i:03}/eksctl-arc-{i}-cluster.json"), cluster.into_bytes()));
+        entries
+            .push((format!("stacks/{i:03}/ng.yaml"), NODEGROUP.replace("arc-demo", &format!("arc-{i}")).into_bytes()));
+        entries.push((format!("stacks/{i:03}/README.md"), b"not a template".to_vec()));
+        if i % 10 == 0 {
+            entries.push((format!("stacks/{i:03}/broken.json"), b"{\"Resources\": ".to_vec()));
+        }
+    }
+    let files: Vec<(&str, Vec<u8>)> = entries.iter().map(|(n, c)| (n.as_str(), c.clone())).collect();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let archive = tgz(&files);
+    std::fs::write(dir.path().join("big.tgz"), &archive).expect("write");
+    let (from_file, code) = scan_json(dir.path(), &["big.tgz"]);
+    let from_stdin: Value = {
+        let output = Command::cargo_bin("eksguard")
+            .expect("binary")
+            .current_dir(dir.path())
+            .args(["scan", "-", "--stdin-filename", "big.tgz", "--format", "json"])
+            .write_stdin(archive)
+            .output()
+            .expect("run");
+        serde_json::from_slice(&output.stdout).expect("json")
+    };
+    assert_eq!(from_file, from_stdin);
+    // Findings, and entries that could not be read.
+    assert_eq!(code, Some(2));
+    assert_eq!(from_file["summary"]["clusters"], 120);
+    assert_eq!(from_file["summary"]["findings"]["error"], 60);
+    assert_eq!(from_file["summary"]["errors"], 12);
+    assert_eq!(from_file["summary"]["inputs"], entries.len());
+}

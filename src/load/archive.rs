@@ -94,28 +94,66 @@ fn has_archive_extension(path: &str) -> bool {
 /// Reads every entry of the archive `bytes` (of `kind`) found at `path`.
 /// `explicit` says the archive was named on the command line.
 pub fn load(path: &Arc<str>, bytes: &[u8], kind: Kind, explicit: bool, limits: &ArchiveLimits) -> Vec<Loaded> {
-    let mut sink = Sink { archive: path.clone(), limits: *limits, units: Vec::new(), total: 0, entries: 0 };
+    let mut units = Vec::new();
+    read(path, bytes, kind, explicit, limits, &mut units);
+    units
+}
+
+/// [`load`], giving each unit to `out` as its entry is read: a sweep then
+/// analyses an archive's entries as they come, and never holds all their
+/// documents at once. Stops early when `out` takes no more.
+pub fn stream(
+    path: &Arc<str>,
+    bytes: &[u8],
+    kind: Kind,
+    explicit: bool,
+    limits: &ArchiveLimits,
+    out: &std::sync::mpsc::SyncSender<Loaded>,
+) {
+    read(path, bytes, kind, explicit, limits, &mut { out });
+}
+
+/// Where the units of an archive go.
+trait Out {
+    /// Takes one unit; `false` once no more are wanted.
+    fn put(&mut self, unit: Loaded) -> bool;
+}
+
+impl Out for Vec<Loaded> {
+    fn put(&mut self, unit: Loaded) -> bool {
+        self.push(unit);
+        true
+    }
+}
+
+impl Out for &std::sync::mpsc::SyncSender<Loaded> {
+    fn put(&mut self, unit: Loaded) -> bool {
+        self.send(unit).is_ok()
+    }
+}
+
+fn read(path: &Arc<str>, bytes: &[u8], kind: Kind, explicit: bool, limits: &ArchiveLimits, out: &mut dyn Out) {
+    let mut sink = Sink { archive: path.clone(), limits: *limits, out, units: 0, total: 0, entries: 0 };
     let result = match kind {
         Kind::Zip => read_zip(bytes, &mut sink),
         Kind::Tar => read_tar(Counted::new(bytes, limits), &mut sink),
         Kind::Gzip => read_gzip(bytes, &mut sink),
     };
-    if let Err(failure) = result {
-        let outcome = match failure {
-            Failure::Corrupt(message) if explicit || has_archive_extension(path) => {
-                Outcome::Error(LoadError::Archive(format!("corrupt {} archive: {message}", kind.name())))
-            }
-            Failure::Corrupt(message) => {
-                Outcome::Skipped(format!("looks like a {} archive but cannot be read: {message}", kind.name()))
-            }
-            Failure::NotTar => Outcome::Skipped("gzip-compressed, but not a tar archive".to_owned()),
-            Failure::Limit(reason) => Outcome::Skipped(reason),
-        };
-        sink.units.push(Loaded { path: path.clone(), outcome });
-    } else if sink.units.is_empty() {
-        sink.units.push(Loaded { path: path.clone(), outcome: Outcome::Skipped("empty archive".to_owned()) });
-    }
-    sink.units
+    let outcome = match result {
+        Err(Failure::Corrupt(message)) if explicit || has_archive_extension(path) => {
+            Outcome::Error(LoadError::Archive(format!("corrupt {} archive: {message}", kind.name())))
+        }
+        Err(Failure::Corrupt(message)) => {
+            Outcome::Skipped(format!("looks like a {} archive but cannot be read: {message}", kind.name()))
+        }
+        Err(Failure::NotTar) => Outcome::Skipped("gzip-compressed, but not a tar archive".to_owned()),
+        Err(Failure::Limit(reason)) => Outcome::Skipped(reason),
+        Err(Failure::Closed) => return,
+        Ok(()) if sink.units == 0 => Outcome::Skipped("empty archive".to_owned()),
+        Ok(()) => return,
+    };
+    // The last unit: whether it is still wanted changes nothing.
+    let _ = sink.put(Loaded { path: path.clone(), outcome });
 }
 
 enum Failure {
@@ -123,31 +161,40 @@ enum Failure {
     NotTar,
     /// A limit that stops the rest of the archive from being read.
     Limit(String),
+    /// The units are no longer wanted.
+    Closed,
 }
 
-struct Sink {
+struct Sink<'o> {
     archive: Arc<str>,
     limits: ArchiveLimits,
-    units: Vec<Loaded>,
+    out: &'o mut dyn Out,
+    /// Units given so far.
+    units: usize,
     /// Uncompressed bytes of the file entries met so far.
     total: u64,
     entries: usize,
 }
 
-impl Sink {
+impl Sink<'_> {
     fn name(&self, entry: &str) -> Arc<str> {
         Arc::from(format!("{}!{entry}", self.archive))
     }
 
-    fn skip(&mut self, entry: &str, reason: String) {
+    fn put(&mut self, unit: Loaded) -> Result<(), Failure> {
+        self.units += 1;
+        if self.out.put(unit) { Ok(()) } else { Err(Failure::Closed) }
+    }
+
+    fn skip(&mut self, entry: &str, reason: String) -> Result<(), Failure> {
         let path = self.name(entry);
-        self.units.push(Loaded { path, outcome: Outcome::Skipped(reason) });
+        self.put(Loaded { path, outcome: Outcome::Skipped(reason) })
     }
 
     /// An entry that could not be read: an input error for that entry.
-    fn fail(&mut self, entry: &str, reason: String) {
+    fn fail(&mut self, entry: &str, reason: String) -> Result<(), Failure> {
         let path = self.name(entry);
-        self.units.push(Loaded { path, outcome: Outcome::Error(LoadError::Archive(reason)) });
+        self.put(Loaded { path, outcome: Outcome::Error(LoadError::Archive(reason)) })
     }
 
     /// Counts one more entry; `false` once the entry limit is reached.
@@ -183,14 +230,14 @@ impl Sink {
     }
 
     /// Recognises one entry's content like a file met in a walk.
-    fn entry(&mut self, entry: &str, bytes: Vec<u8>) {
+    fn entry(&mut self, entry: &str, bytes: Vec<u8>) -> Result<(), Failure> {
         let path = self.name(entry);
         let outcome = if detect(&bytes).is_some() {
             Outcome::Skipped("an archive inside an archive (not opened)".to_owned())
         } else {
             recognise(&path, bytes, has_data_extension(entry))
         };
-        self.units.push(Loaded { path, outcome });
+        self.put(Loaded { path, outcome })
     }
 }
 
@@ -214,7 +261,7 @@ fn read_zip(bytes: &[u8], sink: &mut Sink) -> Result<(), Failure> {
             // Encryption, an unsupported method, a bad local header: an
             // entry that may hide a template is an error, for this entry.
             Err(e) => {
-                sink.fail(&name, unreadable(&e));
+                sink.fail(&name, unreadable(&e))?;
                 continue;
             }
         };
@@ -222,13 +269,13 @@ fn read_zip(bytes: &[u8], sink: &mut Sink) -> Result<(), Failure> {
             continue;
         }
         if file.is_symlink() {
-            sink.skip(&name, "symbolic link in the archive (not followed)".to_owned());
+            sink.skip(&name, "symbolic link in the archive (not followed)".to_owned())?;
             continue;
         }
         let declared = file.size();
         sink.spend(&name, declared)?;
         if declared > sink.limits.max_entry_size {
-            sink.skip(&name, sink.too_big(declared));
+            sink.skip(&name, sink.too_big(declared))?;
             continue;
         }
         // The header may understate the size: read no more than either
@@ -238,7 +285,7 @@ fn read_zip(bytes: &[u8], sink: &mut Sink) -> Result<(), Failure> {
         let content = match read_limited(&mut file, limit, declared) {
             Ok(content) => content,
             Err(e) => {
-                sink.fail(&name, format!("cannot be decompressed: {e}"));
+                sink.fail(&name, format!("cannot be decompressed: {e}"))?;
                 continue;
             }
         };
@@ -246,13 +293,13 @@ fn read_zip(bytes: &[u8], sink: &mut Sink) -> Result<(), Failure> {
         if size > limit {
             if limit == sink.limits.max_entry_size && limit < left {
                 sink.total = sink.total - declared + limit;
-                sink.skip(&name, format!("larger than the {limit}-byte limit (--max-entry-size)"));
+                sink.skip(&name, format!("larger than the {limit}-byte limit (--max-entry-size)"))?;
                 continue;
             }
             return Err(total_spent(sink, Some(&name)));
         }
         sink.total = sink.total - declared + size;
-        sink.entry(&name, content);
+        sink.entry(&name, content)?;
     }
     Ok(())
 }
@@ -271,7 +318,10 @@ fn unreadable(e: &zip::result::ZipError) -> String {
 fn total_spent(sink: &mut Sink, entry: Option<&str>) -> Failure {
     let limit = sink.limits.max_total_size;
     if let Some(entry) = entry {
-        sink.skip(entry, format!("the archive's {limit}-byte uncompressed limit (--max-archive-size) is reached here"));
+        let reason = format!("the archive's {limit}-byte uncompressed limit (--max-archive-size) is reached here");
+        if let Err(closed) = sink.skip(entry, reason) {
+            return closed;
+        }
     }
     Failure::Limit(format!(
         "more than {limit} bytes uncompressed (--max-archive-size); entries after the limit not read"
@@ -343,21 +393,21 @@ fn read_tar<R: Read>(reader: Counted<R>, sink: &mut Sink) -> Result<(), Failure>
             continue;
         }
         if kind.is_symlink() || kind.is_hard_link() {
-            sink.skip(&name, "link in the archive (not followed)".to_owned());
+            sink.skip(&name, "link in the archive (not followed)".to_owned())?;
             continue;
         }
         if !(kind.is_file() || kind.is_contiguous()) {
-            sink.skip(&name, "not a regular file in the archive".to_owned());
+            sink.skip(&name, "not a regular file in the archive".to_owned())?;
             continue;
         }
         let declared = entry.size();
         sink.spend(&name, declared)?;
         if declared > sink.limits.max_entry_size {
-            sink.skip(&name, sink.too_big(declared));
+            sink.skip(&name, sink.too_big(declared))?;
             continue;
         }
         match read_limited(&mut entry, sink.limits.max_entry_size, declared) {
-            Ok(content) => sink.entry(&name, content),
+            Ok(content) => sink.entry(&name, content)?,
             Err(e) => return Err(tar_failure(sink, &e, &spent, Some(&name), Some(&name))),
         }
     }

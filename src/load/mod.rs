@@ -42,10 +42,52 @@ use recognise::{has_data_extension, recognise_as};
 /// Reads and recognises one input; an archive (recognised by its magic
 /// bytes) gives one unit per entry.
 pub fn load(input: &Input, options: &LoadOptions) -> Vec<Loaded> {
+    match start(input, options) {
+        Loading::Units(units) => units,
+        Loading::Archive(archive) => archive.units(),
+    }
+}
+
+/// What reading one input gives: its unit, or an archive whose entries are
+/// read and recognised as they are taken ([`ArchiveInput::stream`]), so
+/// that a sweep never holds all of an archive's documents at once.
+#[derive(Debug)]
+pub enum Loading {
+    Units(Vec<Loaded>),
+    Archive(ArchiveInput),
+}
+
+/// An archive read into memory, its entries not read yet.
+#[derive(Debug)]
+pub struct ArchiveInput {
+    path: std::sync::Arc<str>,
+    bytes: Vec<u8>,
+    kind: archive::Kind,
+    explicit: bool,
+    limits: archive::ArchiveLimits,
+}
+
+impl ArchiveInput {
+    /// Every unit of the archive: one per entry (see [`archive::load`]).
+    pub fn units(self) -> Vec<Loaded> {
+        archive::load(&self.path, &self.bytes, self.kind, self.explicit, &self.limits)
+    }
+
+    /// The same units, each sent to `out` as its entry is read; stops
+    /// early when `out`'s receiver is gone.
+    pub fn stream(&self, out: &std::sync::mpsc::SyncSender<Loaded>) {
+        archive::stream(&self.path, &self.bytes, self.kind, self.explicit, &self.limits, out);
+    }
+}
+
+/// Reads one input: recognised whole, or, for an archive, ready to be read
+/// entry by entry.
+pub fn start(input: &Input, options: &LoadOptions) -> Loading {
     let outcome = match read_input(input, options) {
         Ok(bytes) => {
             if let Some(kind) = archive::detect(&bytes) {
-                return archive::load(&input.path, &bytes, kind, input.explicit, &options.archive);
+                let (path, explicit, limits) = (input.path.clone(), input.explicit, options.archive);
+                return Loading::Archive(ArchiveInput { path, bytes, kind, explicit, limits });
             }
             let expected = input.explicit || has_data_extension(&input.path);
             let mut outcome = recognise_as(&input.path, bytes, expected, matches!(input.source, Source::File(_)));
@@ -61,5 +103,5 @@ pub fn load(input: &Input, options: &LoadOptions) -> Vec<Loaded> {
         Err(ReadFailure::Skip(reason)) => Outcome::Skipped(reason),
         Err(ReadFailure::Error(message)) => Outcome::Error(LoadError::Read(message)),
     };
-    vec![Loaded { path: input.path.clone(), outcome }]
+    Loading::Units(vec![Loaded { path: input.path.clone(), outcome }])
 }
