@@ -71,7 +71,7 @@ fn yaml_document(source: &SourceText, node: Node, at: Option<Pos>) -> Option<Doc
     yaml_fragment(source, node, at)
 }
 
-/// A bare map of resources (see [`json_fragment`]).
+/// A bare map of resources (see `json_fragment` in the JSON recogniser).
 fn yaml_fragment(source: &SourceText, node: Node, at: Option<Pos>) -> Option<Document> {
     let entries = node.as_map()?;
     let all_resources = !entries.is_empty()

@@ -136,7 +136,7 @@ fn finding(
     })
 }
 
-/// "set <where the mode comes from> to <mode>", to start a sentence with
+/// "set \<where the mode comes from\> to \<mode\>", to start a sentence with
 /// [`capitalized`].
 pub(super) fn set_to(mode: &ModeFact, to: &AuthMode) -> String {
     match &mode.source {
