@@ -420,11 +420,9 @@ fn scan_in_pool(config: &ScanConfig, progress: &dyn Progress) -> Report {
         Packed::unpack_all(batch.iter().filter_map(|&i| slots[i].take()).collect())
     };
     let mut whole_model = None;
-    // Each batch's findings and summaries join the report's as the batch
-    // is checked, so that a sweep never holds them twice.
-    // Findings and cluster summaries are held packed until every batch is
-    // checked: in their working form they are most of what a sweep holds
-    // by then.
+    // Each batch's findings (Guard's too) and cluster summaries are held
+    // packed until every batch is checked: in their working form they are
+    // most of what a sweep holds by then.
     let (mut held, mut held_clusters, mut unmatched) = (Vec::new(), Vec::new(), Vec::new());
     let mut held_guard = Vec::new();
     let mut at_deploy = std::collections::HashSet::new();
@@ -456,7 +454,10 @@ fn scan_in_pool(config: &ScanConfig, progress: &dyn Progress) -> Report {
             // Guard sees beside their resources are (a file's stacks share
             // a key, and so a batch).
             let here: Vec<_> = model.stacks.iter().filter_map(|s| waiting.remove(&*s.path)).flatten().collect();
-            held_guard.push(Held::pack(&run_guard(guard, here, &model, config)));
+            let found = run_guard(guard, here, &model, config);
+            if !found.is_empty() {
+                held_guard.push(Held::pack(&found));
+            }
         }
         if whole {
             whole_model = Some(model);

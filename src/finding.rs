@@ -225,9 +225,9 @@ impl Spots {
 
     /// These spots with the texts [`Spots::take_texts`] took, as
     /// [`SpotTexts`] serialised them: each path and pointer made once,
-    /// shared by every location that names it.
-    /// The pointers' halves are shared through `shared`, with those of the
-    /// other spots unpacked beside them.
+    /// shared by every location that names it. The pointers' halves are
+    /// shared through `shared`, with those of the other spots unpacked
+    /// beside them.
     pub fn with_texts(&self, (paths, pointers): (Vec<&str>, Vec<(&str, &str)>), shared: &Pointers) -> Self {
         Self {
             paths: paths.into_iter().map(Arc::from).collect(),
