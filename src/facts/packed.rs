@@ -24,7 +24,7 @@ use std::sync::Arc;
 
 use super::{Facts, StackFacts, TargetRef, suppress::Suppression};
 use crate::correlate::{index32, stack_key};
-use crate::finding::{Fnv, Pointers, Spots};
+use crate::finding::{Fnv, Pointers, Sealed, Spots};
 
 /// One document's facts, kept to the end of a sweep.
 #[derive(Debug)]
@@ -50,28 +50,16 @@ pub struct PackedStack {
 /// spots their locations share.
 #[derive(Debug)]
 pub struct Chunk {
-    compressed: Box<[u8]>,
-    /// The size of the bytes once decompressed, and where the paths start.
-    size: u32,
-    paths_at: u32,
+    /// The stacks' bytes, with the spots their locations name.
+    sealed: Sealed,
     keys: Box<[u64]>,
-    /// Without the paths and pointers, which are among the compressed
-    /// bytes: the quoted lines (of standard input and archive entries).
-    spots: Spots,
 }
 
 impl Chunk {
-    /// Decompresses the chunk and runs `read` on its stacks' bytes with its
-    /// spots lent, their pointers shared through `pointers`.
+    /// Runs `read` on the chunk's stacks' bytes with its spots lent, their
+    /// pointers shared through `pointers`.
     fn open<T>(&self, pointers: &Pointers, read: impl FnOnce(&[u8]) -> T) -> T {
-        // Compressed by this process in memory: cannot fail unless packing
-        // and unpacking disagree, which tests check.
-        let bytes = lz4_flex::block::decompress(&self.compressed, self.size as usize)
-            .unwrap_or_else(|e| panic!("packed facts do not decompress: {e}"));
-        let texts = postcard::from_bytes(&bytes[self.paths_at as usize..])
-            .unwrap_or_else(|e| panic!("packed paths do not unpack: {e}"));
-        let spots = Arc::new(self.spots.with_texts(texts, pointers));
-        spots.lend(|| read(&bytes))
+        self.sealed.open(pointers, read)
     }
 }
 
@@ -178,7 +166,7 @@ impl Packed {
         let span = |from: usize, to: usize| (index32(from), index32(to));
         let mut spans = Vec::with_capacity(facts.len());
         let (mut keys, mut stack_keys_of) = (Vec::new(), Vec::new());
-        let (mut bytes, mut spots) = Spots::collect(|| {
+        let (bytes, spots) = Spots::collect(|| {
             let mut bytes = Vec::new();
             for f in &facts {
                 let (Facts::Stack(stack) | Facts::Deployed(stack)) = f else { continue };
@@ -191,19 +179,11 @@ impl Packed {
             }
             bytes
         });
-        let paths_at = index32(bytes.len());
-        // The paths and pointers go with the bytes, as text that compresses
-        // well: most of a batch's paths share their directories, and its
-        // pointers their resources' names.
-        bytes = postcard::to_extend(&spots.take_texts(), bytes).unwrap_or_else(|e| panic!("paths do not pack: {e}"));
-        // Made once the facts are packed, sized to fit, one after another.
-        let chunk = Arc::new(Chunk {
-            compressed: compress(&bytes),
-            size: index32(bytes.len()),
-            paths_at,
-            keys: keys.into_boxed_slice(),
-            spots,
-        });
+        // Made once the facts are packed, sized to fit, one after another;
+        // the paths and pointers go with the bytes, as text that compresses
+        // well (most of a batch's paths share their directories, and its
+        // pointers their resources' names).
+        let chunk = Arc::new(Chunk { sealed: Sealed::new(bytes, spots), keys: keys.into_boxed_slice() });
         let mut spans = spans.into_iter();
         facts
             .into_iter()
@@ -302,12 +282,6 @@ impl Packed {
 /// A stack to unpack from a chunk: its place among the facts unpacked,
 /// its bytes, and whether it is a deployed template.
 type InChunk = (usize, (u32, u32), bool);
-
-/// `bytes`, compressed (LZ4: deflate's fastest level took 6-8% of a 100k
-/// sweep's CPU for 4.1 times smaller chunks; LZ4's cost does not show).
-fn compress(bytes: &[u8]) -> Box<[u8]> {
-    lz4_flex::block::compress(bytes).into_boxed_slice()
-}
 
 #[cfg(test)]
 mod tests {

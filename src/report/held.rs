@@ -21,19 +21,15 @@ use serde::{Deserialize, Serialize};
 use super::{ClusterSummary, ModeSummary};
 use crate::correlate::index32;
 use crate::facts::ModeSource;
-use crate::finding::{Finding, Location, Pointers, Related, Remedy, Severity, Spots, spot_path};
+use crate::finding::{Finding, Location, Pointers, Related, Remedy, Sealed, Severity, Spots, spot_path};
 
 /// Items of one batch, packed.
 #[derive(Debug)]
 pub struct Held<T> {
-    compressed: Box<[u8]>,
-    /// The size of the bytes once decompressed, and where the texts of the
-    /// locations' paths and pointers start.
-    size: u32,
-    texts_at: u32,
+    /// The items' bytes, one after another, with the spots their locations
+    /// name.
+    sealed: Sealed,
     count: u32,
-    /// The quoted lines (of standard input and archive entries).
-    spots: Spots,
     items: PhantomData<T>,
 }
 
@@ -57,19 +53,9 @@ impl<T: Hold> Held<T> {
     /// Packs `items`, in order. They always serialise: a failure is a bug,
     /// and panics here.
     pub fn pack(items: &[T]) -> Self {
-        let (bytes, mut spots) = Spots::collect(|| items.iter().try_fold(Vec::new(), |bytes, item| item.pack(bytes)));
-        let mut bytes = bytes.unwrap_or_else(|e| panic!("a report item does not pack: {e}"));
-        let texts_at = index32(bytes.len());
-        bytes = postcard::to_extend(&spots.take_texts(), bytes)
-            .unwrap_or_else(|e| panic!("the paths of report items do not pack: {e}"));
-        Self {
-            compressed: lz4_flex::block::compress(&bytes).into_boxed_slice(),
-            size: index32(bytes.len()),
-            texts_at,
-            count: index32(items.len()),
-            spots,
-            items: PhantomData,
-        }
+        let (bytes, spots) = Spots::collect(|| items.iter().try_fold(Vec::new(), |bytes, item| item.pack(bytes)));
+        let bytes = bytes.unwrap_or_else(|e| panic!("a report item does not pack: {e}"));
+        Self { sealed: Sealed::new(bytes, spots), count: index32(items.len()), items: PhantomData }
     }
 
     /// How many items are packed.
@@ -93,16 +79,12 @@ impl<T: Hold> Held<T> {
     }
 
     fn unpack_into(self, out: &mut Vec<T>, sharing: &mut Sharing) {
-        // Packed by this process in memory: cannot fail unless packing and
-        // unpacking disagree, which tests check.
-        let bytes = lz4_flex::block::decompress(&self.compressed, self.size as usize)
-            .unwrap_or_else(|e| panic!("packed report items do not decompress: {e}"));
-        let texts = postcard::from_bytes(&bytes[self.texts_at as usize..])
-            .unwrap_or_else(|e| panic!("the paths of packed report items do not unpack: {e}"));
-        let spots = Arc::new(self.spots.with_texts(texts, &sharing.pointers));
-        spots.lend(|| {
-            let mut rest = &bytes[..self.texts_at as usize];
+        // The set itself is shared (a clone is another handle on it).
+        let pointers = sharing.pointers.clone();
+        self.sealed.open(&pointers, |mut rest| {
             for _ in 0..self.count {
+                // Packed by this process in memory: cannot fail unless
+                // packing and unpacking disagree, which tests check.
                 let (item, left) =
                     T::unpack(rest, sharing).unwrap_or_else(|e| panic!("packed report items do not unpack: {e}"));
                 out.push(item);

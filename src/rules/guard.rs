@@ -232,12 +232,16 @@ fn stamp(bytes: &[u8]) -> (usize, u64) {
 /// What to keep of `t`, read from `input`, until Guard runs.
 pub fn pending(t: &Template, input: &crate::load::Input) -> Pending {
     let reread = t.source.rereadable && matches!(input.source, crate::load::Source::File(_));
+    pending_as(t, if reread { PendingText::Reread(input.clone()) } else { PendingText::Kept(t.source.clone()) })
+}
+
+fn pending_as(t: &Template, text: PendingText) -> Pending {
     Pending {
         path: t.source.path.clone(),
         stack_name: t.stack_name.clone(),
         fragment: t.fragment,
         wrapper: t.wrapper,
-        text: if reread { PendingText::Reread(input.clone()) } else { PendingText::Kept(t.source.clone()) },
+        text,
         stamp: stamp(&t.source.bytes),
     }
 }
@@ -247,14 +251,7 @@ pub fn pending(t: &Template, input: &crate::load::Input) -> Pending {
 /// checked with an empty model anyway. Nothing is kept for later, so a
 /// sweep's Guard memory holds only the templates that have facts.
 pub fn check_now(rules: &GuardRules, t: &Template) -> Vec<Finding> {
-    let pending = Pending {
-        path: t.source.path.clone(),
-        stack_name: t.stack_name.clone(),
-        fragment: t.fragment,
-        wrapper: t.wrapper,
-        text: PendingText::Kept(t.source.clone()),
-        stamp: stamp(&t.source.bytes),
-    };
+    let pending = pending_as(t, PendingText::Kept(t.source.clone()));
     check(rules, &prepare(&pending, None), &FactIndex::new(&Model::default()))
 }
 

@@ -179,7 +179,6 @@ fn target_name(model: &Model, e: &crate::correlate::EntryRef) -> Option<String> 
     }
 }
 
-/// Looks a rule up by id (case-insensitive) or slug.
 /// `name` as the `'static` text a finding holds: a built-in rule's id or
 /// name, or a Guard rule's (see [`guard`]).
 pub fn static_name(name: &str) -> &'static str {
@@ -191,6 +190,7 @@ pub fn static_name(name: &str) -> &'static str {
         .unwrap_or_else(|| guard::intern(name))
 }
 
+/// Looks a rule up by id (case-insensitive) or slug.
 pub fn find(id_or_name: &str) -> Option<&'static Rule> {
     REGISTRY.iter().find(|r| r.id.eq_ignore_ascii_case(id_or_name) || r.name == id_or_name)
 }
