@@ -263,12 +263,15 @@ impl Sealed {
         let texts_at = crate::correlate::index32(bytes.len());
         bytes = postcard::to_extend(&spots.take_texts(), bytes)
             .unwrap_or_else(|e| panic!("the paths and pointers of packed locations do not pack: {e}"));
-        Self {
-            compressed: lz4_flex::block::compress(&bytes).into_boxed_slice(),
-            size: crate::correlate::index32(bytes.len()),
-            texts_at,
-            spots,
-        }
+        // Compressed into this thread's scratch, then copied out at its
+        // size: one allocation that is kept, none that is shrunk or freed.
+        let compressed = with_scratch(|out| {
+            out.resize(lz4_flex::block::get_maximum_output_size(bytes.len()), 0);
+            let len = lz4_flex::block::compress_into(&bytes, out)
+                .unwrap_or_else(|e| panic!("packed bytes do not compress: {e}"));
+            Box::from(&out[..len])
+        });
+        Self { compressed, size: crate::correlate::index32(bytes.len()), texts_at, spots }
     }
 
     /// Runs `read` on the bytes that were sealed, with their spots lent
@@ -276,13 +279,38 @@ impl Sealed {
     pub fn open<T>(&self, pointers: &Pointers, read: impl FnOnce(&[u8]) -> T) -> T {
         // Sealed by this process in memory: cannot fail unless sealing and
         // opening disagree, which tests check.
-        let bytes = lz4_flex::block::decompress(&self.compressed, self.size as usize)
-            .unwrap_or_else(|e| panic!("packed bytes do not decompress: {e}"));
-        let (bytes, texts) = bytes.split_at(self.texts_at as usize);
-        let texts = postcard::from_bytes(texts)
-            .unwrap_or_else(|e| panic!("the paths and pointers of packed locations do not unpack: {e}"));
-        Arc::new(self.spots.with_texts(texts, pointers)).lend(|| read(bytes))
+        with_scratch(|bytes| {
+            bytes.resize(self.size as usize, 0);
+            let len = lz4_flex::block::decompress_into(&self.compressed, bytes)
+                .unwrap_or_else(|e| panic!("packed bytes do not decompress: {e}"));
+            let (bytes, texts) = bytes[..len].split_at(self.texts_at as usize);
+            let texts = postcard::from_bytes(texts)
+                .unwrap_or_else(|e| panic!("the paths and pointers of packed locations do not unpack: {e}"));
+            Arc::new(self.spots.with_texts(texts, pointers)).lend(|| read(bytes))
+        })
     }
+}
+
+/// Runs `f` on this thread's scratch buffer for sealing and opening
+/// (cleared; its capacity kept from one use to the next). Correlation opens
+/// the same chunks batch after batch: a fresh buffer each time, sized to
+/// the chunk, put tens of thousands of mid-sized blocks through the
+/// allocator, and the pages they left behind stayed in the process until
+/// the allocator's purge delay ran out (about 4 MiB of a 100k sweep's peak).
+/// A nested use finds the buffer taken and works in a fresh one.
+fn with_scratch<T>(f: impl FnOnce(&mut Vec<u8>) -> T) -> T {
+    thread_local! {
+        static SCRATCH: std::cell::Cell<Vec<u8>> = const { std::cell::Cell::new(Vec::new()) };
+    }
+    /// A buffer grown past this (by one large template's facts) is not kept.
+    const KEEP: usize = 1 << 20;
+    let mut buffer = SCRATCH.take();
+    buffer.clear();
+    let out = f(&mut buffer);
+    if buffer.capacity() <= KEEP {
+        SCRATCH.set(buffer);
+    }
+    out
 }
 
 /// The paths and pointers of [`Spots`], taken out to be serialised as
