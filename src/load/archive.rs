@@ -20,7 +20,7 @@
 
 use super::error::LoadError;
 use std::cell::Cell;
-use std::io::{self, Cursor, Read};
+use std::io::{self, Cursor, Read, Seek};
 use std::rc::Rc;
 use std::sync::Arc;
 
@@ -95,26 +95,12 @@ fn has_archive_extension(path: &str) -> bool {
 /// `explicit` says the archive was named on the command line.
 pub fn load(path: &Arc<str>, bytes: &[u8], kind: Kind, explicit: bool, limits: &ArchiveLimits) -> Vec<Loaded> {
     let mut units = Vec::new();
-    read(path, bytes, kind, explicit, limits, &mut units);
+    read(path, Cursor::new(bytes), kind, explicit, limits, &mut units);
     units
 }
 
-/// [`load`], giving each unit to `out` as its entry is read: a sweep then
-/// analyses an archive's entries as they come, and never holds all their
-/// documents at once. Stops early when `out` takes no more.
-pub fn stream(
-    path: &Arc<str>,
-    bytes: &[u8],
-    kind: Kind,
-    explicit: bool,
-    limits: &ArchiveLimits,
-    out: &std::sync::mpsc::SyncSender<Loaded>,
-) {
-    read(path, bytes, kind, explicit, limits, &mut { out });
-}
-
 /// Where the units of an archive go.
-trait Out {
+pub(super) trait Out {
     /// Takes one unit; `false` once no more are wanted.
     fn put(&mut self, unit: Loaded) -> bool;
 }
@@ -132,12 +118,23 @@ impl Out for &std::sync::mpsc::SyncSender<Loaded> {
     }
 }
 
-fn read(path: &Arc<str>, bytes: &[u8], kind: Kind, explicit: bool, limits: &ArchiveLimits, out: &mut dyn Out) {
+/// Reads every entry of the archive `reader` holds (from its start), giving
+/// each unit to `out` as its entry is read: a sweep then analyses an
+/// archive's entries as they come, and never holds all their documents, or
+/// a file's whole archive, at once. Stops early when `out` takes no more.
+pub(super) fn read<R: Read + Seek>(
+    path: &Arc<str>,
+    reader: R,
+    kind: Kind,
+    explicit: bool,
+    limits: &ArchiveLimits,
+    out: &mut dyn Out,
+) {
     let mut sink = Sink { archive: path.clone(), limits: *limits, out, units: 0, total: 0, entries: 0 };
     let result = match kind {
-        Kind::Zip => read_zip(bytes, &mut sink),
-        Kind::Tar => read_tar(Counted::new(bytes, limits), &mut sink),
-        Kind::Gzip => read_gzip(bytes, &mut sink),
+        Kind::Zip => read_zip(reader, &mut sink),
+        Kind::Tar => read_tar(Counted::new(reader, limits), &mut sink),
+        Kind::Gzip => read_gzip(reader, &mut sink),
     };
     let outcome = match result {
         Err(Failure::Corrupt(message)) if explicit || has_archive_extension(path) => {
@@ -154,6 +151,13 @@ fn read(path: &Arc<str>, bytes: &[u8], kind: Kind, explicit: bool, limits: &Arch
     };
     // The last unit: whether it is still wanted changes nothing.
     let _ = sink.put(Loaded { path: path.clone(), outcome });
+}
+
+/// An archive file that could not be read from its start again: an input
+/// error for the archive.
+pub(super) fn unreadable_archive(path: &Arc<str>, e: &io::Error, out: &mut dyn Out) {
+    let outcome = Outcome::Error(LoadError::Read(super::io_reason(e)));
+    let _ = out.put(Loaded { path: path.clone(), outcome });
 }
 
 enum Failure {
@@ -251,8 +255,8 @@ fn read_limited(reader: &mut dyn Read, limit: u64, hint: u64) -> io::Result<Vec<
 
 // ----------------------------------------------------------------- zip --
 
-fn read_zip(bytes: &[u8], sink: &mut Sink) -> Result<(), Failure> {
-    let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| Failure::Corrupt(e.to_string()))?;
+fn read_zip<R: Read + Seek>(reader: R, sink: &mut Sink) -> Result<(), Failure> {
+    let mut archive = zip::ZipArchive::new(reader).map_err(|e| Failure::Corrupt(e.to_string()))?;
     for index in 0..archive.len() {
         sink.admit()?;
         let name = archive.name_for_index(index).unwrap_or_default().to_owned();
@@ -330,8 +334,8 @@ fn total_spent(sink: &mut Sink, entry: Option<&str>) -> Failure {
 
 // ----------------------------------------------------------------- tar --
 
-fn read_gzip(bytes: &[u8], sink: &mut Sink) -> Result<(), Failure> {
-    let mut stream = Counted::new(flate2::read::MultiGzDecoder::new(bytes), &sink.limits);
+fn read_gzip<R: Read>(reader: R, sink: &mut Sink) -> Result<(), Failure> {
+    let mut stream = Counted::new(flate2::read::MultiGzDecoder::new(reader), &sink.limits);
     // Look at the first block before deciding it is a tar.
     let mut head = Vec::with_capacity(512);
     (&mut stream).take(512).read_to_end(&mut head).map_err(|e| Failure::Corrupt(e.to_string()))?;

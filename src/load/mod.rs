@@ -36,7 +36,7 @@ pub use error::LoadError;
 pub use read::{Input, LoadOptions, Role, Source, io_reason, quote_lines, reread};
 pub use recognise::recognise;
 
-use read::{ReadFailure, read_input};
+use read::{Opened, ReadFailure, open_input};
 use recognise::{has_data_extension, recognise_as};
 
 /// Reads and recognises one input; an archive (recognised by its magic
@@ -57,37 +57,68 @@ pub enum Loading {
     Archive(ArchiveInput),
 }
 
-/// An archive read into memory, its entries not read yet.
+/// An archive whose entries are not read yet: the file, open (read from the
+/// disk as its entries are taken), or standard input's bytes.
 #[derive(Debug)]
 pub struct ArchiveInput {
     path: std::sync::Arc<str>,
-    bytes: Vec<u8>,
+    data: ArchiveData,
     kind: archive::Kind,
     explicit: bool,
     limits: archive::ArchiveLimits,
 }
 
+#[derive(Debug)]
+enum ArchiveData {
+    File(std::fs::File),
+    Bytes(Vec<u8>),
+}
+
 impl ArchiveInput {
     /// Every unit of the archive: one per entry (see [`archive::load`]).
     pub fn units(self) -> Vec<Loaded> {
-        archive::load(&self.path, &self.bytes, self.kind, self.explicit, &self.limits)
+        let mut units = Vec::new();
+        self.read(&mut units);
+        units
     }
 
     /// The same units, each sent to `out` as its entry is read; stops
     /// early when `out`'s receiver is gone.
     pub fn stream(&self, out: &std::sync::mpsc::SyncSender<Loaded>) {
-        archive::stream(&self.path, &self.bytes, self.kind, self.explicit, &self.limits, out);
+        self.read(&mut { out });
+    }
+
+    fn read(&self, out: &mut dyn archive::Out) {
+        let (path, kind, explicit, limits) = (&self.path, self.kind, self.explicit, &self.limits);
+        match &self.data {
+            ArchiveData::Bytes(bytes) => archive::read(path, std::io::Cursor::new(bytes), kind, explicit, limits, out),
+            ArchiveData::File(file) => {
+                // A tar is read straight through; a zip is read by seeking
+                // to each entry, which empties the buffer: a small one then.
+                let buffer = if kind == archive::Kind::Zip { 1 << 13 } else { 1 << 16 };
+                let mut file = std::io::BufReader::with_capacity(buffer, file);
+                // The head was read to recognise the archive: from the start.
+                match std::io::Seek::rewind(&mut file) {
+                    Ok(()) => archive::read(path, file, kind, explicit, limits, out),
+                    Err(e) => archive::unreadable_archive(path, &e, out),
+                }
+            }
+        }
     }
 }
 
 /// Reads one input: recognised whole, or, for an archive, ready to be read
 /// entry by entry.
 pub fn start(input: &Input, options: &LoadOptions) -> Loading {
-    let outcome = match read_input(input, options) {
-        Ok(bytes) => {
+    let archive = |data, kind| {
+        let (path, explicit, limits) = (input.path.clone(), input.explicit, options.archive);
+        Loading::Archive(ArchiveInput { path, data, kind, explicit, limits })
+    };
+    let outcome = match open_input(input, options) {
+        Ok(Opened::Archive(file, kind)) => return archive(ArchiveData::File(file), kind),
+        Ok(Opened::Bytes(bytes)) => {
             if let Some(kind) = archive::detect(&bytes) {
-                let (path, explicit, limits) = (input.path.clone(), input.explicit, options.archive);
-                return Loading::Archive(ArchiveInput { path, bytes, kind, explicit, limits });
+                return archive(ArchiveData::Bytes(bytes), kind);
             }
             let expected = input.explicit || has_data_extension(&input.path);
             let mut outcome = recognise_as(&input.path, bytes, expected, matches!(input.source, Source::File(_)));

@@ -1,8 +1,9 @@
 //! Reading an input's bytes from the disk or standard input, within the
 //! size limit: the only place in loading that touches the disk (discovery
 //! decides what is read; this reads it). Takes an [`Input`] and the
-//! [`LoadOptions`]; gives its bytes, or the reason it was skipped or could
-//! not be read. Also reads a file again for the lines findings quote.
+//! [`LoadOptions`]; gives its bytes (a file that is an archive open, to be
+//! read entry by entry), or the reason it was skipped or could not be read.
+//! Also reads a file again for the lines findings quote.
 
 use std::io::Read;
 use std::path::Path;
@@ -89,6 +90,62 @@ pub(super) enum ReadFailure {
     Error(String),
 }
 
+/// An input as first read: its bytes, or a file that is an archive, left
+/// open to be read entry by entry from the disk.
+pub(super) enum Opened {
+    Bytes(Vec<u8>),
+    Archive(std::fs::File, archive::Kind),
+}
+
+/// Bytes read before deciding whether a file is an archive: enough for
+/// every magic [`archive::detect`] looks for.
+const HEAD: u64 = 512;
+
+/// Reads `input` as [`read_input`] does, except a file whose first bytes
+/// are an archive's: that is returned open and unread, so that a sweep
+/// never holds a whole archive in memory (standard input, which cannot be
+/// read twice, is read whole whatever it holds).
+pub(super) fn open_input(input: &Input, options: &LoadOptions) -> Result<Opened, ReadFailure> {
+    let Source::File(_) = input.source else { return read_input(input, options).map(Opened::Bytes) };
+    let (mut file, len) = open_checked(input, options)?;
+    let mut bytes = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
+    (&mut file).take(HEAD).read_to_end(&mut bytes).map_err(|e| ReadFailure::Error(io_reason(&e)))?;
+    if let Some(kind) = archive::detect(&bytes) {
+        return Ok(Opened::Archive(file, kind));
+    }
+    read_rest(file, bytes, options.max_file_size).map(Opened::Bytes)
+}
+
+/// Opens a file input, checking that it is a regular file within the size
+/// limit before anything is read; gives the file and its length.
+fn open_checked(input: &Input, options: &LoadOptions) -> Result<(std::fs::File, u64), ReadFailure> {
+    let limit = options.max_file_size;
+    let path = input.file_path().unwrap_or(Path::new(""));
+    let file = open_regular(path).map_err(|e| ReadFailure::Error(io_reason(&e)))?;
+    let meta = file.metadata().map_err(|e| ReadFailure::Error(io_reason(&e)))?;
+    // Discovery only passes regular files; this catches one swapped for a
+    // FIFO or device since, before anything is read from it.
+    if !meta.is_file() {
+        return Err(ReadFailure::Skip("not a regular file (not read)".to_owned()));
+    }
+    let len = meta.len();
+    if len > limit {
+        return Err(ReadFailure::Skip(format!("{len} bytes, larger than the {limit}-byte limit (--max-file-size)")));
+    }
+    Ok((file, len))
+}
+
+/// The rest of `file` after the `bytes` read from it already.
+fn read_rest(file: std::fs::File, mut bytes: Vec<u8>, limit: u64) -> Result<Vec<u8>, ReadFailure> {
+    // `take` guards against a file that grows while it is read.
+    let left = limit.saturating_add(1).saturating_sub(bytes.len() as u64);
+    file.take(left).read_to_end(&mut bytes).map_err(|e| ReadFailure::Error(io_reason(&e)))?;
+    if bytes.len() as u64 > limit {
+        return Err(ReadFailure::Skip(format!("larger than the {limit}-byte limit (--max-file-size)")));
+    }
+    Ok(bytes)
+}
+
 pub(super) fn read_input(input: &Input, options: &LoadOptions) -> Result<Vec<u8>, ReadFailure> {
     let limit = options.max_file_size;
     match &input.source {
@@ -105,29 +162,8 @@ pub(super) fn read_input(input: &Input, options: &LoadOptions) -> Result<Vec<u8>
             Ok(bytes)
         }
         Source::File(_) => {
-            let path = input.file_path().unwrap_or(Path::new(""));
-            let file = open_regular(path).map_err(|e| ReadFailure::Error(io_reason(&e)))?;
-            let meta = file.metadata().map_err(|e| ReadFailure::Error(io_reason(&e)))?;
-            // Discovery only passes regular files; this catches one swapped
-            // for a FIFO or device since, before anything is read from it.
-            if !meta.is_file() {
-                return Err(ReadFailure::Skip("not a regular file (not read)".to_owned()));
-            }
-            let len = meta.len();
-            if len > limit {
-                return Err(ReadFailure::Skip(format!(
-                    "{len} bytes, larger than the {limit}-byte limit (--max-file-size)"
-                )));
-            }
-            let mut bytes = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
-            // `take` guards against a file that grows while it is read.
-            file.take(limit.saturating_add(1))
-                .read_to_end(&mut bytes)
-                .map_err(|e| ReadFailure::Error(io_reason(&e)))?;
-            if bytes.len() as u64 > limit {
-                return Err(ReadFailure::Skip(format!("larger than the {limit}-byte limit (--max-file-size)")));
-            }
-            Ok(bytes)
+            let (file, len) = open_checked(input, options)?;
+            read_rest(file, Vec::with_capacity(usize::try_from(len).unwrap_or(0)), limit)
         }
     }
 }
@@ -185,4 +221,50 @@ pub fn quote_lines(input: &Input, options: &LoadOptions, lines: &[u32]) -> Vec<O
     };
     let index = json_tree::LineIndex::new(&bytes);
     lines.iter().map(|&l| index.line_text(&bytes, l).map(str::to_owned)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn input(path: &Path) -> Input {
+        let shown: Arc<str> = Arc::from(path.to_str().expect("utf-8 temp path"));
+        Input { source: Source::file(path, &shown), path: shown, explicit: true, role: Role::Scanned, stack: None }
+    }
+
+    fn opened(bytes: &[u8], limit: u64) -> Result<Opened, ReadFailure> {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("input");
+        std::fs::write(&path, bytes).expect("write");
+        open_input(&input(&path), &LoadOptions { max_file_size: limit, ..LoadOptions::default() })
+    }
+
+    #[test]
+    fn a_file_is_read_whole_on_either_side_of_the_head() {
+        for len in [0, 1, HEAD as usize - 1, HEAD as usize, HEAD as usize + 1, 70_000] {
+            let bytes: Vec<u8> = (0..len).map(|i| b'a' + (i % 26) as u8).collect();
+            match opened(&bytes, 1 << 20) {
+                Ok(Opened::Bytes(read)) => assert_eq!(read, bytes, "{len} bytes"),
+                _ => panic!("{len} bytes: not read whole"),
+            }
+        }
+    }
+
+    #[test]
+    fn the_size_limit_holds_for_files_and_archives() {
+        assert!(matches!(opened(&[b'x'; 600], 599), Err(ReadFailure::Skip(_))));
+        assert!(matches!(opened(&[b'x'; 600], 600), Ok(Opened::Bytes(b)) if b.len() == 600));
+        let mut tar = vec![0; 1024];
+        tar[257..262].copy_from_slice(b"ustar");
+        assert!(matches!(opened(&tar, 1023), Err(ReadFailure::Skip(_))));
+        assert!(matches!(opened(&tar, 1024), Ok(Opened::Archive(_, archive::Kind::Tar))));
+    }
+
+    #[test]
+    fn an_archive_is_left_open_not_read() {
+        let mut zip = b"PK\x03\x04".to_vec();
+        zip.resize(100_000, 0);
+        assert!(matches!(opened(&zip, 1 << 20), Ok(Opened::Archive(_, archive::Kind::Zip))));
+        assert!(matches!(opened(&[0x1f, 0x8b, 8, 0], 1 << 20), Ok(Opened::Archive(_, archive::Kind::Gzip))));
+    }
 }
