@@ -216,52 +216,48 @@ impl Spots {
         unpacked
     }
 
-    /// Takes the paths and pointers out, to be kept as text with what
+    /// The paths, pointers and quoted lines, to be kept as text with what
     /// uses them (compressed together, see [`Sealed`]) rather than as
-    /// allocations of their own; [`Spots::with_texts`] puts them back.
-    fn take_texts(&mut self) -> SpotTexts {
-        SpotTexts { paths: std::mem::take(&mut self.paths), pointers: std::mem::take(&mut self.pointers) }
+    /// allocations of their own; [`Spots::with_texts`] makes them again.
+    fn into_texts(self) -> SpotTexts {
+        SpotTexts { paths: self.paths, pointers: self.pointers, lines: self.lines }
     }
 
-    /// These spots with the texts [`Spots::take_texts`] took, as
-    /// [`SpotTexts`] serialised them: each path and pointer made once,
-    /// shared by every location that names it. The pointers' halves are
-    /// shared through `shared`, with those of the other spots unpacked
-    /// beside them.
-    fn with_texts(&self, (paths, pointers): (Vec<&str>, Vec<(&str, &str)>), shared: &Pointers) -> Self {
+    /// The spots [`Spots::into_texts`] gave, from the texts [`SpotTexts`]
+    /// serialised: each path, pointer and line made once, shared by every
+    /// location that names it. The pointers' halves are shared through
+    /// `shared`, with those of the other spots unpacked beside them.
+    fn with_texts((paths, pointers, lines): TextsIn<'_>, shared: &Pointers) -> Self {
         Self {
             paths: paths.into_iter().map(Arc::from).collect(),
             pointers: {
                 let mut set = shared.0.lock().unwrap_or_else(PoisonError::into_inner);
                 pointers.into_iter().map(|(head, tail)| halves(&mut set, head, tail)).collect()
             },
-            lines: self.lines.clone(),
+            lines: lines.into_iter().map(|l| Arc::new(l.to_owned())).collect(),
         }
     }
 }
 
 /// Bytes packed while [`Spots::collect`] ran, sealed with their spots: the
-/// paths and JSON pointers as text after the bytes, the whole compressed
-/// (LZ4: deflate's fastest level took 6-8% of a 100k sweep's CPU for
-/// chunks 4.1 times smaller; LZ4's cost does not show), the quoted lines
-/// beside. What a sweep keeps packed (facts, findings, cluster summaries)
-/// is kept this way.
-#[derive(Debug)]
+/// paths, JSON pointers and quoted lines as text after the bytes, the whole
+/// compressed (LZ4: deflate's fastest level took 6-8% of a 100k sweep's
+/// CPU for chunks 4.1 times smaller; LZ4's cost does not show). What a
+/// sweep keeps packed (facts, findings, cluster summaries) is kept this
+/// way.
+#[derive(Debug, Clone)]
 pub struct Sealed {
     compressed: Box<[u8]>,
     /// The size of the bytes once decompressed, and where the texts start.
     size: u32,
     texts_at: u32,
-    /// Without the paths and pointers: the quoted lines (of standard input
-    /// and archive entries).
-    spots: Spots,
 }
 
 impl Sealed {
     /// Seals `bytes` with the `spots` their locations name.
-    pub fn new(mut bytes: Vec<u8>, mut spots: Spots) -> Self {
+    pub fn new(mut bytes: Vec<u8>, spots: Spots) -> Self {
         let texts_at = crate::correlate::index32(bytes.len());
-        bytes = postcard::to_extend(&spots.take_texts(), bytes)
+        bytes = postcard::to_extend(&spots.into_texts(), bytes)
             .unwrap_or_else(|e| panic!("the paths and pointers of packed locations do not pack: {e}"));
         // Compressed into this thread's scratch, then copied out at its
         // size: one allocation that is kept, none that is shrunk or freed.
@@ -271,7 +267,7 @@ impl Sealed {
                 .unwrap_or_else(|e| panic!("packed bytes do not compress: {e}"));
             Box::from(&out[..len])
         });
-        Self { compressed, size: crate::correlate::index32(bytes.len()), texts_at, spots }
+        Self { compressed, size: crate::correlate::index32(bytes.len()), texts_at }
     }
 
     /// Runs `read` on the bytes that were sealed, with their spots lent
@@ -286,7 +282,7 @@ impl Sealed {
             let (bytes, texts) = bytes[..len].split_at(self.texts_at as usize);
             let texts = postcard::from_bytes(texts)
                 .unwrap_or_else(|e| panic!("the paths and pointers of packed locations do not unpack: {e}"));
-            Arc::new(self.spots.with_texts(texts, pointers)).lend(|| read(bytes))
+            Arc::new(Spots::with_texts(texts, pointers)).lend(|| read(bytes))
         })
     }
 }
@@ -313,19 +309,24 @@ fn with_scratch<T>(f: impl FnOnce(&mut Vec<u8>) -> T) -> T {
     out
 }
 
-/// The paths and pointers of [`Spots`], taken out to be serialised as
-/// text: `(paths, pointers as their two halves)`.
+/// The texts of [`Spots`], to be serialised: `(paths, pointers as their
+/// two halves, lines)`.
 #[derive(Debug)]
 struct SpotTexts {
     paths: Box<[Arc<str>]>,
     pointers: Box<[Pointer]>,
+    lines: Box<[Arc<String>]>,
 }
+
+/// [`SpotTexts`], read back.
+type TextsIn<'a> = (Vec<&'a str>, Vec<(&'a str, &'a str)>, Vec<&'a str>);
 
 impl Serialize for SpotTexts {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let paths: Vec<&str> = self.paths.iter().map(|p| &**p).collect();
         let pointers: Vec<(&str, &str)> = self.pointers.iter().map(|p| (&**p.head, &**p.tail)).collect();
-        (paths, pointers).serialize(serializer)
+        let lines: Vec<&str> = self.lines.iter().map(|l| l.as_str()).collect();
+        (paths, pointers, lines).serialize(serializer)
     }
 }
 

@@ -3,9 +3,9 @@
 //! Takes the [`Facts`] of a batch of documents, as extraction gives them;
 //! gives them [`Packed`], one per fact, in order. The stacks' facts are
 //! written together into one compact byte string (postcard) with the
-//! paths of their locations, compressed (LZ4), beside the [`Spots`] their
-//! locations share (pointers, quoted lines), and
-//! each stack has the [`Keys`] by which correlation can tell, without
+//! [`Spots`] their locations share (paths, pointers, quoted lines) as
+//! text, compressed (LZ4), and each stack has the [`Keys`] by which
+//! correlation can tell, without
 //! unpacking anything, which stacks may bear on each other (a cluster
 //! name, an export, a template file, a stack name). Unpacking gives back
 //! exactly the facts that were packed.
@@ -45,9 +45,9 @@ pub struct PackedStack {
 }
 
 /// The packed stacks of one batch of documents, together: their bytes one
-/// after another and then their paths, compressed (stacks of one batch
-/// repeat names, ARNs, types and directories), their keys, and the other
-/// spots their locations share.
+/// after another and then the texts their locations share, compressed
+/// (stacks of one batch repeat names, ARNs, types and directories), and
+/// their keys.
 #[derive(Debug)]
 pub struct Chunk {
     /// The stacks' bytes, with the spots their locations name.
