@@ -102,11 +102,11 @@ pub struct Baseline {
 
 impl Baseline {
     /// A baseline recording `findings`, their files named from `root`.
-    pub fn of(findings: &[Finding], root: &Path) -> Self {
+    pub fn of(findings: impl IntoIterator<Item = Finding>, root: &Path) -> Self {
         let mut entries: Vec<Entry> = findings
-            .iter()
+            .into_iter()
             .map(|f| Entry {
-                fingerprint: fingerprint(f, root),
+                fingerprint: fingerprint(&f, root),
                 rule: f.rule.to_owned(),
                 path: rooted(&f.location.path, root),
                 resource: f.resource.clone(),
@@ -151,15 +151,19 @@ impl Baseline {
         let key = |f: &Finding| {
             if self.legacy() { fingerprint_at(f, &f.location.path) } else { fingerprint(f, root) }
         };
+        let mut counts = Counts::default();
         report.findings.retain(|f| match left.get_mut(key(f).as_str()) {
             Some(n) if *n > 0 => {
                 *n -= 1;
                 false
             }
-            _ => true,
+            _ => {
+                counts.add(f);
+                true
+            }
         });
         report.summary.baselined += before - report.findings.len();
-        report.summary.findings = Counts::of(&report.findings);
+        report.summary.findings = counts;
     }
 }
 
@@ -209,16 +213,16 @@ mod tests {
     #[test]
     fn round_trip_and_counted_matching() {
         let root = Path::new(".");
-        let baseline = Baseline::parse(&Baseline::of(&[finding("t.json", 1)], root).render()).expect("parse");
+        let baseline = Baseline::parse(&Baseline::of([finding("t.json", 1)], root).render()).expect("parse");
         assert_eq!(baseline.findings.len(), 1);
         let mut report = Report {
             version: 1,
             summary: crate::report::Summary::default(),
-            findings: vec![finding("t.json", 5), finding("t.json", 9), finding("u.json", 1)],
+            findings: vec![finding("t.json", 5), finding("t.json", 9), finding("u.json", 1)].into(),
             suppressed: Vec::new(),
             errors: Vec::new(),
             skipped: Vec::new(),
-            clusters: Vec::new(),
+            clusters: Vec::new().into(),
             unmatched: Vec::new(),
             checked: Vec::new(),
             relations: Vec::new(),

@@ -440,7 +440,7 @@ fn run_scan(args: ScanArgs) -> Result<ExitCode, String> {
     if let Some(path) = &args.write_baseline {
         // Recorded, then hidden: the written baseline applies to this run.
         let root = settings_files::baseline_root(path);
-        let written = Baseline::of(&report.findings, &root);
+        let written = Baseline::of(report.findings.iter(), &root);
         std::fs::write(path, written.render()).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
         written.apply(&mut report, &root);
     }

@@ -25,7 +25,7 @@ use crate::facts::packed::Packed;
 use crate::facts::{self, FactOptions, Facts};
 use crate::finding::{InputError, Skipped};
 use crate::load::{Document, LoadOptions, Outcome};
-use crate::report::held::Held;
+use crate::report::held::Items;
 use crate::report::{Counts, Report, Summary};
 use crate::rules::RuleSettings;
 use crate::{correlate, discover, finding, load, report, rules, suppress};
@@ -420,24 +420,45 @@ fn scan_in_pool(config: &ScanConfig, progress: &dyn Progress) -> Report {
         Packed::unpack_all(batch.iter().filter_map(|&i| slots[i].take()).collect())
     };
     let mut whole_model = None;
-    // Each batch's findings (Guard's too) and cluster summaries are held
-    // packed until every batch is checked: in their working form they are
+    // Each batch's findings (Guard's apart) and cluster summaries are
+    // sorted and held sealed, as runs, until every batch is checked; they
+    // are then merged into report order a block of each run at a time, and
+    // the report holds them sealed too. In their working form they would be
     // most of what a sweep holds by then.
-    let (mut held, mut held_clusters, mut unmatched) = (Vec::new(), Vec::new(), Vec::new());
-    let mut held_guard = Vec::new();
+    let (mut rule_runs, mut cluster_runs, mut unmatched) = (Vec::new(), Vec::new(), Vec::new());
+    let mut guard_runs = Vec::new();
     let mut at_deploy = std::collections::HashSet::new();
     let mut take = |c: Checked, summary: &mut Summary| {
-        let Checked { findings: f, clusters: k, unmatched: mut u, at_deploy: a, cluster_count, entry_count } = c;
+        let Checked { findings: mut f, clusters: mut k, unmatched: mut u, at_deploy: a, cluster_count, entry_count } =
+            c;
         if !f.is_empty() {
-            held.push(Held::pack(&f));
+            rules::sort(&mut f);
+            rule_runs.push(Items::sealed(&f, RUN_BLOCK));
         }
         if !k.is_empty() {
-            held_clusters.push(Held::pack(&k));
+            rules::sort_by_index(&mut k, report::summary_order);
+            cluster_runs.push(Items::sealed(&k, RUN_BLOCK));
         }
         unmatched.append(&mut u);
         at_deploy.extend(a);
         summary.clusters += cluster_count;
         summary.access_entries += entry_count;
+    };
+    // Guard's findings as the report shows them: of the rules selected (a
+    // template Guard could not check is a note whatever is selected), at
+    // the severities set, in order.
+    let guard_names: Vec<String> =
+        config.guard.as_ref().map(|g| g.names().into_iter().map(|(n, _)| n).collect()).unwrap_or_default();
+    let settle_guard = |mut found: Vec<finding::Finding>| -> Option<Items<finding::Finding>> {
+        let names: Vec<&str> = guard_names.iter().map(String::as_str).collect();
+        found.retain(|f| f.rule == rules::guard::NOT_CHECKED || config.rules.guard_enabled(f.rule, &names));
+        for f in &mut found {
+            if let Some(severity) = config.rules.guard_severity(f.rule) {
+                f.severity = severity;
+            }
+        }
+        rules::sort(&mut found);
+        (!found.is_empty()).then(|| Items::sealed(&found, RUN_BLOCK))
     };
     // Each file's templates waiting for Guard, in file order, by path: a
     // batch takes those of its stacks' files, and the rest run last.
@@ -454,10 +475,7 @@ fn scan_in_pool(config: &ScanConfig, progress: &dyn Progress) -> Report {
             // Guard sees beside their resources are (a file's stacks share
             // a key, and so a batch).
             let here: Vec<_> = model.stacks.iter().filter_map(|s| waiting.remove(&*s.path)).flatten().collect();
-            let found = run_guard(guard, here, &model, config);
-            if !found.is_empty() {
-                held_guard.push(Held::pack(&found));
-            }
+            guard_runs.extend(settle_guard(run_guard(guard, here, &model, config)));
         }
         if whole {
             whole_model = Some(model);
@@ -472,49 +490,57 @@ fn scan_in_pool(config: &ScanConfig, progress: &dyn Progress) -> Report {
     let suppressions = correlate::Model { suppressions, ..correlate::Model::default() };
     take(Checked::of(&suppressions, &config.rules), &mut summary);
     let suppressions = suppressions.suppressions;
-    let mut findings = Held::unpack_all(held);
-    let mut clusters = Held::unpack_all(held_clusters);
-    guard_found.extend(Held::unpack_all(held_guard));
-    rules::mark_named_at_deploy_among(&at_deploy, &mut findings);
-    rules::sort(&mut findings);
-    rules::sort_by_index(&mut clusters, report::summary_order);
-    unmatched.sort();
-    if let Some(guard) = &config.guard {
-        let names = guard.names();
-        let names: Vec<&str> = names.iter().map(|(n, _)| n.as_str()).collect();
-        // A Guard failure is a note on its template, never an input error:
-        // the template was analysed, and is counted once. Such notes stay
-        // whatever Guard rules are selected.
-        guard_found.retain(|f| f.rule == rules::guard::NOT_CHECKED || config.rules.guard_enabled(f.rule, &names));
-        for f in &mut guard_found {
-            if let Some(severity) = config.rules.guard_severity(f.rule) {
-                f.severity = severity;
-            }
+    // The rules' runs, then Guard's: those found as inputs were read and
+    // the rest first, then each batch's (a stable sort of them one after
+    // another gives this order too).
+    let marked = rule_runs.len();
+    let mut runs = rule_runs;
+    runs.extend(settle_guard(guard_found));
+    runs.extend(guard_runs);
+    // Findings of a cluster named at deploy anywhere say so, whichever
+    // batch found them; findings in files given only for context go; the
+    // suppressed are taken out.
+    let mut used = suppress::unused(&suppressions);
+    let mut suppressed = Vec::new();
+    let mut kept = report::held::Builder::new(report::held::BLOCK);
+    merge_findings(runs, marked, &at_deploy, |f| {
+        if context_only.contains(&f.location.path) {
+            return;
         }
-        findings.extend(guard_found);
-        rules::sort(&mut findings);
-    }
-    stages.end(if config.guard.is_some() { "correlate, rules and Guard" } else { "correlate and rules" });
-    if !context_only.is_empty() {
-        findings.retain(|f| !context_only.contains(&f.location.path));
-    }
-    errors.sort();
-    let applied = suppress::apply(findings, &suppressions);
-    let (mut findings, suppressed) = (applied.kept, applied.suppressed);
-    let unused =
-        rules::unused_suppressions(&suppressions, &applied.used, &config.rules, &|path| context_only.contains(path));
+        match suppress::sort_out(f, &suppressions, &mut used) {
+            suppress::Sorted::Kept(f) => kept.push(f),
+            suppress::Sorted::Suppressed(s) => suppressed.push(s),
+        }
+    });
+    let mut findings = kept.finish();
+    let unused = rules::unused_suppressions(&suppressions, &used, &config.rules, &|path| context_only.contains(path));
     if !unused.is_empty() {
-        findings.extend(unused);
-        rules::sort(&mut findings);
+        let mut unused = unused;
+        rules::sort(&mut unused);
+        let mut all = report::held::Builder::new(report::held::BLOCK);
+        merge_findings(vec![findings, Items::sealed(&unused, RUN_BLOCK)], 0, &at_deploy, |f| all.push(f));
+        findings = all.finish();
     }
-    if !config.skip_source_lines {
-        quote_findings(&mut findings, &inputs, &config.load);
+    let mut counts = Counts::default();
+    if config.skip_source_lines {
+        findings.iter().for_each(|f| counts.add(&f));
+    } else {
+        findings.map_blocks(|block| {
+            quote_findings(block, &inputs, &config.load);
+            block.iter().for_each(|f| counts.add(f));
+        });
     }
+    let mut clusters = report::held::Builder::new(report::held::BLOCK);
+    clusters.extend(Items::merge(cluster_runs, report::summary_order).map(|(_, c)| c));
+    let clusters = clusters.finish();
+    unmatched.sort();
+    stages.end(if config.guard.is_some() { "correlate, rules and Guard" } else { "correlate and rules" });
+    errors.sort();
     summary.suppressed = suppressed.len();
     summary.skipped = skipped.len();
     summary.errors = errors.len();
     summary.inputs = summary.analysed + summary.skipped + summary.errors;
-    summary.findings = Counts::of(&findings);
+    summary.findings = counts;
     let relations = match (&whole_model, config.relations) {
         (Some(model), true) => report::relations(model),
         _ => Vec::new(),
@@ -562,6 +588,39 @@ fn run_guard(
             rules::guard::check(guard, &rules::guard::prepare(&p, text), &index)
         })
         .collect()
+}
+
+/// Findings held sealed in [`Items`] runs a block at a time: how many a
+/// batch's sorted findings are sealed by before the merge, which holds one
+/// block of each run in its working form at a time.
+const RUN_BLOCK: usize = 16;
+
+/// Merges sorted `runs` of findings into report order and gives each to
+/// `out` once (an exact repeat is dropped, as [`rules::sort`] drops it).
+/// The findings of the first `marked` runs (the rules') are marked named
+/// at deploy when their cluster is in `at_deploy`, before they are
+/// compared.
+fn merge_findings(
+    runs: Vec<Items<finding::Finding>>,
+    marked: usize,
+    at_deploy: &std::collections::HashSet<String>,
+    mut out: impl FnMut(finding::Finding),
+) {
+    let mut last: Option<finding::Finding> = None;
+    for (run, mut f) in Items::merge(runs, |a, b| a.sort_key().cmp(&b.sort_key())) {
+        if run < marked {
+            f.cluster_named_at_deploy = f.cluster.as_deref().is_some_and(|c| at_deploy.contains(c));
+        }
+        if last.as_ref() == Some(&f) {
+            continue;
+        }
+        if let Some(previous) = last.replace(f) {
+            out(previous);
+        }
+    }
+    if let Some(previous) = last {
+        out(previous);
+    }
 }
 
 /// Facts unpacked and correlated together, at least: batches of related
@@ -863,4 +922,45 @@ fn analyse_deployed(loaded: load::Loaded, input: &load::Input, options: &FactOpt
     }
     let documents = DocCounts { deployed: facts.len(), ..DocCounts::default() };
     Unit::Analysed { path, documents, facts, guard: Vec::new(), guard_found: Vec::new(), declared }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::finding::{Finding, Location, Remedy, Severity};
+
+    fn finding(path: &str, line: u32, cluster: &str) -> Finding {
+        Finding {
+            rule: "EKS001",
+            name: "access-entry-on-config-map-cluster",
+            severity: Severity::Error,
+            message: format!("on {cluster}"),
+            location: Location { path: Arc::from(path), pointer: "/Resources/E".into(), line, column: 3, source_line: None },
+            stack: None,
+            cluster: Some(cluster.to_owned()),
+            cluster_named_at_deploy: false,
+            resource: None,
+            related: Vec::new(),
+            remediation: Remedy::new("fix it", None),
+        }
+    }
+
+    /// The merge drops exact repeats across runs, as a sort of them all
+    /// does, and marks the findings of the rules' runs alone.
+    #[test]
+    fn merged_findings_are_in_order_once_and_marked() {
+        let rules_a = vec![finding("a.yaml", 1, "x"), finding("c.yaml", 1, "y")];
+        let rules_b = vec![finding("a.yaml", 1, "x"), finding("b.yaml", 1, "y")];
+        let guard = vec![finding("b.yaml", 2, "y")];
+        let runs = [rules_a, rules_b, guard].iter().map(|r| Items::sealed(r, 1)).collect();
+        let at_deploy: HashSet<String> = ["y".to_owned()].into();
+        let mut out = Vec::new();
+        merge_findings(runs, 2, &at_deploy, |f| out.push(f));
+        let seen: Vec<(&str, u32, bool)> =
+            out.iter().map(|f| (&*f.location.path, f.location.line, f.cluster_named_at_deploy)).collect();
+        assert_eq!(seen, [("a.yaml", 1, false), ("b.yaml", 1, true), ("b.yaml", 2, false), ("c.yaml", 1, true)]);
+    }
 }

@@ -39,32 +39,47 @@ pub struct Applied {
 /// Takes the suppressed findings out, noting which names of which
 /// suppressions silenced something.
 pub fn apply(findings: Vec<Finding>, suppressions: &[Suppression]) -> Applied {
-    let mut used: Vec<Vec<bool>> = suppressions.iter().map(|s| vec![false; s.rules.len()]).collect();
-    if suppressions.is_empty() {
-        return Applied { kept: findings, suppressed: Vec::new(), used };
-    }
-    let mut kept = Vec::with_capacity(findings.len());
-    let mut suppressed = Vec::new();
+    let mut used = unused(suppressions);
+    let (mut kept, mut suppressed) = (Vec::with_capacity(findings.len()), Vec::new());
     for f in findings {
-        let mut justification = None;
-        let mut silenced = false;
-        for (s, used) in suppressions.iter().zip(&mut used) {
-            for name in silencing_names(s, &f) {
-                used[name] = true;
-                // The first suppression with a reason gives it.
-                if justification.is_none() {
-                    justification = s.reason.clone();
-                }
-                silenced = true;
-            }
-        }
-        if silenced {
-            suppressed.push(Suppressed { finding: f, justification });
-        } else {
-            kept.push(f);
+        match sort_out(f, suppressions, &mut used) {
+            Sorted::Kept(f) => kept.push(f),
+            Sorted::Suppressed(s) => suppressed.push(s),
         }
     }
     Applied { kept, suppressed, used }
+}
+
+/// For each suppression, for each rule name it lists: `false`, none used
+/// yet (see [`Applied::used`]).
+pub fn unused(suppressions: &[Suppression]) -> Vec<Vec<bool>> {
+    suppressions.iter().map(|s| vec![false; s.rules.len()]).collect()
+}
+
+/// Where [`sort_out`] puts a finding.
+#[derive(Debug)]
+pub enum Sorted {
+    Kept(Finding),
+    Suppressed(Suppressed),
+}
+
+/// One finding, kept or suppressed (with the reason); the names that
+/// silenced it are marked in `used` (made by [`unused`]). [`apply`], a
+/// finding at a time.
+pub fn sort_out(f: Finding, suppressions: &[Suppression], used: &mut [Vec<bool>]) -> Sorted {
+    let mut justification = None;
+    let mut silenced = false;
+    for (s, used) in suppressions.iter().zip(used) {
+        for name in silencing_names(s, &f) {
+            used[name] = true;
+            // The first suppression with a reason gives it.
+            if justification.is_none() {
+                justification = s.reason.clone();
+            }
+            silenced = true;
+        }
+    }
+    if silenced { Sorted::Suppressed(Suppressed { finding: f, justification }) } else { Sorted::Kept(f) }
 }
 
 /// Does `s` silence `f`?

@@ -9,7 +9,13 @@ use eksguard::{ScanConfig, scan};
 
 const FIXTURES: &str = "tests/fixtures/advice";
 
-fn run(paths: &[&str], contexts: &[&str], version: Option<&str>) -> eksguard::report::Report {
+/// What a scan gave, its findings read into a vector.
+struct Ran {
+    summary: eksguard::report::Summary,
+    findings: Vec<Finding>,
+}
+
+fn run(paths: &[&str], contexts: &[&str], version: Option<&str>) -> Ran {
     std::env::set_current_dir(Path::new(env!("CARGO_MANIFEST_DIR"))).expect("cd");
     let mut config = ScanConfig {
         paths: paths.iter().map(|p| format!("{FIXTURES}/{p}")).collect(),
@@ -20,7 +26,7 @@ fn run(paths: &[&str], contexts: &[&str], version: Option<&str>) -> eksguard::re
     config.facts.eksctl_version = version.map(|v| v.parse().expect("version"));
     let report = scan(&config).expect("scan");
     assert!(report.errors.is_empty(), "{:?}", report.errors);
-    report
+    Ran { findings: report.findings.to_vec(), summary: report.summary }
 }
 
 fn rules(findings: &[Finding]) -> Vec<&str> {

@@ -257,7 +257,7 @@ proptest! {
         prop_assert_eq!(report.errors.len(), 0, "{:?}\n{}", report.errors, text);
         let eks001 = report.findings.iter().filter(|f| f.rule == "EKS001").count();
         prop_assert_eq!(eks001, case.entries.len(), "{}", text);
-        for finding in &report.findings {
+        for finding in report.findings.iter() {
             let locations = std::iter::once(&finding.location).chain(finding.related.iter().map(|r| &r.location));
             for location in locations {
                 let pointer = location.pointer.to_string();

@@ -344,7 +344,7 @@ fn rejected_entries_in_the_relations_are_the_eks001_findings() {
     let report = eksguard::scan(&config).expect("scan");
     let failing: usize = report.relations.iter().map(|r| r.failing).sum();
     // A suppressed rejection is still a rejection (EKS016's good sample).
-    let reported = report.findings.iter().chain(report.suppressed.iter().map(|s| &s.finding));
+    let reported = report.findings.iter().chain(report.suppressed.iter().map(|s| s.finding.clone()));
     let eks001 = reported.filter(|f| f.rule == "EKS001").count();
     assert_eq!(report.summary.suppressed, 1, "the samples suppress one finding");
     assert!(eks001 > 0);
@@ -392,7 +392,7 @@ fn the_library_applies_a_baseline_as_the_command_line_does() {
     };
     let before = eksguard::scan(&config).expect("scan");
     assert!(!before.findings.is_empty());
-    let recorded = eksguard::baseline::Baseline::of(&before.findings, root);
+    let recorded = eksguard::baseline::Baseline::of(before.findings.iter(), root);
     config.baseline = Some(eksguard::baseline::Applied { baseline: recorded, root: root.to_path_buf() });
     let after = eksguard::scan(&config).expect("scan");
     assert!(after.findings.is_empty(), "{:?}", after.findings);

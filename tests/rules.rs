@@ -27,7 +27,7 @@ fn findings(dir: &str) -> Vec<eksguard::finding::Finding> {
     config.rules.unused_suppressions = true;
     let report = scan(&config).expect("scan");
     assert!(report.errors.is_empty(), "{dir}: {:?}", report.errors);
-    report.findings
+    report.findings.to_vec()
 }
 
 #[test]

@@ -30,8 +30,8 @@ pub(crate) fn documents(docs: &[load::Document]) {
     let report = Report {
         version: report::REPORT_VERSION,
         summary,
-        clusters: report::cluster_summaries(&model),
-        findings,
+        clusters: report::cluster_summaries(&model).into(),
+        findings: findings.into(),
         suppressed: Vec::new(),
         errors: Vec::new(),
         skipped: Vec::new(),

@@ -21,7 +21,7 @@ pub const STDIN_PATH: &str = "<stdin>";
 pub fn render(report: &Report, options: &RenderOptions, out: &mut dyn Write) -> io::Result<()> {
     let base = options.base.as_deref();
     let path = |p: &str| property(&visible(host_path(p, base).as_deref().unwrap_or(STDIN_PATH)));
-    for f in &report.findings {
+    for f in report.findings.iter() {
         let command = match f.severity {
             Severity::Error => "error",
             Severity::Warning => "warning",

@@ -29,7 +29,7 @@ pub fn render(report: &Report, options: &RenderOptions, out: &mut dyn Write) -> 
             json!({
                 "description": format!("{}{} Fix: {}", visible(&f.message), stop(&f.message), visible(&f.remediation.text())),
                 "check_name": f.rule,
-                "fingerprint": fingerprint(f),
+                "fingerprint": fingerprint(&f),
                 "severity": severity(f.severity),
                 "location": {
                     "path": path.as_deref().unwrap_or(STDIN_PATH),

@@ -20,7 +20,9 @@ use std::io::{self, Write};
 use crate::finding::{Finding, Location};
 
 use super::escape::{html as attr, html_message, html_text as esc, shorten_middle};
-use super::{ClusterSummary, Load, Relation, RenderOptions, Report, by_severity, mode_text, plural, rule_doc_url};
+use super::{
+    ClusterSummary, Load, Relation, RenderOptions, Report, Whole, by_severity, mode_text, plural, rule_doc_url,
+};
 
 /// Clusters drawn in the diagram (the rest are in the table).
 pub const DIAGRAM_CLUSTERS: usize = 40;
@@ -31,6 +33,7 @@ const STYLE: &str = include_str!("html/report.css");
 const SCRIPT: &str = include_str!("html/report.js");
 
 pub fn render(report: &Report, _options: &RenderOptions, out: &mut dyn Write) -> io::Result<()> {
+    let report = &Whole::of(report);
     let load = report.cluster_load();
     let mut page = String::with_capacity(64 * 1024 + report.findings.len() * 1024);
     page.push_str(
@@ -75,7 +78,7 @@ pub fn render(report: &Report, _options: &RenderOptions, out: &mut dyn Write) ->
     out.write_all(page.as_bytes())
 }
 
-fn verdict(report: &Report, load: &[Load], page: &mut String) {
+fn verdict(report: &Whole<'_>, load: &[Load], page: &mut String) {
     let s = &report.summary;
     let f = &s.findings;
     let (class, text) = if f.error > 0 || s.errors > 0 {
@@ -145,7 +148,7 @@ fn cluster_name(c: &ClusterSummary) -> &str {
     c.name.as_deref().unwrap_or("(unnamed)")
 }
 
-fn clusters(report: &Report, load: &[Load], page: &mut String) {
+fn clusters(report: &Whole<'_>, load: &[Load], page: &mut String) {
     if report.clusters.is_empty() {
         return;
     }
@@ -186,7 +189,7 @@ fn clusters(report: &Report, load: &[Load], page: &mut String) {
 
 /// The findings, grouped by cluster (groups with errors first, then the
 /// most findings), with the filters the script shows.
-fn findings(report: &Report, page: &mut String) {
+fn findings(report: &Whole<'_>, page: &mut String) {
     page.push_str("<section id=\"findings\">\n<h2>Findings</h2>\n");
     if report.findings.is_empty() {
         page.push_str("<p>No findings.</p>\n</section>\n");
@@ -357,7 +360,7 @@ const NODE_CHARS: usize = 44;
 /// The relation diagram: per cluster (most rejected entries first), its
 /// stacks on the left (failing first, the rest folded into one node) and
 /// the cluster on the right; red edges for rejected entries.
-fn diagram(report: &Report, load: &[Load], page: &mut String) {
+fn diagram(report: &Whole<'_>, load: &[Load], page: &mut String) {
     let mut by_cluster: BTreeMap<usize, Vec<&Relation>> = BTreeMap::new();
     for r in &report.relations {
         by_cluster.entry(r.cluster).or_default().push(r);

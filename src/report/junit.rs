@@ -28,6 +28,8 @@ use super::{RenderOptions, Report};
 /// skipped.
 pub fn render(report: &Report, options: &RenderOptions, out: &mut dyn Write) -> io::Result<()> {
     let enabled = &options.enabled;
+    // Each rule's findings are grouped by file.
+    let findings = report.findings.to_vec();
     let mut junit = quick_junit::Report::new("eksguard");
     for rule in REGISTRY {
         let mut suite = TestSuite::new(format!("{} {}", rule.id, rule.name));
@@ -46,7 +48,7 @@ pub fn render(report: &Report, options: &RenderOptions, out: &mut dyn Write) -> 
         }
         let mut by_file: BTreeMap<&str, Vec<&Finding>> =
             report.checked.iter().map(|p| (p.as_ref(), Vec::new())).collect();
-        for f in report.findings.iter().filter(|f| f.rule == rule.id) {
+        for f in findings.iter().filter(|f| f.rule == rule.id) {
             by_file.entry(f.location.path.as_ref()).or_default().push(f);
         }
         for (file, findings) in by_file {

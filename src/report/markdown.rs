@@ -21,7 +21,9 @@ use std::sync::Arc;
 use crate::finding::{Finding, Severity};
 
 use super::escape::{markdown as md, markdown_message, mermaid, shorten, shorten_middle};
-use super::{ClusterSummary, Load, Relation, RenderOptions, Report, by_severity, mode_text, plural, rule_doc_url};
+use super::{
+    ClusterSummary, Load, Relation, RenderOptions, Report, Whole, by_severity, mode_text, plural, rule_doc_url,
+};
 
 /// The most the whole document may take (GitHub's limit is 1 MiB).
 pub const MAX_BYTES: usize = 1_000_000;
@@ -43,6 +45,7 @@ pub fn render(report: &Report, _options: &RenderOptions, out: &mut dyn Write) ->
 
 /// The whole report.
 pub fn document(report: &Report) -> String {
+    let report = &Whole::of(report);
     let load = report.cluster_load();
     let mut out = String::new();
     verdict(report, &load, &mut out);
@@ -76,7 +79,7 @@ pub fn document(report: &Report) -> String {
     out
 }
 
-fn verdict(report: &Report, load: &[Load], out: &mut String) {
+fn verdict(report: &Whole<'_>, load: &[Load], out: &mut String) {
     let s = &report.summary;
     let f = &s.findings;
     let icon = if f.error > 0 || s.errors > 0 {
@@ -215,7 +218,7 @@ fn cluster_row(c: &ClusterSummary, load: Load) -> String {
 }
 
 /// The Mermaid flowchart, as large as fits in [`MERMAID_BYTES`].
-fn diagram(report: &Report, load: &[Load], order: &[usize], out: &mut String) {
+fn diagram(report: &Whole<'_>, load: &[Load], order: &[usize], out: &mut String) {
     let mut by_cluster: BTreeMap<usize, Vec<&Relation>> = BTreeMap::new();
     for r in &report.relations {
         by_cluster.entry(r.cluster).or_default().push(r);
@@ -247,7 +250,7 @@ fn diagram(report: &Report, load: &[Load], order: &[usize], out: &mut String) {
 /// stack nodes per cluster (the last one folding in the rest); gives the
 /// text and how many clusters it shows.
 fn flowchart(
-    report: &Report,
+    report: &Whole<'_>,
     load: &[Load],
     order: &[usize],
     by_cluster: &BTreeMap<usize, Vec<&Relation>>,

@@ -99,19 +99,46 @@ pub fn mode_text(c: &ClusterSummary) -> &str {
     }
 }
 
+/// A report with its findings and cluster summaries read into vectors, for
+/// the renderers that index them or go over them more than once (Markdown
+/// and HTML: one page, read by people). The rest is the report's.
+#[derive(Debug)]
+pub struct Whole<'a> {
+    report: &'a Report,
+    pub findings: Vec<Finding>,
+    pub clusters: Vec<ClusterSummary>,
+}
+
+impl<'a> Whole<'a> {
+    pub fn of(report: &'a Report) -> Self {
+        Self { report, findings: report.findings.to_vec(), clusters: report.clusters.to_vec() }
+    }
+}
+
+impl std::ops::Deref for Whole<'_> {
+    type Target = Report;
+
+    fn deref(&self) -> &Report {
+        self.report
+    }
+}
+
 /// Everything a run found out.
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
     pub version: u32,
     pub summary: Summary,
-    pub findings: Vec<Finding>,
+    /// In report order, held sealed a block at a time ([`held::Items`]):
+    /// read them with `iter()`.
+    pub findings: held::Items<Finding>,
     /// Findings inline suppressions silenced, with their reasons (listed
     /// only when there are some).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub suppressed: Vec<crate::suppress::Suppressed>,
     pub errors: Vec<InputError>,
     pub skipped: Vec<Skipped>,
-    pub clusters: Vec<ClusterSummary>,
+    /// Sorted by [`summary_order`], held as the findings are.
+    pub clusters: held::Items<ClusterSummary>,
     /// Templates given with `--deployed` that were compared with nothing
     /// (no scanned stack of their name), sorted by path.
     pub unmatched: Vec<Unmatched>,
@@ -210,16 +237,21 @@ pub struct Counts {
 }
 
 impl Counts {
-    pub fn of(findings: &[Finding]) -> Self {
+    pub fn of<'a>(findings: impl IntoIterator<Item = &'a Finding>) -> Self {
         let mut c = Self::default();
         for f in findings {
-            match f.severity {
-                Severity::Error => c.error += 1,
-                Severity::Warning => c.warning += 1,
-                Severity::Note => c.note += 1,
-            }
+            c.add(f);
         }
         c
+    }
+
+    /// Counts one more finding.
+    pub fn add(&mut self, f: &Finding) {
+        match f.severity {
+            Severity::Error => self.error += 1,
+            Severity::Warning => self.warning += 1,
+            Severity::Note => self.note += 1,
+        }
     }
 
     pub fn total(&self) -> usize {

@@ -36,10 +36,10 @@ pub fn render(report: &Report, options: &RenderOptions, out: &mut dyn Write) -> 
 
 /// The SARIF log as a JSON value; `base` is the working directory.
 pub fn document(report: &Report, base: Option<&str>) -> Value {
+    let findings = report.findings.to_vec();
     // Guard rules are known by the findings they gave: id (the Guard rule's
     // name) and the file it is in, from the remediation.
-    let mut guard: Vec<&Finding> =
-        report.findings.iter().filter(|f| !REGISTRY.iter().any(|r| r.id == f.rule)).collect();
+    let mut guard: Vec<&Finding> = findings.iter().filter(|f| !REGISTRY.iter().any(|r| r.id == f.rule)).collect();
     guard.sort_by_key(|f| f.rule);
     guard.dedup_by_key(|f| f.rule);
     let rules: Vec<Value> = REGISTRY.iter().map(rule).chain(guard.iter().map(|f| guard_rule(f))).collect();
@@ -52,8 +52,7 @@ pub fn document(report: &Report, base: Option<&str>) -> Value {
     // Suppressed findings are results too, marked as suppressed in the
     // source with their reason (SARIF §3.35).
     let suppressed = report.suppressed.iter().map(|s| (&s.finding, Some(&s.justification)));
-    let results: Vec<Value> = report
-        .findings
+    let results: Vec<Value> = findings
         .iter()
         .map(|f| (f, None))
         .chain(suppressed)

@@ -26,7 +26,7 @@ fn severity_style(s: Severity) -> Style {
 }
 
 pub fn render(report: &Report, options: &RenderOptions, out: &mut dyn Write) -> io::Result<()> {
-    for f in &report.findings {
+    for f in report.findings.iter() {
         let sev = severity_style(f.severity);
         let (rule, message) = (Visible(f.rule), Visible(&f.message));
         writeln!(out, "{BOLD}{}{BOLD:#}: {sev}{}[{rule}]{sev:#} {message}", f.location, f.severity)?;
