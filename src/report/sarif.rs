@@ -30,72 +30,125 @@ pub const FINGERPRINT_KEY: &str = "eksguard/v1";
 const SRCROOT: &str = "%SRCROOT%";
 
 pub fn render(report: &Report, options: &RenderOptions, out: &mut dyn Write) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, &document(report, options.base.as_deref()))?;
+    // The log around the results is built whole; the results, one per
+    // finding, are written as they are made, so that a large sweep's log
+    // never holds them all.
+    let base = options.base.as_deref();
+    let guard = guard_rules(report);
+    let log = skeleton(report, &guard, base, Value::String(RESULTS.to_owned()));
+    let results: Box<dyn Iterator<Item = Value> + '_> = Box::new(results(report, &guard, base));
+    let results = std::cell::RefCell::new(Some(results));
+    serde_json::to_writer_pretty(&mut *out, &Streamed { value: &log, results: &results })?;
     out.write_all(b"\n")
 }
 
 /// The SARIF log as a JSON value; `base` is the working directory.
 pub fn document(report: &Report, base: Option<&str>) -> Value {
-    let findings = report.findings.to_vec();
-    // Guard rules are known by the findings they gave: id (the Guard rule's
-    // name) and the file it is in, from the remediation.
-    let mut guard: Vec<&Finding> = findings.iter().filter(|f| !REGISTRY.iter().any(|r| r.id == f.rule)).collect();
-    guard.sort_by_key(|f| f.rule);
-    guard.dedup_by_key(|f| f.rule);
-    let rules: Vec<Value> = REGISTRY.iter().map(rule).chain(guard.iter().map(|f| guard_rule(f))).collect();
-    let index_of = |id: &str| {
-        REGISTRY
-            .iter()
-            .position(|r| r.id == id)
-            .or_else(|| guard.iter().position(|f| f.rule == id).map(|i| REGISTRY.len() + i))
-    };
-    // Suppressed findings are results too, marked as suppressed in the
-    // source with their reason (SARIF §3.35).
-    let suppressed = report.suppressed.iter().map(|s| (&s.finding, Some(&s.justification)));
-    let results: Vec<Value> = findings
-        .iter()
-        .map(|f| (f, None))
-        .chain(suppressed)
-        .map(|(f, justification)| {
-            let index = index_of(f.rule);
-            let mut result = json!({
-                "ruleId": f.rule,
-                "level": level(f.severity),
-                "message": { "text": visible(&f.message) },
-                "locations": [location(&f.location, None, base)],
-                "partialFingerprints": { FINGERPRINT_KEY: fingerprint(f) },
-                "properties": { "remediation": visible(&f.remediation.text()) },
-            });
-            if let Some(index) = index {
-                result["ruleIndex"] = json!(index);
+    let guard = guard_rules(report);
+    let results = results(report, &guard, base).collect();
+    skeleton(report, &guard, base, Value::Array(results))
+}
+
+/// Where [`render`]'s log has its results: a string no log holds.
+const RESULTS: &str = "\u{0}results";
+
+/// A log serialised as [`Value`] serialises it, with the results taken from
+/// the iterator where [`RESULTS`] stands.
+struct Streamed<'a, 'r> {
+    value: &'a Value,
+    results: &'a std::cell::RefCell<Option<Box<dyn Iterator<Item = Value> + 'r>>>,
+}
+
+impl serde::Serialize for Streamed<'_, '_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{SerializeMap as _, SerializeSeq as _};
+        let inner = |value| Streamed { value, results: self.results };
+        match self.value {
+            Value::String(s) if s == RESULTS => {
+                serializer.collect_seq(self.results.borrow_mut().take().into_iter().flatten())
             }
-            if let Some(justification) = justification {
-                let mut suppression = json!({ "kind": "inSource" });
-                if let Some(reason) = justification {
-                    suppression["justification"] = json!(reason);
+            Value::Array(items) => {
+                let mut seq = serializer.serialize_seq(Some(items.len()))?;
+                for item in items {
+                    seq.serialize_element(&inner(item))?;
                 }
-                result["suppressions"] = json!([suppression]);
+                seq.end()
             }
-            if let Some(resource) = &f.resource {
-                let qualified = match &f.stack {
-                    Some(stack) => format!("{stack}/{resource}"),
-                    None => resource.clone(),
-                };
-                let (name, qualified) = (visible(resource), visible(&qualified));
-                result["locations"][0]["logicalLocations"] =
-                    json!([{ "name": name, "fullyQualifiedName": qualified, "kind": "resource" }]);
+            Value::Object(entries) => {
+                let mut map = serializer.serialize_map(Some(entries.len()))?;
+                for (key, value) in entries {
+                    map.serialize_entry(key, &inner(value))?;
+                }
+                map.end()
             }
-            if !f.related.is_empty() {
-                result["relatedLocations"] = f
-                    .related
-                    .iter()
-                    .enumerate()
-                    .map(|(i, r)| location(&r.location, Some((i + 1, &r.message)), base))
-                    .collect();
+            other => other.serialize(serializer),
+        }
+    }
+}
+
+/// The Guard rules that found something, by id, each with its first
+/// finding: they are known by the findings they gave (id, the Guard rule's
+/// name, and the file it is in, from the remediation).
+fn guard_rules(report: &Report) -> Vec<Finding> {
+    let mut guard = std::collections::BTreeMap::new();
+    for f in report.findings.iter().filter(|f| !REGISTRY.iter().any(|r| r.id == f.rule)) {
+        guard.entry(f.rule).or_insert(f);
+    }
+    guard.into_values().collect()
+}
+
+/// Every result, in order: the findings, then the suppressed ones, marked as
+/// suppressed in the source with their reason (SARIF §3.35).
+fn results<'a>(report: &'a Report, guard: &'a [Finding], base: Option<&'a str>) -> impl Iterator<Item = Value> + 'a {
+    let suppressed = report.suppressed.iter().map(|s| (s.finding.clone(), Some(&s.justification)));
+    report.findings.iter().map(|f| (f, None)).chain(suppressed).map(move |(f, justification)| {
+        let f = &f;
+        let index = REGISTRY
+            .iter()
+            .position(|r| r.id == f.rule)
+            .or_else(|| guard.iter().position(|g| g.rule == f.rule).map(|i| REGISTRY.len() + i));
+        let mut result = json!({
+            "ruleId": f.rule,
+            "level": level(f.severity),
+            "message": { "text": visible(&f.message) },
+            "locations": [location(&f.location, None, base)],
+            "partialFingerprints": { FINGERPRINT_KEY: fingerprint(f) },
+            "properties": { "remediation": visible(&f.remediation.text()) },
+        });
+        if let Some(index) = index {
+            result["ruleIndex"] = json!(index);
+        }
+        if let Some(justification) = justification {
+            let mut suppression = json!({ "kind": "inSource" });
+            if let Some(reason) = justification {
+                suppression["justification"] = json!(reason);
             }
-            result
-        })
-        .collect();
+            result["suppressions"] = json!([suppression]);
+        }
+        if let Some(resource) = &f.resource {
+            let qualified = match &f.stack {
+                Some(stack) => format!("{stack}/{resource}"),
+                None => resource.clone(),
+            };
+            let (name, qualified) = (visible(resource), visible(&qualified));
+            result["locations"][0]["logicalLocations"] =
+                json!([{ "name": name, "fullyQualifiedName": qualified, "kind": "resource" }]);
+        }
+        if !f.related.is_empty() {
+            result["relatedLocations"] = f
+                .related
+                .iter()
+                .enumerate()
+                .map(|(i, r)| location(&r.location, Some((i + 1, &r.message)), base))
+                .collect();
+        }
+        result
+    })
+}
+
+/// The log, with `results` as its run's results.
+fn skeleton(report: &Report, guard: &[Finding], base: Option<&str>, results: Value) -> Value {
+    let rules: Vec<Value> = REGISTRY.iter().map(rule).chain(guard.iter().map(guard_rule)).collect();
     let notifications: Vec<Value> = report
         .errors
         .iter()
@@ -279,6 +332,39 @@ fn encode(path: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The log written as it goes is, to the byte, the log built whole,
+    /// with Guard rules and suppressed findings in it, and
+    /// with no results at all.
+    #[test]
+    fn the_streamed_log_is_the_whole_log() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let config = crate::ScanConfig {
+            paths: vec![root.join("samples").to_string_lossy().into_owned()],
+            guard: Some(std::sync::Arc::new(
+                crate::rules::guard::GuardRules::parse(
+                    crate::load::settings_files::read_guard_rules(&[root
+                        .join("rules/guard")
+                        .to_string_lossy()
+                        .into_owned()])
+                    .expect("read"),
+                )
+                .expect("guard rules"),
+            )),
+            ..crate::ScanConfig::default()
+        };
+        let report = crate::scan(&config).expect("the samples scan");
+        assert!(!report.suppressed.is_empty() && !guard_rules(&report).is_empty());
+        let empty = Report { findings: Vec::new().into(), suppressed: Vec::new(), ..report.clone() };
+        for report in [report, empty] {
+            let options = RenderOptions { base: Some(root.to_string_lossy().into_owned()), ..RenderOptions::default() };
+            let mut streamed = Vec::new();
+            render(&report, &options, &mut streamed).expect("render");
+            let mut whole = serde_json::to_vec_pretty(&document(&report, options.base.as_deref())).expect("json");
+            whole.push(b'\n');
+            assert_eq!(String::from_utf8_lossy(&streamed), String::from_utf8_lossy(&whole));
+        }
+    }
 
     #[test]
     fn uris_are_relative_encoded_or_file() {
