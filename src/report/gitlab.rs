@@ -11,7 +11,7 @@
 
 use std::io::{self, Write};
 
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::finding::{Severity, fingerprint, visible};
 
@@ -21,10 +21,8 @@ use super::{RenderOptions, Report, host_path};
 pub const STDIN_PATH: &str = "<stdin>";
 
 pub fn render(report: &Report, options: &RenderOptions, out: &mut dyn Write) -> io::Result<()> {
-    let issues: Vec<Value> = report
-        .findings
-        .iter()
-        .map(|f| {
+    // Each issue is made and written in turn, not all held at once.
+    let issues = report.findings.iter().map(|f| {
             let path = host_path(&f.location.path, options.base.as_deref());
             json!({
                 "description": format!("{}{} Fix: {}", visible(&f.message), stop(&f.message), visible(&f.remediation.text())),
@@ -36,9 +34,8 @@ pub fn render(report: &Report, options: &RenderOptions, out: &mut dyn Write) -> 
                     "lines": { "begin": f.location.line.max(1) },
                 },
             })
-        })
-        .collect();
-    serde_json::to_writer_pretty(&mut *out, &issues)?;
+        });
+    serde::Serializer::collect_seq(&mut serde_json::Serializer::pretty(&mut *out), issues)?;
     out.write_all(b"\n")
 }
 
