@@ -525,8 +525,12 @@ fn scan_in_pool(config: &ScanConfig, progress: &dyn Progress) -> Report {
     if config.skip_source_lines {
         findings.iter().for_each(|f| counts.add(&f));
     } else {
+        // Block by block: a file's findings are together in report order,
+        // so a file is read again about once (and once more for each other
+        // block whose related places it holds).
+        let files = files_by_path(&inputs);
         findings.map_blocks(|block| {
-            quote_findings(block, &inputs, &config.load);
+            quote_findings(block, &files, &config.load);
             block.iter().for_each(|f| counts.add(f));
         });
     }
@@ -660,15 +664,24 @@ fn free_beside<T: Send + 'static>(value: T) {
     let _ = std::thread::Builder::new().name("eksguard-free".to_owned()).spawn(move || drop(value));
 }
 
+/// The inputs that are files, by path: those [`quote_findings`] can read
+/// again.
+fn files_by_path(inputs: &[load::Input]) -> std::collections::BTreeMap<&str, &load::Input> {
+    inputs.iter().filter(|i| matches!(i.source, load::Source::File(_))).map(|i| (&*i.path, i)).collect()
+}
+
 /// Fills the source lines of the locations findings show, reading again
 /// only the files that have findings (facts do not keep a copy of a line
 /// per location; standard input and archive entries were quoted when
-/// loaded, see [`load::SourceText::rereadable`]).
-fn quote_findings(findings: &mut [finding::Finding], inputs: &[load::Input], options: &LoadOptions) {
+/// loaded, see [`load::SourceText::rereadable`]). `files`: from
+/// [`files_by_path`].
+fn quote_findings(
+    findings: &mut [finding::Finding],
+    files: &std::collections::BTreeMap<&str, &load::Input>,
+    options: &LoadOptions,
+) {
     use std::collections::{BTreeMap, BTreeSet};
     use std::sync::Arc;
-    let files: BTreeMap<&str, &load::Input> =
-        inputs.iter().filter(|i| matches!(i.source, load::Source::File(_))).map(|i| (&*i.path, i)).collect();
     let mut wanted: BTreeMap<Arc<str>, BTreeSet<u32>> = BTreeMap::new();
     for f in findings.iter() {
         for l in std::iter::once(&f.location).chain(f.related.iter().map(|r| &r.location)) {
