@@ -444,9 +444,10 @@ fn scan_in_pool(config: &ScanConfig, progress: &dyn Progress) -> Report {
         summary.clusters += cluster_count;
         summary.access_entries += entry_count;
     };
-    // Guard's findings as the report shows them: of the rules selected (a
-    // template Guard could not check is a note whatever is selected), at
-    // the severities set, in order.
+    // Guard's findings as the report shows them: of the rules selected, at
+    // the severities set, in order. A Guard failure is a note on its
+    // template, never an input error (the template was analysed, and is
+    // counted once), and stays whatever Guard rules are selected.
     let guard_names: Vec<String> =
         config.guard.as_ref().map(|g| g.names().into_iter().map(|(n, _)| n).collect()).unwrap_or_default();
     let settle_guard = |mut found: Vec<finding::Finding>| -> Option<Items<finding::Finding>> {
