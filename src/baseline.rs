@@ -169,31 +169,15 @@ impl Baseline {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
-
     use super::*;
-    use crate::finding::Location;
-    use crate::finding::Severity;
 
     fn finding(path: &str, line: u32) -> Finding {
         Finding {
-            rule: "EKS001",
             name: "x",
-            severity: Severity::Error,
             message: format!("at line {line}"),
-            location: Location {
-                path: Arc::from(path),
-                pointer: "/Resources/E".into(),
-                line,
-                column: 3,
-                source_line: None,
-            },
-            stack: None,
-            cluster: Some("demo".to_owned()),
-            cluster_named_at_deploy: false,
             resource: Some("E".to_owned()),
-            related: Vec::new(),
             remediation: "".into(),
+            ..Finding::sample(path, line, "demo")
         }
     }
 

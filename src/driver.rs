@@ -941,31 +941,12 @@ fn analyse_deployed(loaded: load::Loaded, input: &load::Input, options: &FactOpt
 #[cfg(test)]
 mod tests {
     use std::collections::HashSet;
-    use std::sync::Arc;
 
     use super::*;
-    use crate::finding::{Finding, Location, Remedy, Severity};
+    use crate::finding::Finding;
 
     fn finding(path: &str, line: u32, cluster: &str) -> Finding {
-        Finding {
-            rule: "EKS001",
-            name: "access-entry-on-config-map-cluster",
-            severity: Severity::Error,
-            message: format!("on {cluster}"),
-            location: Location {
-                path: Arc::from(path),
-                pointer: "/Resources/E".into(),
-                line,
-                column: 3,
-                source_line: None,
-            },
-            stack: None,
-            cluster: Some(cluster.to_owned()),
-            cluster_named_at_deploy: false,
-            resource: None,
-            related: Vec::new(),
-            remediation: Remedy::new("fix it", None),
-        }
+        Finding::sample(path, line, cluster)
     }
 
     /// The merge drops exact repeats across runs, as a sort of them all

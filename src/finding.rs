@@ -773,6 +773,31 @@ impl Serialize for Remedy {
 }
 
 impl Finding {
+    /// An EKS001 finding at `path:line:3` on `cluster`, for tests to
+    /// change what they need of.
+    #[cfg(test)]
+    pub(crate) fn sample(path: &str, line: u32, cluster: &str) -> Self {
+        Self {
+            rule: "EKS001",
+            name: "access-entry-on-config-map-cluster",
+            severity: Severity::Error,
+            message: format!("on {cluster}"),
+            location: Location {
+                path: Arc::from(path),
+                pointer: "/Resources/E".into(),
+                line,
+                column: 3,
+                source_line: None,
+            },
+            stack: None,
+            cluster: Some(cluster.to_owned()),
+            cluster_named_at_deploy: false,
+            resource: None,
+            related: Vec::new(),
+            remediation: Remedy::new("fix it", None),
+        }
+    }
+
     pub(crate) fn sort_key(&self) -> impl Ord + '_ {
         (
             &self.location.path,

@@ -541,23 +541,8 @@ mod tests {
     #[test]
     fn fixes_are_shared_again_once_unpacked() {
         let f = |cluster: &str| Finding {
-            rule: "EKS001",
-            name: "access-entry-on-config-map-cluster",
-            severity: Severity::Error,
-            message: format!("on {cluster}"),
-            location: Location {
-                path: Arc::from("t.yaml"),
-                pointer: "/Resources/E".into(),
-                line: 3,
-                column: 3,
-                source_line: None,
-            },
-            stack: None,
-            cluster: Some(cluster.to_owned()),
-            cluster_named_at_deploy: false,
-            resource: None,
-            related: Vec::new(),
             remediation: Remedy::new(&format!("run it on {cluster}, then {cluster} again"), Some(cluster)),
+            ..Finding::sample("t.yaml", 3, cluster)
         };
         let out = Items::sealed(&[f("prod-one"), f("prod-two")], 1).to_vec();
         assert_eq!(out[0].remediation.text(), "run it on prod-one, then prod-one again");
