@@ -448,10 +448,9 @@ fn scan_in_pool(config: &ScanConfig, progress: &dyn Progress) -> Report {
     // the severities set, in order. A Guard failure is a note on its
     // template, never an input error (the template was analysed, and is
     // counted once), and stays whatever Guard rules are selected.
-    let guard_names: Vec<String> =
-        config.guard.as_ref().map(|g| g.names().into_iter().map(|(n, _)| n).collect()).unwrap_or_default();
+    let guard_names = config.guard.as_ref().map(|g| g.names()).unwrap_or_default();
+    let names: Vec<&str> = guard_names.iter().map(|(n, _)| n.as_str()).collect();
     let settle_guard = |mut found: Vec<finding::Finding>| -> Option<Items<finding::Finding>> {
-        let names: Vec<&str> = guard_names.iter().map(String::as_str).collect();
         found.retain(|f| f.rule == rules::guard::NOT_CHECKED || config.rules.guard_enabled(f.rule, &names));
         for f in &mut found {
             if let Some(severity) = config.rules.guard_severity(f.rule) {
@@ -514,9 +513,9 @@ fn scan_in_pool(config: &ScanConfig, progress: &dyn Progress) -> Report {
         }
     });
     let mut findings = kept.finish();
-    let unused = rules::unused_suppressions(&suppressions, &used, &config.rules, &|path| context_only.contains(path));
+    let mut unused =
+        rules::unused_suppressions(&suppressions, &used, &config.rules, &|path| context_only.contains(path));
     if !unused.is_empty() {
-        let mut unused = unused;
         rules::sort(&mut unused);
         let mut all = report::held::Builder::new(report::held::BLOCK);
         merge_findings(vec![findings, Items::sealed(&unused, RUN_BLOCK)], 0, &at_deploy, |f| all.push(f));

@@ -258,7 +258,7 @@ impl Sealed {
     pub fn new(mut bytes: Vec<u8>, spots: Spots) -> Self {
         let texts_at = crate::correlate::index32(bytes.len());
         bytes = postcard::to_extend(&spots.into_texts(), bytes)
-            .unwrap_or_else(|e| panic!("the paths and pointers of packed locations do not pack: {e}"));
+            .unwrap_or_else(|e| panic!("the texts of packed locations do not pack: {e}"));
         // Compressed into this thread's scratch, then copied out at its
         // size: one allocation that is kept, none that is shrunk or freed.
         let compressed = with_scratch(|out| {
@@ -281,7 +281,7 @@ impl Sealed {
                 .unwrap_or_else(|e| panic!("packed bytes do not decompress: {e}"));
             let (bytes, texts) = bytes[..len].split_at(self.texts_at as usize);
             let texts = postcard::from_bytes(texts)
-                .unwrap_or_else(|e| panic!("the paths and pointers of packed locations do not unpack: {e}"));
+                .unwrap_or_else(|e| panic!("the texts of packed locations do not unpack: {e}"));
             Arc::new(Spots::with_texts(texts, pointers)).lend(|| read(bytes))
         })
     }

@@ -75,7 +75,8 @@ enum ArchiveData {
 }
 
 impl ArchiveInput {
-    /// Every unit of the archive: one per entry (see [`archive::load`]).
+    /// Every unit of the archive: one per entry, as [`archive::load`] gives
+    /// them.
     pub fn units(self) -> Vec<Loaded> {
         let mut units = Vec::new();
         self.read(&mut units);

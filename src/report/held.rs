@@ -70,6 +70,13 @@ impl<T: Hold> Held<T> {
         self.count == 0
     }
 
+    /// The items, in a vector of their own.
+    fn unpack(&self, sharing: &mut Sharing) -> Vec<T> {
+        let mut out = Vec::with_capacity(self.len());
+        self.unpack_into(&mut out, sharing);
+        out
+    }
+
     fn unpack_into(&self, out: &mut Vec<T>, sharing: &mut Sharing) {
         // The set itself is shared (a clone is another handle on it).
         let pointers = sharing.pointers.clone();
@@ -127,11 +134,7 @@ impl<T: Hold> Items<T> {
     /// The items, in order, made anew; one block is unpacked at a time.
     pub fn iter(&self) -> impl Iterator<Item = T> + '_ {
         let mut sharing = Sharing::default();
-        self.blocks.iter().flat_map(move |b| {
-            let mut out = Vec::with_capacity(b.len());
-            b.unpack_into(&mut out, &mut sharing);
-            out
-        })
+        self.blocks.iter().flat_map(move |b| b.unpack(&mut sharing))
     }
 
     /// Every item, in one vector.
@@ -150,8 +153,7 @@ impl<T: Hold> Items<T> {
         let mut out = Builder::new(self.block);
         let mut sharing = Sharing::default();
         for b in std::mem::take(&mut self.blocks) {
-            let mut items = Vec::with_capacity(b.len());
-            b.unpack_into(&mut items, &mut sharing);
+            let mut items = b.unpack(&mut sharing);
             drop(b);
             f(&mut items);
             out.extend(items);
@@ -267,9 +269,7 @@ impl<T: Hold> Cursor<T> {
         self.head = self.items.next();
         while self.head.is_none() {
             let Some(block) = self.blocks.next() else { return };
-            let mut items = Vec::with_capacity(block.len());
-            block.unpack_into(&mut items, sharing);
-            self.items = items.into_iter();
+            self.items = block.unpack(sharing).into_iter();
             self.head = self.items.next();
         }
     }

@@ -36,8 +36,7 @@ pub fn render(report: &Report, options: &RenderOptions, out: &mut dyn Write) -> 
     let base = options.base.as_deref();
     let guard = guard_rules(report);
     let log = skeleton(report, &guard, base, Value::String(RESULTS.to_owned()));
-    let results: Box<dyn Iterator<Item = Value> + '_> = Box::new(results(report, &guard, base));
-    let results = std::cell::RefCell::new(Some(results));
+    let results = std::cell::RefCell::new(Some(results(report, &guard, base)));
     serde_json::to_writer_pretty(&mut *out, &Streamed { value: &log, results: &results })?;
     out.write_all(b"\n")
 }
@@ -54,12 +53,12 @@ const RESULTS: &str = "\u{0}results";
 
 /// A log serialised as [`Value`] serialises it, with the results taken from
 /// the iterator where [`RESULTS`] stands.
-struct Streamed<'a, 'r> {
+struct Streamed<'a, I> {
     value: &'a Value,
-    results: &'a std::cell::RefCell<Option<Box<dyn Iterator<Item = Value> + 'r>>>,
+    results: &'a std::cell::RefCell<Option<I>>,
 }
 
-impl serde::Serialize for Streamed<'_, '_> {
+impl<I: Iterator<Item = Value>> serde::Serialize for Streamed<'_, I> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::{SerializeMap as _, SerializeSeq as _};
         let inner = |value| Streamed { value, results: self.results };
