@@ -358,6 +358,16 @@ pub fn correlate(facts: Vec<Facts>) -> Model {
 /// alone gives the clusters, entries and targets that correlating all of
 /// the facts at once gives.
 pub fn batches<K: AsRef<[u64]>>(count: usize, keys: impl Fn(usize) -> K, at_least: usize) -> Vec<Vec<usize>> {
+    batches_sorting(count, keys, at_least, PAIRS_AT_ONCE)
+}
+
+/// [`batches`], sorting about `pairs_at_once` (key, fact) pairs at a time.
+fn batches_sorting<K: AsRef<[u64]>>(
+    count: usize,
+    keys: impl Fn(usize) -> K,
+    at_least: usize,
+    pairs_at_once: usize,
+) -> Vec<Vec<usize>> {
     fn root(parent: &mut [u32], mut i: usize) -> usize {
         while parent[i] as usize != i {
             parent[i] = parent[parent[i] as usize];
@@ -368,18 +378,32 @@ pub fn batches<K: AsRef<[u64]>>(count: usize, keys: impl Fn(usize) -> K, at_leas
     // Facts are counted in u32s: a sweep holds far fewer than 4 billion.
     let mut parent: Vec<u32> = (0..count).map(index32).collect();
     // Every (key, fact) pair, sorted: facts with one key are neighbours.
-    // Sorting pairs takes less memory than a map from key to fact.
-    let mut pairs: Vec<(u64, u32)> = Vec::with_capacity((0..count).map(|i| keys(i).as_ref().len()).sum());
-    for i in 0..count {
-        pairs.extend(keys(i).as_ref().iter().map(|&k| (k, index32(i))));
-    }
-    pairs.sort_unstable();
-    for w in pairs.windows(2) {
-        if w[0].0 == w[1].0 {
-            let (a, b) = (root(&mut parent, w[0].1 as usize), root(&mut parent, w[1].1 as usize));
-            // A group's root is its first fact.
-            if a != b {
-                parent[a.max(b)] = index32(a.min(b));
+    // Sorting pairs takes less memory than a map from key to fact, and
+    // sorting them a part of the keys at a time (each key in one part)
+    // less again: a 100k sweep holds about 150,000 keys, whose pairs
+    // together would be a few MB held beside every packed fact.
+    let total: usize = (0..count).map(|i| keys(i).as_ref().len()).sum();
+    let parts = total.div_ceil(pairs_at_once.max(1)).max(1);
+    let part_of = |key: u64| {
+        // The keys' hashes spread evenly over the parts, whatever their bits.
+        let mixed = key.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        ((u128::from(mixed) * parts as u128) >> 64) as usize
+    };
+    let mut pairs: Vec<(u64, u32)> = Vec::new();
+    for part in 0..parts {
+        pairs.clear();
+        for i in 0..count {
+            let keys = keys(i);
+            pairs.extend(keys.as_ref().iter().filter(|&&k| part_of(k) == part).map(|&k| (k, index32(i))));
+        }
+        pairs.sort_unstable();
+        for w in pairs.windows(2) {
+            if w[0].0 == w[1].0 {
+                let (a, b) = (root(&mut parent, w[0].1 as usize), root(&mut parent, w[1].1 as usize));
+                // A group's root is its first fact.
+                if a != b {
+                    parent[a.max(b)] = index32(a.min(b));
+                }
             }
         }
     }
@@ -403,6 +427,10 @@ pub fn batches<K: AsRef<[u64]>>(count: usize, keys: impl Fn(usize) -> K, at_leas
     }
     batches
 }
+
+/// How many (key, fact) pairs [`batches`] sorts at a time, at most (each
+/// part of the keys is sorted on its own; a part holds about this many).
+const PAIRS_AT_ONCE: usize = 1 << 14;
 
 /// An index or offset as a u32: a sweep holds far fewer than 4 billion
 /// facts, and a batch of inputs packs far fewer than 4 GiB of them.
@@ -519,6 +547,22 @@ mod tests {
         let chain: [&[u64]; 4] = [&[1], &[2], &[1, 3], &[3, 2]];
         assert_eq!(batches(&chain, 1), vec![vec![0, 1, 2, 3]]);
         assert!(batches(&[], 5).is_empty());
+    }
+
+    proptest::proptest! {
+        /// Sorting the keys a part at a time groups facts as sorting them
+        /// all at once does, whatever the number of parts.
+        #[test]
+        fn batches_are_the_same_however_many_parts_the_keys_are_sorted_in(
+            keys in proptest::collection::vec(proptest::collection::vec(0u64..40, 0..4), 0..60),
+            at_least in 1usize..8,
+            pairs_at_once in 1usize..12,
+        ) {
+            let keys: Vec<Vec<u64>> = keys.into_iter().map(|k| k.into_iter().map(|k| k.wrapping_mul(0x0123_4567_89ab_cdef)).collect()).collect();
+            let whole = super::batches_sorting(keys.len(), |i| &keys[i], at_least, usize::MAX);
+            let parts = super::batches_sorting(keys.len(), |i| &keys[i], at_least, pairs_at_once);
+            proptest::prop_assert_eq!(parts, whole);
+        }
     }
 
     use super::*;

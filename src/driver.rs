@@ -25,7 +25,7 @@ use crate::facts::packed::Packed;
 use crate::facts::{self, FactOptions, Facts};
 use crate::finding::{InputError, Skipped};
 use crate::load::{Document, LoadOptions, Outcome};
-use crate::report::held::Items;
+use crate::report::held::{Items, Runs};
 use crate::report::{Counts, Report, Summary};
 use crate::rules::RuleSettings;
 use crate::{correlate, discover, finding, load, report, rules, suppress};
@@ -425,8 +425,8 @@ fn scan_in_pool(config: &ScanConfig, progress: &dyn Progress) -> Report {
     // are then merged into report order a block of each run at a time, and
     // the report holds them sealed too. In their working form they would be
     // most of what a sweep holds by then.
-    let (mut rule_runs, mut cluster_runs, mut unmatched) = (Vec::new(), Vec::new(), Vec::new());
-    let mut guard_runs = Vec::new();
+    let (mut rule_runs, mut guard_runs) = (Runs::new(finding_order), Runs::new(finding_order));
+    let (mut cluster_runs, mut unmatched) = (Runs::new(report::summary_order), Vec::new());
     let mut at_deploy = std::collections::HashSet::new();
     let mut take = |c: Checked, summary: &mut Summary| {
         let Checked { findings: mut f, clusters: mut k, unmatched: mut u, at_deploy: a, cluster_count, entry_count } =
@@ -475,7 +475,9 @@ fn scan_in_pool(config: &ScanConfig, progress: &dyn Progress) -> Report {
             // Guard sees beside their resources are (a file's stacks share
             // a key, and so a batch).
             let here: Vec<_> = model.stacks.iter().filter_map(|s| waiting.remove(&*s.path)).flatten().collect();
-            guard_runs.extend(settle_guard(run_guard(guard, here, &model, config)));
+            if let Some(run) = settle_guard(run_guard(guard, here, &model, config)) {
+                guard_runs.push(run);
+            }
         }
         if whole {
             whole_model = Some(model);
@@ -493,10 +495,10 @@ fn scan_in_pool(config: &ScanConfig, progress: &dyn Progress) -> Report {
     // The rules' runs, then Guard's: those found as inputs were read and
     // the rest first, then each batch's (a stable sort of them one after
     // another gives this order too).
-    let marked = rule_runs.len();
-    let mut runs = rule_runs;
+    let mut runs = rule_runs.into_runs();
+    let marked = runs.len();
     runs.extend(settle_guard(guard_found));
-    runs.extend(guard_runs);
+    runs.extend(guard_runs.into_runs());
     // Findings of a cluster named at deploy anywhere say so, whichever
     // batch found them; findings in files given only for context go; the
     // suppressed are taken out.
@@ -535,7 +537,7 @@ fn scan_in_pool(config: &ScanConfig, progress: &dyn Progress) -> Report {
         });
     }
     let mut clusters = report::held::Builder::new(report::held::BLOCK);
-    clusters.extend(Items::merge(cluster_runs, report::summary_order).map(|(_, c)| c));
+    clusters.extend(Items::merge(cluster_runs.into_runs(), report::summary_order).map(|(_, c)| c));
     let clusters = clusters.finish();
     unmatched.sort();
     stages.end(if config.guard.is_some() { "correlate, rules and Guard" } else { "correlate and rules" });
@@ -594,6 +596,11 @@ fn run_guard(
         .collect()
 }
 
+/// The order of findings in a report, as [`rules::sort`] sorts them.
+fn finding_order(a: &finding::Finding, b: &finding::Finding) -> std::cmp::Ordering {
+    a.sort_key().cmp(&b.sort_key())
+}
+
 /// Findings held sealed in [`Items`] runs a block at a time: how many a
 /// batch's sorted findings are sealed by before the merge, which holds one
 /// block of each run in its working form at a time.
@@ -611,7 +618,7 @@ fn merge_findings(
     mut out: impl FnMut(finding::Finding),
 ) {
     let mut last: Option<finding::Finding> = None;
-    for (run, mut f) in Items::merge(runs, |a, b| a.sort_key().cmp(&b.sort_key())) {
+    for (run, mut f) in Items::merge(runs, finding_order) {
         if run < marked {
             f.cluster_named_at_deploy = f.cluster.as_deref().is_some_and(|c| at_deploy.contains(c));
         }

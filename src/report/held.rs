@@ -256,6 +256,63 @@ impl<T: Hold> Builder<T> {
     }
 }
 
+/// Sorted runs of items, collected as they come and merged as they gather
+/// ([`Runs::push`]): a merge holds one unpacked block of each run it
+/// merges, and a sweep's batches give a run each (about a hundred at
+/// 100,000 templates), so that one merge of them all would hold a hundred
+/// blocks in their working form at once. Every [`FAN`] runs of one level
+/// are merged into one run of the next, as a binary counter carries:
+/// [`Runs::into_runs`] then gives at most `FAN - 1` runs per level, in the
+/// order their items came, and merging those gives what merging the runs
+/// pushed gives (the merge is stable, and only runs next to each other are
+/// merged together).
+pub struct Runs<T, O> {
+    /// The runs, in the order their items came, each with its level.
+    runs: Vec<(u32, Items<T>)>,
+    order: O,
+}
+
+/// How many runs of one level [`Runs`] merges together.
+pub const FAN: usize = 8;
+
+impl<T, O> std::fmt::Debug for Runs<T, O> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Runs").field("runs", &self.runs.len()).finish()
+    }
+}
+
+impl<T: Hold, O: Fn(&T, &T) -> std::cmp::Ordering + Copy> Runs<T, O> {
+    /// No runs yet; each to be sorted by `order`.
+    pub fn new(order: O) -> Self {
+        Self { runs: Vec::new(), order }
+    }
+
+    /// Adds a sorted run (an empty one is left out) after those before it,
+    /// and merges the last [`FAN`] runs into one while they are of one level.
+    pub fn push(&mut self, run: Items<T>) {
+        if run.is_empty() {
+            return;
+        }
+        self.runs.push((0, run));
+        while self.runs.len() >= FAN {
+            let last = &self.runs[self.runs.len() - FAN..];
+            let level = last[0].0;
+            if last.iter().any(|(l, _)| *l != level) {
+                break;
+            }
+            let gathered: Vec<Items<T>> = self.runs.drain(self.runs.len() - FAN..).map(|(_, r)| r).collect();
+            let mut merged = Builder::new(gathered[0].block);
+            merged.extend(Items::merge(gathered, self.order).map(|(_, item)| item));
+            self.runs.push((level + 1, merged.finish()));
+        }
+    }
+
+    /// The runs, in the order their items came.
+    pub fn into_runs(self) -> Vec<Items<T>> {
+        self.runs.into_iter().map(|(_, r)| r).collect()
+    }
+}
+
 /// Where [`Items::merge`] is in one run.
 struct Cursor<T> {
     blocks: std::vec::IntoIter<Held<T>>,
@@ -594,6 +651,32 @@ mod tests {
             expected.sort_by_key(|(_, i)| i.0);
             let sealed = runs.iter().map(|r| Items::sealed(r, block)).collect();
             let merged: Vec<(usize, Item)> = Items::merge(sealed, |a: &Item, b: &Item| a.0.cmp(&b.0)).collect();
+            proptest::prop_assert_eq!(merged, expected);
+        }
+
+        /// Runs gathered as they come ([`Runs`], which merges every
+        /// [`FAN`] of a level on the way), then merged, give the items in
+        /// the order a stable sort of all the runs one after another gives;
+        /// at most `FAN - 1` runs of each level are left to merge.
+        #[test]
+        fn runs_gathered_then_merged_are_a_stable_sort(
+            runs in proptest::collection::vec(proptest::collection::vec(0u8..6, 0..12), 0..80),
+            block in 1usize..6,
+        ) {
+            let mut id = 0u16;
+            let mut gathered = Runs::new(|a: &Item, b: &Item| a.0.cmp(&b.0));
+            let mut expected = Vec::new();
+            for keys in runs {
+                let mut run: Vec<Item> = keys.into_iter().map(|k| { id += 1; Item(k, id) }).collect();
+                run.sort_by_key(|i| i.0);
+                expected.extend(run.iter().copied());
+                gathered.push(Items::sealed(&run, block));
+            }
+            expected.sort_by_key(|i| i.0);
+            let left = gathered.into_runs();
+            let levels = (usize::BITS - expected.len().leading_zeros()) as usize;
+            proptest::prop_assert!(left.len() <= (FAN - 1) * levels.max(1), "{} runs left", left.len());
+            let merged: Vec<Item> = Items::merge(left, |a: &Item, b: &Item| a.0.cmp(&b.0)).map(|(_, i)| i).collect();
             proptest::prop_assert_eq!(merged, expected);
         }
 
