@@ -357,12 +357,12 @@ pub fn correlate(facts: Vec<Facts>) -> Model {
 /// batches come in the order of their first facts. Correlating each batch
 /// alone gives the clusters, entries and targets that correlating all of
 /// the facts at once gives.
-pub fn batches<K: AsRef<[u64]>>(count: usize, keys: impl Fn(usize) -> K, at_least: usize) -> Vec<Vec<usize>> {
+pub fn batches<K: AsRef<[u32]>>(count: usize, keys: impl Fn(usize) -> K, at_least: usize) -> Vec<Vec<usize>> {
     batches_sorting(count, keys, at_least, PAIRS_AT_ONCE)
 }
 
 /// [`batches`], sorting about `pairs_at_once` (key, fact) pairs at a time.
-fn batches_sorting<K: AsRef<[u64]>>(
+fn batches_sorting<K: AsRef<[u32]>>(
     count: usize,
     keys: impl Fn(usize) -> K,
     at_least: usize,
@@ -384,12 +384,12 @@ fn batches_sorting<K: AsRef<[u64]>>(
     // together would be a few MB held beside every packed fact.
     let total: usize = (0..count).map(|i| keys(i).as_ref().len()).sum();
     let parts = total.div_ceil(pairs_at_once.max(1)).max(1);
-    let part_of = |key: u64| {
+    let part_of = |key: u32| {
         // The keys' hashes spread evenly over the parts, whatever their bits.
-        let mixed = key.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        let mixed = u64::from(key).wrapping_mul(0x9e37_79b9_7f4a_7c15);
         ((u128::from(mixed) * parts as u128) >> 64) as usize
     };
-    let mut pairs: Vec<(u64, u32)> = Vec::new();
+    let mut pairs: Vec<(u32, u32)> = Vec::new();
     for part in 0..parts {
         pairs.clear();
         for i in 0..count {
@@ -538,13 +538,13 @@ mod tests {
     #[test]
     fn batches_keep_groups_whole_and_facts_in_input_order() {
         // 0-3 and 1-4 through shared keys, 2 and 5 alone (5 has none).
-        let keys: [&[u64]; 6] = [&[7], &[9, 1], &[3], &[7, 8], &[1], &[]];
-        let batches = |keys: &[&[u64]], at_least| super::batches(keys.len(), |i| keys[i], at_least);
+        let keys: [&[u32]; 6] = [&[7], &[9, 1], &[3], &[7, 8], &[1], &[]];
+        let batches = |keys: &[&[u32]], at_least| super::batches(keys.len(), |i| keys[i], at_least);
         assert_eq!(batches(&keys, 1), vec![vec![0, 3], vec![1, 4], vec![2], vec![5]]);
         assert_eq!(batches(&keys, 3), vec![vec![0, 1, 3, 4], vec![2, 5]]);
         assert_eq!(batches(&keys, usize::MAX), vec![vec![0, 1, 2, 3, 4, 5]]);
         // A chain joins its ends.
-        let chain: [&[u64]; 4] = [&[1], &[2], &[1, 3], &[3, 2]];
+        let chain: [&[u32]; 4] = [&[1], &[2], &[1, 3], &[3, 2]];
         assert_eq!(batches(&chain, 1), vec![vec![0, 1, 2, 3]]);
         assert!(batches(&[], 5).is_empty());
     }
@@ -554,11 +554,11 @@ mod tests {
         /// all at once does, whatever the number of parts.
         #[test]
         fn batches_are_the_same_however_many_parts_the_keys_are_sorted_in(
-            keys in proptest::collection::vec(proptest::collection::vec(0u64..40, 0..4), 0..60),
+            keys in proptest::collection::vec(proptest::collection::vec(0u32..40, 0..4), 0..60),
             at_least in 1usize..8,
             pairs_at_once in 1usize..12,
         ) {
-            let keys: Vec<Vec<u64>> = keys.into_iter().map(|k| k.into_iter().map(|k| k.wrapping_mul(0x0123_4567_89ab_cdef)).collect()).collect();
+            let keys: Vec<Vec<u32>> = keys.into_iter().map(|k| k.into_iter().map(|k| k.wrapping_mul(0x89ab_cdef)).collect()).collect();
             let whole = super::batches_sorting(keys.len(), |i| &keys[i], at_least, usize::MAX);
             let parts = super::batches_sorting(keys.len(), |i| &keys[i], at_least, pairs_at_once);
             proptest::prop_assert_eq!(parts, whole);

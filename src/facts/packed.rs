@@ -4,7 +4,7 @@
 //! gives them [`Packed`], one per fact, in order. The stacks' facts are
 //! written together into one compact byte string (postcard) with the
 //! [`Spots`] their locations share (paths, pointers, quoted lines) as
-//! text, compressed (LZ4), and each stack has the [`Keys`] by which
+//! text, compressed (zstd), and each stack has the [`Keys`] by which
 //! correlation can tell, without
 //! unpacking anything, which stacks may bear on each other (a cluster
 //! name, an export, a template file, a stack name). Unpacking gives back
@@ -26,22 +26,23 @@ use super::{Facts, StackFacts, TargetRef, suppress::Suppression};
 use crate::correlate::{index32, stack_key};
 use crate::finding::{Fnv, Pointers, Sealed, Spots};
 
-/// One document's facts, kept to the end of a sweep.
+/// One document's facts, kept to the end of a sweep: 16 bytes, a sweep
+/// holds one for each stack it keeps (a stack's own place is in its chunk).
 #[derive(Debug)]
 pub enum Packed {
-    Stack(PackedStack),
-    Deployed(PackedStack),
+    /// The `at`th stack packed in `chunk`.
+    Stack {
+        chunk: Arc<Chunk>,
+        at: u32,
+    },
+    /// A deployed template's stack, likewise.
+    Deployed {
+        chunk: Arc<Chunk>,
+        at: u32,
+    },
     /// Few in any sweep, and small: kept as they are.
     Live(Box<super::LiveCluster>),
-    Suppressions(Vec<Suppression>),
-}
-
-/// A stack's facts, packed: its place in the [`Chunk`] it was packed in.
-#[derive(Debug)]
-pub struct PackedStack {
-    chunk: Arc<Chunk>,
-    bytes: (u32, u32),
-    keys: (u32, u32),
+    Suppressions(Box<Vec<Suppression>>),
 }
 
 /// The packed stacks of one batch of documents, together: their bytes one
@@ -52,7 +53,12 @@ pub struct PackedStack {
 pub struct Chunk {
     /// The stacks' bytes, with the spots their locations name.
     sealed: Sealed,
-    keys: Box<[u64]>,
+    /// How many stacks the chunk holds.
+    stacks: u32,
+    /// For each stack, where its bytes and where its keys end (two numbers;
+    /// each starts where the stack before it ends), then the keys of every
+    /// stack, one after another: one allocation for all.
+    table: Box<[u32]>,
 }
 
 impl Chunk {
@@ -61,14 +67,31 @@ impl Chunk {
     fn open<T>(&self, pointers: &Pointers, read: impl FnOnce(&[u8]) -> T) -> T {
         self.sealed.open(pointers, read)
     }
+
+    /// Where the `at`th stack's bytes and keys are: `(from, to)` each.
+    fn spans(&self, at: u32) -> ((u32, u32), (u32, u32)) {
+        let end = |i: u32| (self.table[2 * i as usize], self.table[2 * i as usize + 1]);
+        let (from_bytes, from_keys) = if at == 0 { (0, 0) } else { end(at - 1) };
+        let (to_bytes, to_keys) = end(at);
+        ((from_bytes, to_bytes), (from_keys, to_keys))
+    }
+
+    /// The `at`th stack's keys.
+    fn keys(&self, at: u32) -> &Keys {
+        let (_, (from, to)) = self.spans(at);
+        let keys_at = 2 * self.stacks as usize;
+        &self.table[keys_at + from as usize..keys_at + to as usize]
+    }
 }
 
-/// What may relate a stack (or live cluster) to others: 64-bit hashes of
+/// What may relate a stack (or live cluster) to others: 32-bit hashes of
 /// the names it defines or refers to, each tagged by kind. Two stacks that
 /// share no key do not bear on each other in correlation or in any rule; a
 /// hash collision only puts unrelated stacks together, which changes
-/// nothing but the size of a group.
-pub type Keys = [u64];
+/// nothing but the size of a group (a 100k sweep's 150,000 keys meet about
+/// three times). A sweep keeps them for every stack: 32 bits rather than
+/// 64 save it 0.6 MB at 100k.
+pub type Keys = [u32];
 
 /// The kinds of name a key hashes; a name of one kind never meets another.
 #[derive(Hash)]
@@ -83,22 +106,24 @@ enum Key<'a> {
     Stack(&'a str),
 }
 
-fn hash(key: &Key<'_>) -> u64 {
+fn hash(key: &Key<'_>) -> u32 {
     // Fixed, not random: the grouping, and so the work, is the same on
     // every run.
     let mut h = Fnv::default();
     key.hash(&mut h);
-    h.finish()
+    let h = h.finish();
+    // Both halves, folded.
+    (h ^ (h >> 32)) as u32
 }
 
 /// The keys of a stack's facts, in `keys` (cleared first: one vector serves
 /// a whole chunk's stacks), sorted and without repeats. `by_stack_name`: `--deployed` is in use, and stacks of
 /// one name are compared with the deployed template of that name
 /// (otherwise stack names relate nothing, and many stacks share one).
-fn stack_keys(s: &StackFacts, by_stack_name: bool, keys: &mut Vec<u64>) {
+fn stack_keys(s: &StackFacts, by_stack_name: bool, keys: &mut Vec<u32>) {
     keys.clear();
     keys.push(hash(&Key::Template(&s.path)));
-    let target = |t: &TargetRef, keys: &mut Vec<u64>| match t {
+    let target = |t: &TargetRef, keys: &mut Vec<u32>| match t {
         TargetRef::Name { name, .. } => keys.push(hash(&Key::Cluster(name))),
         TargetRef::Import { export } => keys.push(hash(&Key::Export(export))),
         // Within the stack, or through its parent (related by the
@@ -143,16 +168,10 @@ fn read_stack(bytes: &[u8], (from, to): (u32, u32)) -> Box<StackFacts> {
     Box::new(stack.unwrap_or_else(|e| panic!("packed facts do not unpack: {e}")))
 }
 
-impl PackedStack {
-    /// The facts that were packed (its whole chunk decompressed for them:
-    /// [`Packed::unpack_all`] opens a chunk once for all its stacks).
-    pub fn unpack(self) -> Box<StackFacts> {
-        self.chunk.open(&Pointers::default(), |bytes| read_stack(bytes, self.bytes))
-    }
-
-    pub fn keys(&self) -> &Keys {
-        &self.chunk.keys[self.keys.0 as usize..self.keys.1 as usize]
-    }
+/// The `at`th stack packed in `chunk` (its whole chunk decompressed for it:
+/// [`Packed::unpack_all`] opens a chunk once for all its stacks).
+fn unpack_stack(chunk: &Chunk, at: u32) -> Box<StackFacts> {
+    chunk.open(&Pointers::default(), |bytes| read_stack(bytes, chunk.spans(at).0))
 }
 
 impl Packed {
@@ -163,19 +182,18 @@ impl Packed {
         if !facts.iter().any(|f| matches!(f, Facts::Stack(_) | Facts::Deployed(_))) {
             return facts.into_iter().map(Packed::small).collect();
         }
-        let span = |from: usize, to: usize| (index32(from), index32(to));
-        let mut spans = Vec::with_capacity(facts.len());
+        // Where each stack's bytes and keys end, then the keys.
+        let mut ends: Vec<u32> = Vec::with_capacity(2 * facts.len());
         let (mut keys, mut stack_keys_of) = (Vec::new(), Vec::new());
         let (bytes, spots) = Spots::collect(|| {
             let mut bytes = Vec::new();
             for f in &facts {
                 let (Facts::Stack(stack) | Facts::Deployed(stack)) = f else { continue };
-                let (from, from_keys) = (bytes.len(), keys.len());
                 bytes = postcard::to_extend(&**stack, bytes)
                     .unwrap_or_else(|e| panic!("the facts of {} do not pack: {e}", stack.path));
                 stack_keys(stack, by_stack_name || matches!(f, Facts::Deployed(_)), &mut stack_keys_of);
                 keys.extend_from_slice(&stack_keys_of);
-                spans.push((span(from, bytes.len()), span(from_keys, keys.len())));
+                ends.extend([index32(bytes.len()), index32(keys.len())]);
             }
             bytes
         });
@@ -183,20 +201,17 @@ impl Packed {
         // the paths and pointers go with the bytes, as text that compresses
         // well (most of a batch's paths share their directories, and its
         // pointers their resources' names).
-        let chunk = Arc::new(Chunk { sealed: Sealed::new(bytes, spots), keys: keys.into_boxed_slice() });
-        let mut spans = spans.into_iter();
+        let stacks = index32(ends.len() / 2);
+        ends.extend_from_slice(&keys);
+        drop(keys);
+        let chunk = Arc::new(Chunk { sealed: Sealed::new(bytes, spots), stacks, table: ends.into_boxed_slice() });
+        let mut at = 0..stacks;
         facts
             .into_iter()
-            .map(|f| {
-                let mut stack = || {
-                    let (bytes, keys) = spans.next().unwrap_or_default();
-                    PackedStack { chunk: Arc::clone(&chunk), bytes, keys }
-                };
-                match f {
-                    Facts::Stack(_) => Packed::Stack(stack()),
-                    Facts::Deployed(_) => Packed::Deployed(stack()),
-                    other => Packed::small(other),
-                }
+            .map(|f| match f {
+                Facts::Stack(_) => Packed::Stack { chunk: Arc::clone(&chunk), at: at.next().unwrap_or_default() },
+                Facts::Deployed(_) => Packed::Deployed { chunk: Arc::clone(&chunk), at: at.next().unwrap_or_default() },
+                other => Packed::small(other),
             })
             .collect()
     }
@@ -205,7 +220,7 @@ impl Packed {
     fn small(facts: Facts) -> Self {
         match facts {
             Facts::Live(l) => Self::Live(l),
-            Facts::Suppressions(s) => Self::Suppressions(s),
+            Facts::Suppressions(s) => Self::Suppressions(Box::new(s)),
             // Packed by [`Packed::pack_all`].
             Facts::Stack(s) | Facts::Deployed(s) => panic!("{} was not packed", s.path),
         }
@@ -220,20 +235,21 @@ impl Packed {
         let mut chunks: Vec<(Arc<Chunk>, Vec<InChunk>)> = Vec::new();
         let mut chunk_at: std::collections::HashMap<*const Chunk, usize> = std::collections::HashMap::new();
         for (i, p) in packed.into_iter().enumerate() {
-            let (s, deployed) = match p {
-                Self::Stack(s) => (s, false),
-                Self::Deployed(s) => (s, true),
+            let (chunk, at, deployed) = match p {
+                Self::Stack { chunk, at } => (chunk, at, false),
+                Self::Deployed { chunk, at } => (chunk, at, true),
                 small => {
                     out.push(Some(small.unpack()));
                     continue;
                 }
             };
             out.push(None);
-            let at = *chunk_at.entry(Arc::as_ptr(&s.chunk)).or_insert_with(|| {
-                chunks.push((Arc::clone(&s.chunk), Vec::new()));
+            let spans = chunk.spans(at).0;
+            let place = *chunk_at.entry(Arc::as_ptr(&chunk)).or_insert_with(|| {
+                chunks.push((Arc::clone(&chunk), Vec::new()));
                 chunks.len() - 1
             });
-            chunks[at].1.push((i, s.bytes, deployed));
+            chunks[place].1.push((i, spans, deployed));
         }
         drop(chunk_at);
         // The stacks' pointers, shared among all the chunks: a batch of
@@ -261,18 +277,18 @@ impl Packed {
     /// The facts that were packed.
     pub fn unpack(self) -> Facts {
         match self {
-            Self::Stack(s) => Facts::Stack(s.unpack()),
-            Self::Deployed(s) => Facts::Deployed(s.unpack()),
+            Self::Stack { chunk, at } => Facts::Stack(unpack_stack(&chunk, at)),
+            Self::Deployed { chunk, at } => Facts::Deployed(unpack_stack(&chunk, at)),
             Self::Live(l) => Facts::Live(l),
-            Self::Suppressions(s) => Facts::Suppressions(s),
+            Self::Suppressions(s) => Facts::Suppressions(*s),
         }
     }
 
     /// The keys that relate these facts to others' (see [`Keys`]); a live
     /// cluster's is its name. Suppressions relate to nothing.
-    pub fn keys(&self) -> std::borrow::Cow<'_, [u64]> {
+    pub fn keys(&self) -> std::borrow::Cow<'_, Keys> {
         match self {
-            Self::Stack(s) | Self::Deployed(s) => s.keys().into(),
+            Self::Stack { chunk, at } | Self::Deployed { chunk, at } => chunk.keys(*at).into(),
             Self::Live(l) => vec![hash(&Key::Cluster(&l.name))].into(),
             Self::Suppressions(_) => Vec::new().into(),
         }
@@ -380,6 +396,11 @@ mod tests {
         let (c, e, o) = (keys(cluster), keys(entry), keys(other));
         assert!(c.iter().any(|k| e.contains(k)));
         assert!(!o.iter().any(|k| c.contains(k) || e.contains(k)));
+    }
+
+    #[test]
+    fn a_packed_fact_is_two_words() {
+        assert_eq!(std::mem::size_of::<Packed>(), 16);
     }
 
     #[test]
