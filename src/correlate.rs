@@ -381,7 +381,7 @@ fn batches_sorting<K: AsRef<[u32]>>(
     // Sorting pairs takes less memory than a map from key to fact, and
     // sorting them a part of the keys at a time (each key in one part)
     // less again: a 100k sweep holds about 150,000 keys, whose pairs
-    // together would be a few MB held beside every packed fact.
+    // together would be 1.2 MB held beside every packed fact.
     let total: usize = (0..count).map(|i| keys(i).as_ref().len()).sum();
     let parts = total.div_ceil(pairs_at_once.max(1)).max(1);
     let part_of = |key: u32| {

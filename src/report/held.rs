@@ -3,7 +3,7 @@
 //! Takes the findings (the rules' and Guard's) and cluster summaries of
 //! each batch a sweep checks; gives them back exactly as they were, in
 //! report order, one block at a time. A block of findings, or of
-//! summaries, is one compressed byte string (postcard, LZ4) with the paths,
+//! summaries, is one compressed byte string (postcard, zstd) with the paths,
 //! pointers and quoted lines of their locations as text, as
 //! [`crate::facts::packed`] keeps facts. A finding in its working form is
 //! about a kilobyte (its message, its locations, the related places and
