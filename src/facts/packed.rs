@@ -182,7 +182,8 @@ impl Packed {
         if !facts.iter().any(|f| matches!(f, Facts::Stack(_) | Facts::Deployed(_))) {
             return facts.into_iter().map(Packed::small).collect();
         }
-        // Where each stack's bytes and keys end, then the keys.
+        // Where each stack's bytes and keys end (the chunk's table holds
+        // them, then the keys).
         let mut ends: Vec<u32> = Vec::with_capacity(2 * facts.len());
         let (mut keys, mut stack_keys_of) = (Vec::new(), Vec::new());
         let (bytes, spots) = Spots::collect(|| {
@@ -202,9 +203,9 @@ impl Packed {
         // well (most of a batch's paths share their directories, and its
         // pointers their resources' names).
         let stacks = index32(ends.len() / 2);
-        ends.extend_from_slice(&keys);
-        drop(keys);
-        let chunk = Arc::new(Chunk { sealed: Sealed::new(bytes, spots), stacks, table: ends.into_boxed_slice() });
+        let table: Box<[u32]> = ends.iter().chain(&keys).copied().collect();
+        drop((ends, keys));
+        let chunk = Arc::new(Chunk { sealed: Sealed::new(bytes, spots), stacks, table });
         let mut at = 0..stacks;
         facts
             .into_iter()
