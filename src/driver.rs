@@ -429,10 +429,9 @@ fn scan_in_pool(config: &ScanConfig, progress: &dyn Progress) -> Report {
     let (mut cluster_runs, mut unmatched) = (Runs::new(report::summary_order), Vec::new());
     let mut at_deploy = std::collections::HashSet::new();
     let mut take = |c: Checked, summary: &mut Summary| {
-        let Checked { findings: mut f, clusters: mut k, unmatched: mut u, at_deploy: a, cluster_count, entry_count } =
-            c;
+        let Checked { findings: f, clusters: mut k, unmatched: mut u, at_deploy: a, cluster_count, entry_count } = c;
+        // The rules give their findings sorted (`rules::evaluate`).
         if !f.is_empty() {
-            rules::sort(&mut f);
             rule_runs.push(Items::sealed(&f, RUN_BLOCK));
         }
         if !k.is_empty() {

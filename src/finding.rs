@@ -219,15 +219,17 @@ impl Spots {
     /// The paths, pointers and quoted lines, to be kept as text with what
     /// uses them (compressed together, see [`Sealed`]) rather than as
     /// allocations of their own; [`Spots::with_texts`] makes them again.
-    fn into_texts(self) -> SpotTexts {
-        SpotTexts { paths: self.paths, pointers: self.pointers, lines: self.lines }
+    fn texts(&self) -> Texts<'_> {
+        let paths = self.paths.iter().map(|p| &**p).collect();
+        let pointers = self.pointers.iter().map(|p| (&**p.head, &**p.tail)).collect();
+        (paths, pointers, self.lines.iter().map(|l| l.as_str()).collect())
     }
 
-    /// The spots [`Spots::into_texts`] gave, from the texts [`SpotTexts`]
-    /// serialised: each path, pointer and line made once, shared by every
-    /// location that names it. The pointers' halves are shared through
-    /// `shared`, with those of the other spots unpacked beside them.
-    fn with_texts((paths, pointers, lines): TextsIn<'_>, shared: &Pointers) -> Self {
+    /// The spots [`Spots::texts`] gave, read back: each path, pointer and
+    /// line made once, shared by every location that names it. The
+    /// pointers' halves are shared through `shared`, with those of the
+    /// other spots unpacked beside them.
+    fn with_texts((paths, pointers, lines): Texts<'_>, shared: &Pointers) -> Self {
         Self {
             paths: paths.into_iter().map(Arc::from).collect(),
             pointers: {
@@ -261,7 +263,7 @@ impl Sealed {
     /// Seals `bytes` with the `spots` their locations name.
     pub fn new(mut bytes: Vec<u8>, spots: Spots) -> Self {
         let texts_at = crate::correlate::index32(bytes.len());
-        bytes = postcard::to_extend(&spots.into_texts(), bytes)
+        bytes = postcard::to_extend(&spots.texts(), bytes)
             .unwrap_or_else(|e| panic!("the texts of packed locations do not pack: {e}"));
         // Compressed into this thread's scratch, then copied out at its
         // size: one allocation that is kept, none that is shrunk or freed.
@@ -341,26 +343,9 @@ fn with_scratch<T>(f: impl FnOnce(&mut Vec<u8>) -> T) -> T {
     out
 }
 
-/// The texts of [`Spots`], to be serialised: `(paths, pointers as their
-/// two halves, lines)`.
-#[derive(Debug)]
-struct SpotTexts {
-    paths: Box<[Arc<str>]>,
-    pointers: Box<[Pointer]>,
-    lines: Box<[Arc<String>]>,
-}
-
-/// [`SpotTexts`], read back.
-type TextsIn<'a> = (Vec<&'a str>, Vec<(&'a str, &'a str)>, Vec<&'a str>);
-
-impl Serialize for SpotTexts {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let paths: Vec<&str> = self.paths.iter().map(|p| &**p).collect();
-        let pointers: Vec<(&str, &str)> = self.pointers.iter().map(|p| (&**p.head, &**p.tail)).collect();
-        let lines: Vec<&str> = self.lines.iter().map(|l| l.as_str()).collect();
-        (paths, pointers, lines).serialize(serializer)
-    }
-}
+/// The texts of [`Spots`] as sealed bytes keep them: `(paths, pointers as
+/// their two halves, lines)`.
+type Texts<'a> = (Vec<&'a str>, Vec<(&'a str, &'a str)>, Vec<&'a str>);
 
 /// The spots being collected on this thread, if any.
 fn collecting<T>(f: impl FnOnce(&mut Collecting) -> T) -> Option<T> {

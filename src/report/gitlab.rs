@@ -23,18 +23,18 @@ pub const STDIN_PATH: &str = "<stdin>";
 pub fn render(report: &Report, options: &RenderOptions, out: &mut dyn Write) -> io::Result<()> {
     // Each issue is made and written in turn, not all held at once.
     let issues = report.findings.iter().map(|f| {
-            let path = host_path(&f.location.path, options.base.as_deref());
-            json!({
-                "description": format!("{}{} Fix: {}", visible(&f.message), stop(&f.message), visible(&f.remediation.text())),
-                "check_name": f.rule,
-                "fingerprint": fingerprint(&f),
-                "severity": severity(f.severity),
-                "location": {
-                    "path": path.as_deref().unwrap_or(STDIN_PATH),
-                    "lines": { "begin": f.location.line.max(1) },
-                },
-            })
-        });
+        let path = host_path(&f.location.path, options.base.as_deref());
+        json!({
+            "description": format!("{}{} Fix: {}", visible(&f.message), stop(&f.message), visible(&f.remediation.text())),
+            "check_name": f.rule,
+            "fingerprint": fingerprint(&f),
+            "severity": severity(f.severity),
+            "location": {
+                "path": path.as_deref().unwrap_or(STDIN_PATH),
+                "lines": { "begin": f.location.line.max(1) },
+            },
+        })
+    });
     serde::Serializer::collect_seq(&mut serde_json::Serializer::pretty(&mut *out), issues)?;
     out.write_all(b"\n")
 }
