@@ -191,8 +191,21 @@ pub fn absolute(path: &Path) -> std::path::PathBuf {
 
 /// [`absolute`] against `cwd` (empty when the working directory is gone).
 fn absolute_from(cwd: &Path, path: &Path) -> std::path::PathBuf {
-    use std::path::Component;
     let joined = if path.is_absolute() { path.to_path_buf() } else { cwd.join(path) };
+    // What a walk meets is already in this form when its root is: no empty,
+    // `.` or `..` parts and no trailing separator (a hidden name also takes
+    // the long way). Checked on the bytes, it is not taken apart again.
+    let bytes = joined.as_os_str().as_encoded_bytes();
+    let clean = !bytes.ends_with(b"/") && !bytes.windows(2).any(|w| w == b"//" || w == b"/.");
+    if cfg!(unix) && clean && joined.is_absolute() {
+        return joined;
+    }
+    rebuilt(&joined)
+}
+
+/// `joined` rebuilt part by part, `.` dropped and `..` taking one off.
+fn rebuilt(joined: &Path) -> std::path::PathBuf {
+    use std::path::Component;
     let mut out = std::path::PathBuf::new();
     for c in joined.components() {
         match c {
@@ -626,6 +639,28 @@ fn special_reason(file_type: &std::fs::FileType) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        /// A path taken as it is (no `.`, `..` or empty parts) is the one
+        /// rebuilt part by part.
+        #[test]
+        fn a_path_made_absolute_is_the_rebuilt_one(
+            parts in proptest::collection::vec(
+                proptest::sample::select(vec!["a", "b.json", ".", "..", ".hidden", "", "c d"]), 0..6),
+            rooted: bool,
+            trailing: bool,
+        ) {
+            let mut path = String::from(if rooted { "/" } else { "" });
+            path.push_str(&parts.join("/"));
+            if trailing {
+                path.push('/');
+            }
+            let cwd = Path::new("/work/dir");
+            let path = Path::new(&path);
+            let joined = if path.is_absolute() { path.to_path_buf() } else { cwd.join(path) };
+            proptest::prop_assert_eq!(absolute_from(cwd, path), rebuilt(&joined));
+        }
+    }
 
     #[test]
     fn a_bad_exclude_pattern_is_a_pattern_error() {

@@ -413,12 +413,8 @@ fn scan_in_pool(config: &ScanConfig, progress: &dyn Progress) -> Report {
         correlate::batches(all_facts.len(), |i| all_facts[i].keys(), config.batch_facts.unwrap_or(BATCH_FACTS))
     };
     stages.end("group");
-    // One batch after another, each unpacked and checked in parallel; its
-    // packed facts are freed as it is unpacked.
+    // A batch's packed facts are freed as it is unpacked.
     let mut slots: Vec<Option<Packed>> = all_facts.into_iter().map(Some).collect();
-    let unpack = |batch: &[usize], slots: &mut [Option<Packed>]| -> Vec<Facts> {
-        Packed::unpack_all(batch.iter().filter_map(|&i| slots[i].take()).collect())
-    };
     let mut whole_model = None;
     // Each batch's findings (Guard's apart) and cluster summaries are
     // sorted and held sealed, as runs, until every batch is checked; they
@@ -429,14 +425,12 @@ fn scan_in_pool(config: &ScanConfig, progress: &dyn Progress) -> Report {
     let (mut cluster_runs, mut unmatched) = (Runs::new(report::summary_order), Vec::new());
     let mut at_deploy = std::collections::HashSet::new();
     let mut take = |c: Checked, summary: &mut Summary| {
-        let Checked { findings: f, clusters: mut k, unmatched: mut u, at_deploy: a, cluster_count, entry_count } = c;
-        // The rules give their findings sorted (`rules::evaluate`).
-        if !f.is_empty() {
-            rule_runs.push(Items::sealed(&f, RUN_BLOCK));
+        let Checked { findings, clusters, unmatched: mut u, at_deploy: a, cluster_count, entry_count } = c;
+        if let Some(run) = findings {
+            rule_runs.push(run);
         }
-        if !k.is_empty() {
-            rules::sort_by_index(&mut k, report::summary_order);
-            cluster_runs.push(Items::sealed(&k, RUN_BLOCK));
+        if let Some(run) = clusters {
+            cluster_runs.push(run);
         }
         unmatched.append(&mut u);
         at_deploy.extend(a);
@@ -466,26 +460,53 @@ fn scan_in_pool(config: &ScanConfig, progress: &dyn Progress) -> Report {
     for p in guard_inputs {
         waiting.entry(p.shared_path().clone()).or_default().push(p);
     }
-    for batch in &batches {
-        let model = correlate::correlate(unpack(batch, &mut slots));
-        take(Checked::of(&model, &config.rules), &mut summary);
-        if let Some(guard) = &config.guard {
+    // Batches are checked a window at a time, in parallel, each into sealed
+    // runs; the runs are taken in batch order, so the report does not
+    // depend on which thread checked which batch. A window holds the
+    // working form of a few batches at once.
+    let waiting = std::sync::Mutex::new(waiting);
+    let check = |packed: Vec<Packed>| {
+        let model = correlate::correlate(Packed::unpack_all(packed));
+        let checked = Checked::of(&model, &config.rules);
+        let guard_run = config.guard.as_ref().and_then(|guard| {
             // The templates whose stacks are in this batch: all the facts
             // Guard sees beside their resources are (a file's stacks share
             // a key, and so a batch).
-            let here: Vec<_> = model.stacks.iter().filter_map(|s| waiting.remove(&*s.path)).flatten().collect();
-            if let Some(run) = settle_guard(run_guard(guard, here, &model, config)) {
+            let here: Vec<_> = {
+                let mut waiting = waiting.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                model.stacks.iter().filter_map(|s| waiting.remove(&*s.path)).flatten().collect()
+            };
+            settle_guard(run_guard(guard, here, &model, config))
+        });
+        (checked, guard_run, whole.then_some(model))
+    };
+    let mut gather = |checked: Vec<(Checked, Option<Items<finding::Finding>>, Option<correlate::Model>)>| {
+        for (checked, guard_run, model) in checked {
+            take(checked, &mut summary);
+            if let Some(run) = guard_run {
                 guard_runs.push(run);
             }
+            if model.is_some() {
+                whole_model = model;
+            }
         }
-        if whole {
-            whole_model = Some(model);
-        }
+    };
+    // Each window's runs are taken while the next window is checked.
+    let window = 2 * rayon::current_num_threads();
+    let mut previous = Vec::new();
+    for group in batches.chunks(window) {
+        let packed: Vec<Vec<Packed>> =
+            group.iter().map(|batch| batch.iter().filter_map(|&i| slots[i].take()).collect()).collect();
+        let (checked, ()) =
+            rayon::join(|| packed.into_par_iter().map(check).collect(), || gather(std::mem::take(&mut previous)));
+        previous = checked;
     }
+    gather(previous);
     drop(slots);
     if let Some(guard) = &config.guard {
         // Templates without facts: nothing is seen beside their resources.
-        let rest = std::mem::take(&mut waiting).into_values().flatten().collect();
+        let waiting = waiting.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let rest = waiting.into_values().flatten().collect();
         guard_found.extend(run_guard(guard, rest, &correlate::Model::default(), config));
     }
     let suppressions = correlate::Model { suppressions, ..correlate::Model::default() };
@@ -503,41 +524,51 @@ fn scan_in_pool(config: &ScanConfig, progress: &dyn Progress) -> Report {
     // suppressed are taken out.
     let mut used = suppress::unused(&suppressions);
     let mut suppressed = Vec::new();
-    let mut kept = report::held::Builder::new(report::held::BLOCK);
-    merge_findings(runs, marked, &at_deploy, |f| {
-        if context_only.contains(&f.location.path) {
-            return;
-        }
-        match suppress::sort_out(f, &suppressions, &mut used) {
-            suppress::Sorted::Kept(f) => kept.push(f),
-            suppress::Sorted::Suppressed(s) => suppressed.push(s),
-        }
-    });
-    let mut findings = kept.finish();
+    let mut counts = Counts::default();
+    // The findings and the clusters' summaries are merged side by side.
+    let (mut findings, clusters) = rayon::join(
+        || {
+            let mut kept = report::held::Builder::new(report::held::BLOCK);
+            merge_findings(runs, marked, &at_deploy, |f| {
+                if context_only.contains(&f.location.path) {
+                    return;
+                }
+                match suppress::sort_out(f, &suppressions, &mut used) {
+                    suppress::Sorted::Kept(f) => {
+                        counts.add(&f);
+                        kept.push(f);
+                    }
+                    suppress::Sorted::Suppressed(s) => suppressed.push(s),
+                }
+            });
+            kept.finish()
+        },
+        || {
+            let mut clusters = report::held::Builder::new(report::held::BLOCK);
+            clusters.extend(Items::merge(cluster_runs.into_runs(), report::summary_order).map(|(_, c)| c));
+            clusters.finish()
+        },
+    );
     let mut unused =
         rules::unused_suppressions(&suppressions, &used, &config.rules, &|path| context_only.contains(path));
     if !unused.is_empty() {
         rules::sort(&mut unused);
+        // Counted again: the merge drops an exact repeat.
+        counts = Counts::default();
         let mut all = report::held::Builder::new(report::held::BLOCK);
-        merge_findings(vec![findings, Items::sealed(&unused, RUN_BLOCK)], 0, &at_deploy, |f| all.push(f));
+        merge_findings(vec![findings, Items::sealed(&unused, RUN_BLOCK)], 0, &at_deploy, |f| {
+            counts.add(&f);
+            all.push(f);
+        });
         findings = all.finish();
     }
-    let mut counts = Counts::default();
-    if config.skip_source_lines {
-        findings.iter().for_each(|f| counts.add(&f));
-    } else {
+    if !config.skip_source_lines {
         // Block by block: a file's findings are together in report order,
         // so a file is read again about once (and once more for each other
         // block whose related places it holds).
         let files = files_by_path(&inputs);
-        findings.map_blocks(|block| {
-            quote_findings(block, &files, &config.load);
-            block.iter().for_each(|f| counts.add(f));
-        });
+        findings.map_blocks(|block| quote_findings(block, &files, &config.load));
     }
-    let mut clusters = report::held::Builder::new(report::held::BLOCK);
-    clusters.extend(Items::merge(cluster_runs.into_runs(), report::summary_order).map(|(_, c)| c));
-    let clusters = clusters.finish();
     unmatched.sort();
     stages.end(if config.guard.is_some() { "correlate, rules and Guard" } else { "correlate and rules" });
     errors.sort();
@@ -640,8 +671,10 @@ const BATCH_FACTS: usize = 512;
 
 /// What the rules and the report take from one correlated batch.
 struct Checked {
-    findings: Vec<finding::Finding>,
-    clusters: Vec<report::ClusterSummary>,
+    /// Its findings in report order, sealed as one run (none if it has none).
+    findings: Option<Items<finding::Finding>>,
+    /// Its clusters' summaries in report order, sealed likewise.
+    clusters: Option<Items<report::ClusterSummary>>,
     cluster_count: usize,
     entry_count: usize,
     unmatched: Vec<correlate::Unmatched>,
@@ -652,9 +685,13 @@ struct Checked {
 
 impl Checked {
     fn of(model: &correlate::Model, settings: &RuleSettings) -> Self {
+        // The rules give their findings sorted (`rules::evaluate`).
+        let findings = rules::evaluate(model, settings);
+        let mut clusters = report::cluster_summaries(model);
+        rules::sort_by_index(&mut clusters, report::summary_order);
         Self {
-            findings: rules::evaluate(model, settings),
-            clusters: report::cluster_summaries(model),
+            findings: (!findings.is_empty()).then(|| Items::sealed(&findings, RUN_BLOCK)),
+            clusters: (!clusters.is_empty()).then(|| Items::sealed(&clusters, RUN_BLOCK)),
             cluster_count: model.clusters.len(),
             entry_count: model.entries.len(),
             unmatched: model.unmatched.clone(),

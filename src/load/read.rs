@@ -98,27 +98,32 @@ pub(super) enum Opened {
 }
 
 /// Bytes read before deciding whether a file is an archive: enough for
-/// every magic [`archive::detect`] looks for.
-const HEAD: u64 = 512;
+/// every magic [`archive::detect`] looks for, and for nearly every template
+/// whole, so that a template takes one read call.
+const HEAD: usize = 256 * 1024;
 
 /// Reads `input` as [`read_input`] does, except a file whose first bytes
-/// are an archive's: that is returned open and unread, so that a sweep
-/// never holds a whole archive in memory (standard input, which cannot be
-/// read twice, is read whole whatever it holds).
+/// are an archive's: that is returned open, to be read again from its
+/// start, so that a sweep never holds a whole archive in memory (standard
+/// input, which cannot be read twice, is read whole whatever it holds).
 pub(super) fn open_input(input: &Input, options: &LoadOptions) -> Result<Opened, ReadFailure> {
     let Source::File(_) = input.source else { return read_input(input, options).map(Opened::Bytes) };
     let (mut file, len) = open_checked(input, options)?;
-    let mut bytes = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
-    (&mut file).take(HEAD).read_to_end(&mut bytes).map_err(|e| ReadFailure::Error(io_reason(&e)))?;
+    if len == 0 {
+        return read_unsized(file, options.max_file_size).map(Opened::Bytes);
+    }
+    let mut bytes = Vec::with_capacity(len);
+    fill(&mut file, &mut bytes, len.min(HEAD)).map_err(|e| ReadFailure::Error(io_reason(&e)))?;
     if let Some(kind) = archive::detect(&bytes) {
         return Ok(Opened::Archive(file, kind));
     }
-    read_rest(file, bytes, options.max_file_size).map(Opened::Bytes)
+    fill(&mut file, &mut bytes, len).map_err(|e| ReadFailure::Error(io_reason(&e)))?;
+    Ok(Opened::Bytes(bytes))
 }
 
 /// Opens a file input, checking that it is a regular file within the size
 /// limit before anything is read; gives the file and its length.
-fn open_checked(input: &Input, options: &LoadOptions) -> Result<(std::fs::File, u64), ReadFailure> {
+fn open_checked(input: &Input, options: &LoadOptions) -> Result<(std::fs::File, usize), ReadFailure> {
     let limit = options.max_file_size;
     let path = input.file_path().unwrap_or(Path::new(""));
     let file = open_regular(path).map_err(|e| ReadFailure::Error(io_reason(&e)))?;
@@ -129,17 +134,40 @@ fn open_checked(input: &Input, options: &LoadOptions) -> Result<(std::fs::File, 
         return Err(ReadFailure::Skip("not a regular file (not read)".to_owned()));
     }
     let len = meta.len();
-    if len > limit {
-        return Err(ReadFailure::Skip(format!("{len} bytes, larger than the {limit}-byte limit (--max-file-size)")));
+    match usize::try_from(len) {
+        Ok(len) if len as u64 <= limit => Ok((file, len)),
+        _ => Err(ReadFailure::Skip(format!("{len} bytes, larger than the {limit}-byte limit (--max-file-size)"))),
     }
-    Ok((file, len))
 }
 
-/// The rest of `file` after the `bytes` read from it already.
-fn read_rest(file: std::fs::File, mut bytes: Vec<u8>, limit: u64) -> Result<Vec<u8>, ReadFailure> {
-    // `take` guards against a file that grows while it is read.
-    let left = limit.saturating_add(1).saturating_sub(bytes.len() as u64);
-    file.take(left).read_to_end(&mut bytes).map_err(|e| ReadFailure::Error(io_reason(&e)))?;
+/// Reads `file` into `bytes` until it holds `want` bytes or the file ends.
+/// A file is read to the length its metadata gave when it was opened, in
+/// as few read calls as the system allows (one, for a template): bytes it
+/// gained since are not read, and a size limit checked on that length
+/// holds.
+fn fill(file: &mut std::fs::File, bytes: &mut Vec<u8>, want: usize) -> std::io::Result<()> {
+    let mut filled = bytes.len();
+    bytes.resize(want.max(filled), 0);
+    while filled < bytes.len() {
+        match file.read(&mut bytes[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => {
+                bytes.truncate(filled);
+                return Err(e);
+            }
+        }
+    }
+    bytes.truncate(filled);
+    Ok(())
+}
+
+/// A file whose metadata gives no length (those of `/proc`, say): read to
+/// its end, within the size limit.
+fn read_unsized(reader: std::fs::File, limit: u64) -> Result<Vec<u8>, ReadFailure> {
+    let mut bytes = Vec::new();
+    reader.take(limit.saturating_add(1)).read_to_end(&mut bytes).map_err(|e| ReadFailure::Error(io_reason(&e)))?;
     if bytes.len() as u64 > limit {
         return Err(ReadFailure::Skip(format!("larger than the {limit}-byte limit (--max-file-size)")));
     }
@@ -162,8 +190,13 @@ pub(super) fn read_input(input: &Input, options: &LoadOptions) -> Result<Vec<u8>
             Ok(bytes)
         }
         Source::File(_) => {
-            let (file, len) = open_checked(input, options)?;
-            read_rest(file, Vec::with_capacity(usize::try_from(len).unwrap_or(0)), limit)
+            let (mut file, len) = open_checked(input, options)?;
+            if len == 0 {
+                return read_unsized(file, limit);
+            }
+            let mut bytes = Vec::with_capacity(len);
+            fill(&mut file, &mut bytes, len).map_err(|e| ReadFailure::Error(io_reason(&e)))?;
+            Ok(bytes)
         }
     }
 }
@@ -241,7 +274,7 @@ mod tests {
 
     #[test]
     fn a_file_is_read_whole_on_either_side_of_the_head() {
-        for len in [0, 1, HEAD as usize - 1, HEAD as usize, HEAD as usize + 1, 70_000] {
+        for len in [0, 1, 511, 512, 513, HEAD - 1, HEAD, HEAD + 1, HEAD + 70_000] {
             let bytes: Vec<u8> = (0..len).map(|i| b'a' + (i % 26) as u8).collect();
             match opened(&bytes, 1 << 20) {
                 Ok(Opened::Bytes(read)) => assert_eq!(read, bytes, "{len} bytes"),
