@@ -273,7 +273,7 @@ pub struct Runs<T, O> {
 }
 
 /// How many runs of one level [`Runs`] merges together.
-pub const FAN: usize = 8;
+pub const FAN: usize = 16;
 
 impl<T, O> std::fmt::Debug for Runs<T, O> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
