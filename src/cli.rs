@@ -461,7 +461,7 @@ fn run_scan(args: ScanArgs) -> Result<ExitCode, String> {
                         Color::Never => false,
                         Color::Auto => io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
                     };
-                let mut out = io::BufWriter::new(io::stdout().lock());
+                let mut out = io::BufWriter::with_capacity(OUTPUT_BUFFER, io::stdout().lock());
                 match emit(&report, &options, *format, !colors, &mut out) {
                     // A closed pipe (`eksguard scan | head`) is not an error.
                     Err(e) if e.kind() != io::ErrorKind::BrokenPipe => {
@@ -507,9 +507,13 @@ fn stats(report: &eksguard::report::Report) -> String {
 }
 
 /// Writes one report to a file.
+/// Bytes a report is written in at a time: a sweep's report is tens of
+/// megabytes, and each write to a file is a system call.
+const OUTPUT_BUFFER: usize = 256 * 1024;
+
 fn write_file(report: &Report, options: &RenderOptions, format: Format, path: &Path) -> Result<(), String> {
     let write = || -> io::Result<()> {
-        let mut out = io::BufWriter::new(std::fs::File::create(path)?);
+        let mut out = io::BufWriter::with_capacity(OUTPUT_BUFFER, std::fs::File::create(path)?);
         emit(report, options, format, true, &mut out)
     };
     write().map_err(|e| format!("cannot write {}: {e}", path.display()))
