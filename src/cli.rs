@@ -506,11 +506,11 @@ fn stats(report: &eksguard::report::Report) -> String {
     out
 }
 
-/// Writes one report to a file.
 /// Bytes a report is written in at a time: a sweep's report is tens of
 /// megabytes, and each write to a file is a system call.
 const OUTPUT_BUFFER: usize = 256 * 1024;
 
+/// Writes one report to a file.
 fn write_file(report: &Report, options: &RenderOptions, format: Format, path: &Path) -> Result<(), String> {
     let write = || -> io::Result<()> {
         let mut out = io::BufWriter::with_capacity(OUTPUT_BUFFER, std::fs::File::create(path)?);

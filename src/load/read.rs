@@ -272,6 +272,21 @@ mod tests {
         open_input(&input(&path), &LoadOptions { max_file_size: limit, ..LoadOptions::default() })
     }
 
+    /// `/proc` files say they are empty and are not: read to their end.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_file_whose_metadata_gives_no_length_is_read_to_its_end() {
+        let path = Path::new("/proc/self/status");
+        assert_eq!(std::fs::metadata(path).expect("metadata").len(), 0);
+        let options = LoadOptions::default();
+        match open_input(&input(path), &options) {
+            Ok(Opened::Bytes(read)) => assert!(read.starts_with(b"Name:"), "{}", String::from_utf8_lossy(&read)),
+            _ => panic!("/proc/self/status not read"),
+        }
+        let limited = LoadOptions { max_file_size: 8, ..LoadOptions::default() };
+        assert!(matches!(read_input(&input(path), &limited), Err(ReadFailure::Skip(_))));
+    }
+
     #[test]
     fn a_file_is_read_whole_on_either_side_of_the_head() {
         for len in [0, 1, 511, 512, 513, HEAD - 1, HEAD, HEAD + 1, HEAD + 70_000] {
