@@ -425,9 +425,12 @@ fn scan_in_pool(config: &ScanConfig, progress: &dyn Progress) -> Report {
     let (mut cluster_runs, mut unmatched) = (Runs::new(report::summary_order), Vec::new());
     let mut at_deploy = std::collections::HashSet::new();
     let mut take = |c: Checked, summary: &mut Summary| {
-        let Checked { findings, clusters, unmatched: mut u, at_deploy: a, cluster_count, entry_count } = c;
+        let Checked { findings, guard, clusters, unmatched: mut u, at_deploy: a, cluster_count, entry_count } = c;
         if let Some(run) = findings {
             rule_runs.push(run);
+        }
+        if let Some(run) = guard {
+            guard_runs.push(run);
         }
         if let Some(run) = clusters {
             cluster_runs.push(run);
@@ -467,8 +470,8 @@ fn scan_in_pool(config: &ScanConfig, progress: &dyn Progress) -> Report {
     let waiting = std::sync::Mutex::new(waiting);
     let check = |packed: Vec<Packed>| {
         let model = correlate::correlate(Packed::unpack_all(packed));
-        let checked = Checked::of(&model, &config.rules);
-        let guard_run = config.guard.as_ref().and_then(|guard| {
+        let mut checked = Checked::of(&model, &config.rules);
+        checked.guard = config.guard.as_ref().and_then(|guard| {
             // The templates whose stacks are in this batch: all the facts
             // Guard sees beside their resources are (a file's stacks share
             // a key, and so a batch).
@@ -478,14 +481,11 @@ fn scan_in_pool(config: &ScanConfig, progress: &dyn Progress) -> Report {
             };
             settle_guard(run_guard(guard, here, &model, config))
         });
-        (checked, guard_run, whole.then_some(model))
+        (checked, whole.then_some(model))
     };
-    let mut gather = |checked: Vec<(Checked, Option<Items<finding::Finding>>, Option<correlate::Model>)>| {
-        for (checked, guard_run, model) in checked {
+    let mut gather = |checked: Vec<(Checked, Option<correlate::Model>)>| {
+        for (checked, model) in checked {
             take(checked, &mut summary);
-            if let Some(run) = guard_run {
-                guard_runs.push(run);
-            }
             if model.is_some() {
                 whole_model = model;
             }
@@ -673,6 +673,9 @@ const BATCH_FACTS: usize = 512;
 struct Checked {
     /// Its findings in report order, sealed as one run (none if it has none).
     findings: Option<Items<finding::Finding>>,
+    /// Guard's findings on its templates, settled likewise (none without
+    /// `--guard-rules`): [`Checked::of`] leaves them to the caller.
+    guard: Option<Items<finding::Finding>>,
     /// Its clusters' summaries in report order, sealed likewise.
     clusters: Option<Items<report::ClusterSummary>>,
     cluster_count: usize,
@@ -691,6 +694,7 @@ impl Checked {
         rules::sort_by_index(&mut clusters, report::summary_order);
         Self {
             findings: (!findings.is_empty()).then(|| Items::sealed(&findings, RUN_BLOCK)),
+            guard: None,
             clusters: (!clusters.is_empty()).then(|| Items::sealed(&clusters, RUN_BLOCK)),
             cluster_count: model.clusters.len(),
             entry_count: model.entries.len(),
